@@ -1,0 +1,20 @@
+"""Pricing policies: pure functions from usage columns to exact charge lines.
+
+A scenario's ``pricing:`` maps names to policy specs; the spec's ``type:`` picks the class
+from `POLICY_TYPES`. New policy types register there.
+"""
+
+from .base import ChargeTable, PricingPolicy, Usage
+from .per_token import PerTokenPolicy
+
+POLICY_TYPES: dict[str, type[PricingPolicy]] = {
+    "per_token": PerTokenPolicy,
+}
+
+
+def make_policy(name: str, spec) -> PricingPolicy:
+    """The policy object for one named entry of a scenario's ``pricing:``."""
+    return POLICY_TYPES[spec.type](name, spec)
+
+
+__all__ = ["ChargeTable", "PricingPolicy", "Usage", "PerTokenPolicy", "POLICY_TYPES", "make_policy"]

@@ -1,0 +1,66 @@
+"""Write a run folder atomically: everything goes to a temporary sibling folder, then a rename.
+
+A run folder therefore appears whole or not at all, and an existing one is replaced only with
+``force=True`` (and only after the new one is complete).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import TokenEconError
+from .figures import write_figures
+
+__all__ = ["write_run_folder", "check_output_dir"]
+
+
+def check_output_dir(out: Path, force: bool) -> None:
+    """Fail before any work if `out` exists and may not be replaced."""
+    if out.exists() and not force:
+        raise TokenEconError(f"{out}: run folder exists; use --force to replace it or --out to choose another")
+    if out.exists() and not out.is_dir():
+        raise TokenEconError(f"{out}: exists and is not a folder")
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_run_folder(result, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
+    """Write summary.json, the CSV tables, the resolved scenario (units in seconds) and the figures."""
+    out = Path(out)
+    check_output_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        summary = {k: _json_safe(v) for k, v in result.summary().items()}
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        result.requests.to_csv(tmp / "requests.csv", index=False)
+        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        result.invoices.to_csv(tmp / "invoices.csv", index=False)
+        result.ledger.to_csv(tmp / "ledger.csv", index=False)
+        scenario = result.scenario.model_dump(mode="json", exclude={"base_dir"})
+        (tmp / "scenario.resolved.json").write_text(json.dumps(scenario, indent=2, ensure_ascii=False) + "\n",
+                                                    encoding="utf-8")
+        if figures:
+            write_figures(result, tmp)
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

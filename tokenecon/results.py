@@ -1,0 +1,175 @@
+"""The `Result` of a run: DataFrames built on demand from columnar records, and `summary()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .billing import Bill, exact_group_sums
+from .demand import Workload
+from .scenario import Scenario
+from .sim import SimOutput
+from .sim.records import COMPLETED, REASONS, REJECTED, RUNNING, STATUS, TIMED_OUT
+from .units import format_money, pico_to_decimal
+
+__all__ = ["Result"]
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else float("nan")
+
+
+@dataclass
+class Result:
+    """One simulated run. DataFrames are built once, on first access."""
+
+    scenario: Scenario
+    workload: Workload
+    sim: SimOutput
+    bill: Bill
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -- raw columns ------------------------------------------------------
+    def _col(self, name: str) -> np.ndarray:
+        return self.sim.records.column(name)
+
+    @cached_property
+    def _completed(self) -> np.ndarray:
+        return self._col("status") == COMPLETED
+
+    # -- tables -----------------------------------------------------------
+    @cached_property
+    def requests(self) -> pd.DataFrame:
+        """One row per request (the requests.csv contract)."""
+        w = self.workload
+        provider = self._col("provider")
+        names = np.asarray([p.name for p in self.scenario.providers] + [""], dtype=object)
+        charge = self.bill.charge_pico
+        return pd.DataFrame({
+            "request_id": np.arange(len(w), dtype=np.int64),
+            "customer": np.asarray(w.accounts, dtype=object)[w.account],
+            "segment": np.asarray(w.segments, dtype=object)[w.segment],
+            "provider": names[provider],
+            "arrival_s": w.arrival_s,
+            "start_s": self._col("start_s"),
+            "first_token_s": self._col("first_token_s"),
+            "finish_s": self._col("finish_s"),
+            "input_tokens": w.input_tokens,
+            "cached_input_tokens": w.cached_input_tokens,
+            "output_tokens": w.output_tokens,
+            "status": np.asarray(STATUS, dtype=object)[self._col("status")],
+            "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
+            "charge": [format_money(c) for c in charge.tolist()],
+        })
+
+    @cached_property
+    def invoices(self) -> pd.DataFrame:
+        """One row per provider, customer account and billing period (the invoices.csv contract)."""
+        return self.bill.invoices
+
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        """Charge lines: one per billed request and price component, with exact amounts."""
+        frames = []
+        names = [p.name for p in self.scenario.providers]
+        for p, (rows, table) in self.bill.tables.items():
+            for component in table.components:
+                frames.append(pd.DataFrame({
+                    "request_id": rows,
+                    "customer": np.asarray(self.workload.accounts, dtype=object)[self.workload.account[rows]],
+                    "provider": names[p],
+                    "component": component,
+                    "quantity": table.quantity[component],
+                    "unit_price_per_1m": [format_money(u * 10**6) for u in table.unit_price_micro[component].tolist()],
+                    "amount": [format_money(a) for a in table.amount_pico[component].tolist()],
+                }))
+        if not frames:
+            return pd.DataFrame(columns=["request_id", "customer", "provider", "component", "quantity",
+                                         "unit_price_per_1m", "amount"])
+        return pd.concat(frames, ignore_index=True).sort_values(["request_id"], kind="stable", ignore_index=True)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per provider and report interval (the timeseries.csv contract)."""
+        from .timeseries import build_timeseries
+
+        return build_timeseries(self)
+
+    # -- summary ----------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Flat run totals: the same dict as summary.json."""
+        return self._summary
+
+    @cached_property
+    def _summary(self) -> dict[str, Any]:
+        w, sc = self.workload, self.scenario
+        status = self._col("status")
+        done = self._completed
+        arrival, start = w.arrival_s, self._col("start_s")
+        first, finish = self._col("first_token_s"), self._col("finish_s")
+        started = ~np.isnan(start)
+        ts = self.timeseries
+        out: dict[str, Any] = {
+            "scenario": sc.name,
+            "seed": sc.seed,
+            "start": sc.start_local.isoformat(),
+            "duration_s": sc.duration,
+            "requests_arrived": int(len(w)),
+            "requests_completed": int(done.sum()),
+            "requests_rejected": int((status == REJECTED).sum()),
+            "requests_timed_out": int((status == TIMED_OUT).sum()),
+            "requests_running": int((status == RUNNING).sum()),
+            "input_tokens": int(w.input_tokens[done].sum()),
+            "cached_input_tokens": int(w.cached_input_tokens[done].sum()),
+            "output_tokens": int(w.output_tokens[done].sum()),
+            "revenue": format_money(self.bill.revenue_pico),
+            "revenue_invoiced": str(self.bill.invoiced_total),
+            "currency": sc.currency,
+            "wait_mean_s": _mean(start[started] - arrival[started]),
+            "ttft_p50_s": _percentile(first[done] - arrival[done], 50),
+            "ttft_p95_s": _percentile(first[done] - arrival[done], 95),
+            "e2e_latency_mean_s": _mean(finish[done] - arrival[done]),
+            "e2e_latency_p50_s": _percentile(finish[done] - arrival[done], 50),
+            "e2e_latency_p95_s": _percentile(finish[done] - arrival[done], 95),
+            "output_tokens_per_s": float(w.output_tokens[done].sum() / sc.duration),
+            "gpu_cost": round(float(ts["gpu_cost"].sum()), 6),
+            "energy_kwh": round(float(ts["energy_kwh"].sum()), 6),
+            "energy_cost": round(float(ts["energy_cost"].sum()), 6),
+            "utilization": float(ts["busy_s"].sum() / ts["replica_s"].sum()),
+            "invoices": int(len(self.invoices)),
+        }
+        provider = self._col("provider")
+        for p, spec in enumerate(sc.providers):
+            mine = provider == p
+            rows = ts[ts["provider"] == spec.name]
+            prefix = f"{spec.name}."
+            out[prefix + "requests_completed"] = int((done & mine).sum())
+            out[prefix + "requests_rejected"] = int(((status == REJECTED) & mine).sum())
+            out[prefix + "requests_timed_out"] = int(((status == TIMED_OUT) & mine).sum())
+            out[prefix + "revenue"] = format_money(self.bill.revenue_by_provider_pico[p])
+            out[prefix + "gpu_cost"] = round(float(rows["gpu_cost"].sum()), 6)
+            out[prefix + "energy_kwh"] = round(float(rows["energy_kwh"].sum()), 6)
+            out[prefix + "energy_cost"] = round(float(rows["energy_cost"].sum()), 6)
+            out[prefix + "utilization"] = float(rows["busy_s"].sum() / rows["replica_s"].sum())
+            cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
+            out[prefix + "margin"] = round(float(pico_to_decimal(self.bill.revenue_by_provider_pico[p])) - cost, 6)
+        out.update(self.meta)
+        return out
+
+    def revenue_by_interval(self) -> tuple[np.ndarray, list[int]]:
+        """Exact revenue (pico) per provider x interval, by completion time: (codes, sums)."""
+        edges = self.sim.edges
+        done = self._completed
+        rows = np.flatnonzero(done)
+        interval = np.clip(np.searchsorted(edges, self._col("finish_s")[rows], side="right") - 1, 0, len(edges) - 2)
+        code = self._col("provider")[rows].astype(np.int64) * (len(edges) - 1) + interval
+        groups = len(self.scenario.providers) * (len(edges) - 1)
+        return np.arange(groups), exact_group_sums(code, self.bill.charge_pico[rows], groups)

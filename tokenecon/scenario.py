@@ -1,0 +1,413 @@
+"""Scenario schema: typed, immutable objects validated from a YAML file.
+
+`load_scenario(path)` reads the file with ``yaml.safe_load``, validates it with pydantic and
+checks cross references (a customer naming an unknown provider, a provider naming an unknown
+price). Every problem becomes a `ScenarioError` whose one-line message names the file and the
+field path, e.g. ``quick.yaml: customers[0].arrivals.rate: expected a rate ... (got '2 per s')``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import datetime, timezone as dt_timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ScenarioError
+from .units import CURRENCY_MINOR_UNITS, parse_duration, parse_rate, price_to_micro
+
+__all__ = [
+    "Scenario",
+    "ProviderSpec",
+    "CustomerSpec",
+    "PerTokenPricing",
+    "load_scenario",
+    "scenario_from_dict",
+    "json_schema",
+]
+
+# ---------------------------------------------------------------- field types
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9.eE+-]+\s*(ms|s|sec|min|h|d|w)$",
+                    "examples": ["30s", "15min", "24h", "7d"]}),
+]
+Rate = Annotated[
+    float,
+    BeforeValidator(parse_rate),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9.eE+-]+\s*/\s*(s|sec|min|h|d)$",
+                    "examples": ["2/s", "120/min"]}),
+]
+
+
+def _exact_price(value: object) -> Decimal:
+    return Decimal(price_to_micro(value)) / Decimal(10**6)
+
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_exact_price),
+    WithJsonSchema({"type": ["number", "string"], "description": "currency units per 1M tokens, <= 6 decimals"}),
+]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
+
+
+class Spec(BaseModel):
+    """Base of every schema object: immutable, unknown keys rejected with a suggestion."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(cls.model_fields)
+            for key in data:
+                if key not in known:
+                    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.5)
+                    hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(known))}"
+                    raise ValueError(f"unknown field '{key}'{hint}")
+        return data
+
+
+# ---------------------------------------------------------------- sizes and arrivals
+
+
+class FixedSize(Spec):
+    type: Literal["fixed"]
+    value: int = Field(ge=1)
+
+
+class ExponentialSize(Spec):
+    type: Literal["exponential"]
+    mean: float = Field(gt=0)
+
+
+class LognormalSize(Spec):
+    type: Literal["lognormal"]
+    median: float = Field(gt=0)
+    p90: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _p90_above_median(self) -> "LognormalSize":
+        if self.p90 <= self.median:
+            raise ValueError(f"p90 must be greater than median (got median {self.median:g}, p90 {self.p90:g})")
+        return self
+
+
+class EmpiricalSize(Spec):
+    """Sizes drawn with replacement from one column of a CSV file (path relative to the scenario)."""
+
+    type: Literal["empirical"]
+    path: str
+    column: str
+
+
+SizeSpec = Annotated[
+    Union[FixedSize, ExponentialSize, LognormalSize, EmpiricalSize], Field(discriminator="type")
+]
+
+ProfileName = Literal["flat", "diurnal", "office_hours"]
+
+
+class PoissonArrivals(Spec):
+    """Poisson arrivals; `rate` is the segment's mean rate, scaled hour by hour by `profile`."""
+
+    type: Literal["poisson"]
+    rate: Rate = Field(gt=0)
+    profile: ProfileName | Annotated[list[float], Field(min_length=24, max_length=24)] = "flat"
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_values(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if any(v < 0 for v in value) or not any(v > 0 for v in value):
+                raise ValueError("an hourly profile needs 24 numbers >= 0, at least one > 0")
+        return value
+
+
+ArrivalSpec = Annotated[Union[PoissonArrivals], Field(discriminator="type")]
+
+# ---------------------------------------------------------------- pricing
+
+
+class PerTokenPricing(Spec):
+    """Linear price per 1M tokens for each token class. Cached input defaults to the input price."""
+
+    type: Literal["per_token"]
+    input: Price
+    cached_input: Price | None = None
+    output: Price
+
+
+PricingSpec = Annotated[Union[PerTokenPricing], Field(discriminator="type")]
+
+# ---------------------------------------------------------------- providers
+
+
+class PowerSpec(Spec):
+    idle: float = Field(ge=0)
+    busy: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _busy_at_least_idle(self) -> "PowerSpec":
+        if self.busy < self.idle:
+            raise ValueError(f"busy power must be >= idle power (got idle {self.idle:g}, busy {self.busy:g})")
+        return self
+
+
+class GpuSpec(Spec):
+    type: str = "H100"
+    cost_per_hour: Annotated[float, Field(ge=0)]
+    power_w: PowerSpec = PowerSpec(idle=75, busy=700)
+
+
+class DecodeStepSpec(Spec):
+    """Decode step time t(b) = base + per_sequence * b for b sequences in the batch."""
+
+    base: float = Field(ge=0)
+    per_sequence: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _not_instant(self) -> "DecodeStepSpec":
+        if self.base == 0 and self.per_sequence == 0:
+            raise ValueError("base and per_sequence cannot both be 0 (decode would take no time)")
+        return self
+
+
+class PerformanceSpec(Spec):
+    prefill_tokens_per_s: float = Field(gt=0)
+    decode_step_s: DecodeStepSpec
+    max_batch: int | None = Field(default=64, ge=1, description="null means unbounded")
+
+
+class QueueSpec(Spec):
+    max_waiting: int | None = Field(default=None, ge=0, description="null means unbounded")
+    timeout: Duration | None = Field(default=None, gt=0, description="null means wait forever")
+
+
+class RateLimitSpec(Spec):
+    """Per customer account: requests and tokens (input + output) per minute, as token buckets."""
+
+    rpm: int | None = Field(default=None, ge=1)
+    tpm: int | None = Field(default=None, ge=1)
+
+
+class ProviderSpec(Spec):
+    name: Name
+    replicas: int = Field(ge=1)
+    gpus_per_replica: int = Field(default=1, ge=1)
+    gpu: GpuSpec
+    pue: float = Field(default=1.0, ge=1.0)
+    energy_price_per_kwh: float = Field(default=0.0, ge=0)
+    performance: PerformanceSpec
+    queue: QueueSpec = QueueSpec()
+    rate_limits: RateLimitSpec = RateLimitSpec()
+    price: str
+
+
+# ---------------------------------------------------------------- customers
+
+
+class CustomerSpec(Spec):
+    name: Name
+    count: int = Field(default=1, ge=1)
+    arrivals: ArrivalSpec
+    input_tokens: SizeSpec
+    output_tokens: SizeSpec
+    cache_hit_ratio: float = Field(default=0.0, ge=0.0, le=1.0)
+    providers: list[str] = Field(min_length=1)
+    routing: Literal["cheapest", "round_robin", "least_loaded"] = "cheapest"
+
+
+# ---------------------------------------------------------------- scenario
+
+
+class Scenario(Spec):
+    name: Name
+    seed: int = Field(default=0, ge=0)
+    start: datetime = datetime(2026, 1, 1, tzinfo=dt_timezone.utc)
+    timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
+    duration: Duration = Field(gt=0)
+    report_interval: Duration = Field(default=900.0, gt=0)
+    currency: str = "USD"
+    billing_period: Literal["month", "day"] = "month"
+    providers: list[ProviderSpec] = Field(min_length=1)
+    pricing: dict[Name, PricingSpec] = Field(min_length=1)
+    customers: list[CustomerSpec] = Field(min_length=1)
+    base_dir: str = Field(default=".", exclude=True, description="folder relative paths resolve against")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in CURRENCY_MINOR_UNITS:
+            raise ValueError(f"unknown currency {value!r}; known: {', '.join(sorted(CURRENCY_MINOR_UNITS))}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}; expected an IANA name like 'Asia/Shanghai'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _start_has_zone(self) -> "Scenario":
+        if self.start.tzinfo is None and self.timezone is None:
+            raise ValueError("start needs a UTC offset (2026-03-02T00:00:00+08:00) or a 'timezone' field")
+        if self.report_interval > self.duration:
+            raise ValueError("report_interval must not exceed duration")
+        return self
+
+    @property
+    def tz(self):
+        """The zone wall-clock times are read in: `timezone` if given, else start's offset."""
+        return ZoneInfo(self.timezone) if self.timezone else self.start.tzinfo
+
+    @property
+    def start_local(self) -> datetime:
+        """The start as an aware datetime in `tz`."""
+        start = self.start if self.start.tzinfo else self.start.replace(tzinfo=self.tz)
+        return start.astimezone(self.tz)
+
+    def provider(self, name: str) -> ProviderSpec:
+        return next(p for p in self.providers if p.name == name)
+
+    def resolve_path(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else Path(self.base_dir) / path
+
+
+# ---------------------------------------------------------------- loading
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors' autocompletion."""
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["properties"].pop("base_dir", None)
+    schema["title"] = "tokenecon scenario"
+    return schema
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and cross-check a scenario YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", path=str(path)) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read: {exc.__class__.__name__}", path=str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{where}invalid YAML: {problem}", path=str(path)) from None
+    return scenario_from_dict(data, source=str(path), base_dir=str(path.parent))
+
+
+def scenario_from_dict(data: Any, *, source: str = "<scenario>", base_dir: str = ".") -> Scenario:
+    """Validate an already-parsed scenario mapping (as from YAML)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"expected a mapping of scenario fields, got {type(data).__name__}", path=source)
+    if "base_dir" in data:
+        raise ScenarioError("unknown field 'base_dir'", path=source)
+    try:
+        scenario = Scenario.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise _first_error(exc, data, source) from None
+    _check_references(scenario, source)
+    return scenario
+
+
+def _first_error(exc: ValidationError, data: Any, source: str) -> ScenarioError:
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    field = _field_path(err["loc"], data)
+    message = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if err["type"] not in ("value_error", "missing") and not isinstance(err.get("input"), (dict, list)):
+        message += f" (got {err['input']!r})"
+    more = len(errors) - 1
+    if more:
+        message += f" [and {more} more problem{'s' if more > 1 else ''}]"
+    return ScenarioError(message, path=source, field=field or None)
+
+
+def _field_path(loc: tuple, data: Any) -> str:
+    """``('providers', 0, 'gpu')`` -> ``providers[0].gpu``, dropping union tags pydantic inserts."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+            continue
+        if isinstance(node, dict) and item not in node and node.get("type") == item:
+            continue  # the discriminator tag, not a key of the user's file
+        if re.fullmatch(r"(function-|list\[|union\[|nullable|int|float|str|literal).*", item) and not (
+            isinstance(node, dict) and item in node
+        ):
+            continue  # pydantic's internal names of union members
+        parts.append(("." if parts else "") + item)
+        node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown {kind} '{name}'{hint} (known: {', '.join(known)})"
+
+
+def _check_references(scenario: Scenario, source: str) -> None:
+    provider_names = [p.name for p in scenario.providers]
+    for label, names in (("providers", provider_names), ("customers", [c.name for c in scenario.customers])):
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                raise ScenarioError(f"duplicate name '{name}'", path=source, field=f"{label}[{i}].name")
+            seen.add(name)
+    prices = sorted(scenario.pricing)
+    for i, provider in enumerate(scenario.providers):
+        if provider.price not in scenario.pricing:
+            raise ScenarioError(_unknown("price", provider.price, prices), path=source, field=f"providers[{i}].price")
+    for i, customer in enumerate(scenario.customers):
+        for j, name in enumerate(customer.providers):
+            if name not in provider_names:
+                raise ScenarioError(
+                    _unknown("provider", name, provider_names), path=source, field=f"customers[{i}].providers[{j}]"
+                )
+        if len(set(customer.providers)) != len(customer.providers):
+            raise ScenarioError("a provider is listed twice", path=source, field=f"customers[{i}].providers")
+        for field in ("input_tokens", "output_tokens"):
+            size = getattr(customer, field)
+            if isinstance(size, EmpiricalSize) and not scenario.resolve_path(size.path).is_file():
+                raise ScenarioError(
+                    f"file not found: {scenario.resolve_path(size.path)}",
+                    path=source,
+                    field=f"customers[{i}].{field}.path",
+                )

@@ -1,0 +1,121 @@
+"""Run the SimPy model of a scenario over its horizon and collect the raw outcome."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import simpy
+
+from ..demand import Workload
+from ..pricing import PricingPolicy
+from ..scenario import Scenario
+from .provider import Provider
+from .records import QUEUED_AT_END, RUNNING, SERVING_AT_END, Records
+from .router import DYNAMIC, plan_routes
+
+__all__ = ["SimOutput", "simulate", "interval_edges"]
+
+
+@dataclass
+class SimOutput:
+    """What the simulation observed: per-request records and per-interval provider samples.
+
+    `samples[p]` holds, per report interval of provider p: ``busy_s`` (replica-seconds with at
+    least one sequence), ``occupancy_s`` (sequence-seconds in slots), ``queue_length`` and
+    ``in_service`` (sampled at the interval's end).
+    """
+
+    records: Records
+    edges: np.ndarray
+    samples: list[dict[str, np.ndarray]]
+
+
+def interval_edges(duration: float, interval: float) -> np.ndarray:
+    """Report-interval boundaries 0, interval, 2*interval, ..., duration (last may be short)."""
+    inner = np.arange(interval, duration, interval)
+    return np.concatenate(([0.0], inner[inner < duration], [duration]))
+
+
+def simulate(scenario: Scenario, workload: Workload, policies: dict[str, PricingPolicy],
+             progress: Callable[[float], None] | None = None) -> SimOutput:
+    """Run the event loop to the horizon. `progress(sim_seconds_done)` is called per interval."""
+    env = simpy.Environment()
+    n = len(workload)
+    records = Records(n)
+    # Hot-path inputs as array.array: fast scalar indexing that yields plain Python numbers.
+    arrival = array("d", workload.arrival_s.tobytes())
+    account = array("i", workload.account.astype(np.int32).tobytes())
+    uncached = array("q", (workload.input_tokens - workload.cached_input_tokens).tobytes())
+    output = array("q", workload.output_tokens.tobytes())
+    total = array("q", (workload.input_tokens + workload.output_tokens).tobytes())
+    providers = [
+        Provider(env, i, spec, records, arrival=arrival, account=account, uncached=uncached,
+                 output=output, total_tokens=total, accounts=len(workload.accounts))
+        for i, spec in enumerate(scenario.providers)
+    ]
+    route, dynamic = plan_routes(scenario, workload, policies)
+    env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
+    edges = interval_edges(scenario.duration, scenario.report_interval)
+    samples = [{k: np.zeros(len(edges) - 1) for k in ("busy_s", "occupancy_s", "queue_length", "in_service")}
+               for _ in providers]
+    totals = [[0.0, 0.0] for _ in providers]  # cumulative busy and occupancy at the last sample
+    env.process(_monitor(env, edges, providers, samples, totals))
+    for end in edges[1:]:
+        env.run(until=float(end))
+        if progress is not None:
+            progress(float(end))
+    # the monitor's sample at the horizon is an event at `duration` itself; take it here
+    _sample(providers, samples, totals, len(edges) - 2, float(edges[-1]))
+    _close_horizon(records, providers, float(scenario.duration))
+    return SimOutput(records, edges, samples)
+
+
+def _source(env, arrival, route, segment, dynamic, providers):
+    """Feed the pre-drawn arrivals into the providers, in time order."""
+    now = 0.0
+    route = route.tolist()
+    segment = segment.tolist()
+    for rid in range(len(arrival)):
+        t = arrival[rid]
+        if t > now:
+            yield env.timeout(t - now)
+            now = t
+        target = route[rid]
+        if target == DYNAMIC:
+            candidates = dynamic[segment[rid]]
+            target = min(candidates, key=lambda c: providers[c].outstanding() / len(providers[c].replicas))
+        providers[target].arrive(rid, now)
+
+
+def _monitor(env, edges, providers, samples, totals):
+    """Sample every provider at each report-interval boundary (except the horizon)."""
+    for k in range(1, len(edges) - 1):
+        yield env.timeout(float(edges[k] - edges[k - 1]))
+        _sample(providers, samples, totals, k - 1, float(edges[k]))
+
+
+def _sample(providers, samples, totals, k, now):
+    for provider, sample, total in zip(providers, samples, totals):
+        if provider.queue and provider.timeout is not None:
+            provider.expire_waiting(now)
+        busy = sum(r.busy_until(now) for r in provider.replicas)
+        area = sum(r.area_until(now) for r in provider.replicas)
+        sample["busy_s"][k] = busy - total[0]
+        sample["occupancy_s"][k] = area - total[1]
+        total[0], total[1] = busy, area
+        sample["queue_length"][k] = len(provider.queue)
+        sample["in_service"][k] = sum(r.load for r in provider.replicas)
+
+
+def _close_horizon(records: Records, providers, horizon: float) -> None:
+    """Requests still queued or in service at the horizon stay `running`, with the reason."""
+    for provider in providers:
+        if provider.queue and provider.timeout is not None:
+            provider.expire_waiting(horizon)
+        for rid in provider.queue:
+            records.reason[rid] = QUEUED_AT_END
+    status, start, reason = records.column("status"), records.column("start_s"), records.column("reason")
+    reason[(status == RUNNING) & ~np.isnan(start)] = SERVING_AT_END  # holds a slot at the horizon

@@ -1,0 +1,53 @@
+"""Columnar per-request records written by the simulation (the only per-request state kept).
+
+Columns are preallocated ``array.array`` buffers indexed by request id: item assignment from
+Python is cheap there, each record costs a few dozen bytes, and numpy views them without copies.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+__all__ = ["Records", "STATUS", "REASONS", "RUNNING", "COMPLETED", "REJECTED", "TIMED_OUT"]
+
+RUNNING, COMPLETED, REJECTED, TIMED_OUT = 0, 1, 2, 3
+STATUS = ("running", "completed", "rejected", "timed_out")
+
+# reason codes (index into REASONS)
+NO_REASON, QUEUE_FULL, RATE_RPM, RATE_TPM, QUEUE_TIMEOUT, QUEUED_AT_END, SERVING_AT_END = range(7)
+REASONS = (
+    "",
+    "queue_full",
+    "rate_limit_rpm",
+    "rate_limit_tpm",
+    "queue_timeout",
+    "queued_at_horizon",
+    "in_service_at_horizon",
+)
+
+
+class Records:
+    """Outcome columns for `n` requests; NaN marks a time that never happened."""
+
+    __slots__ = ("n", "provider", "start_s", "first_token_s", "finish_s", "status", "reason")
+
+    def __init__(self, n: int):
+        nan = array("d", [float("nan")])
+        self.n = n
+        self.provider = array("h", [-1]) * n
+        self.start_s = nan * n
+        self.first_token_s = nan * n
+        self.finish_s = nan * n
+        self.status = array("b", [RUNNING]) * n
+        self.reason = array("b", [NO_REASON]) * n
+
+    def column(self, name: str) -> np.ndarray:
+        """A zero-copy numpy view of one column."""
+        return np.frombuffer(getattr(self, name), dtype={"d": np.float64, "h": np.int16, "b": np.int8}[
+            getattr(self, name).typecode])
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).itemsize * self.n
+                   for name in ("provider", "start_s", "first_token_s", "finish_s", "status", "reason"))

@@ -1,0 +1,44 @@
+"""Which provider serves each request of a customer segment that lists several.
+
+- ``cheapest``: the provider whose price for this request is lowest (first listed on ties);
+- ``round_robin``: the segment's requests take the providers in turn;
+- ``least_loaded``: the provider with the fewest outstanding requests per replica at arrival.
+The first two are decided before the run (they do not depend on the simulation's state).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..demand import Workload
+from ..pricing import PricingPolicy, Usage
+from ..scenario import Scenario
+
+__all__ = ["plan_routes", "DYNAMIC"]
+
+DYNAMIC = -1  # decided at arrival time (least_loaded)
+
+
+def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, PricingPolicy]
+                ) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """Provider index per request (or DYNAMIC), and each dynamic segment's candidate providers."""
+    index = {p.name: i for i, p in enumerate(scenario.providers)}
+    route = np.full(len(workload), DYNAMIC, dtype=np.int16)
+    dynamic: dict[int, list[int]] = {}
+    for seg, customer in enumerate(scenario.customers):
+        rows = np.flatnonzero(workload.segment == seg)
+        candidates = [index[name] for name in customer.providers]
+        if len(candidates) == 1:
+            route[rows] = candidates[0]
+        elif customer.routing == "round_robin":
+            route[rows] = np.asarray(candidates, dtype=np.int16)[np.arange(len(rows)) % len(candidates)]
+        elif customer.routing == "cheapest":
+            usage = Usage(workload.input_tokens[rows], workload.cached_input_tokens[rows],
+                          workload.output_tokens[rows])
+            prices = np.stack([
+                policies[scenario.providers[c].price].charges(usage).total_pico() for c in candidates
+            ])  # exact integers; argmin picks the first listed provider on ties
+            route[rows] = np.asarray(candidates, dtype=np.int16)[np.argmin(prices, axis=0)]
+        else:
+            dynamic[seg] = candidates
+    return route, dynamic

@@ -1,0 +1,95 @@
+"""Per-provider, per-interval aggregates of a run (timeseries.csv)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from .sim.records import COMPLETED, REJECTED, TIMED_OUT
+from .units import format_money
+
+__all__ = ["build_timeseries"]
+
+
+def _interval_of(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    return np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+
+
+def build_timeseries(result) -> pd.DataFrame:
+    sc, w, sim = result.scenario, result.workload, result.sim
+    edges = sim.edges
+    k = len(edges) - 1
+    length = np.diff(edges)
+    status = sim.records.column("status")
+    provider = sim.records.column("provider")
+    finish = sim.records.column("finish_s")
+    first = sim.records.column("first_token_s")
+    arrived_interval = _interval_of(w.arrival_s, edges)
+    done = status == COMPLETED
+    finish_interval = np.where(done, _interval_of(np.nan_to_num(finish), edges), 0)
+    _, revenue = result.revenue_by_interval()
+    start = sc.start_local
+    labels = [(start + timedelta(seconds=float(t))).isoformat() for t in edges[:-1]]
+    frames = []
+    for p, spec in enumerate(sc.providers):
+        mine = provider == p
+        fin = mine & done
+
+        def count(mask: np.ndarray, where: np.ndarray) -> np.ndarray:
+            return np.bincount(where[mask], minlength=k)
+
+        def tokens(column: np.ndarray) -> np.ndarray:
+            out = np.zeros(k, dtype=np.int64)
+            np.add.at(out, finish_interval[fin], column[fin])
+            return out
+
+        sample = sim.samples[p]
+        replica_s = spec.replicas * length
+        busy = np.minimum(sample["busy_s"], replica_s)
+        gpus = spec.replicas * spec.gpus_per_replica
+        power = spec.gpu.power_w
+        energy_kwh = (spec.gpus_per_replica * (busy * power.busy + (replica_s - busy) * power.idle)
+                      * spec.pue / 3.6e6)
+        out_tokens = tokens(w.output_tokens)
+        latency = pd.DataFrame({
+            "k": finish_interval[fin],
+            "ttft": first[fin] - w.arrival_s[fin],
+            "e2e": finish[fin] - w.arrival_s[fin],
+        }).groupby("k")
+        quantiles = {
+            name: latency[col].quantile(q).reindex(range(k))
+            for name, col, q in (("ttft_p50_s", "ttft", 0.5), ("ttft_p95_s", "ttft", 0.95),
+                                 ("e2e_p50_s", "e2e", 0.5), ("e2e_p95_s", "e2e", 0.95))
+        }
+        max_batch = spec.performance.max_batch
+        frames.append(pd.DataFrame({
+            "provider": spec.name,
+            "interval_start_s": edges[:-1],
+            "interval_end_s": edges[1:],
+            "time": labels,
+            "requests_arrived": count(mine, arrived_interval),
+            "requests_completed": count(fin, finish_interval),
+            "requests_rejected": count(mine & (status == REJECTED), arrived_interval),
+            "requests_timed_out": count(mine & (status == TIMED_OUT), arrived_interval),
+            "input_tokens": tokens(w.input_tokens),
+            "cached_input_tokens": tokens(w.cached_input_tokens),
+            "output_tokens": out_tokens,
+            "output_tokens_per_s": out_tokens / length,
+            "revenue": [format_money(v) for v in revenue[p * k:(p + 1) * k]],
+            "gpu_cost": gpus * spec.gpu.cost_per_hour * length / 3600.0,
+            "energy_kwh": energy_kwh,
+            "energy_cost": energy_kwh * spec.energy_price_per_kwh,
+            "replica_s": replica_s,
+            "busy_s": busy,
+            "utilization": busy / replica_s,
+            "mean_batch": sample["occupancy_s"] / replica_s,
+            "batch_occupancy": sample["occupancy_s"] / replica_s / max_batch if max_batch else np.nan,
+            "queue_length": sample["queue_length"].astype(np.int64),
+            "in_service": sample["in_service"].astype(np.int64),
+            **{name: series.to_numpy() for name, series in quantiles.items()},
+        }))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["cost"] = frame["gpu_cost"] + frame["energy_cost"]
+    return frame
