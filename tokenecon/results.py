@@ -143,7 +143,7 @@ class Result:
             "gpu_cost": round(float(ts["gpu_cost"].sum()), 6),
             "energy_kwh": round(float(ts["energy_kwh"].sum()), 6),
             "energy_cost": round(float(ts["energy_cost"].sum()), 6),
-            "utilization": float(ts["busy_s"].sum() / ts["replica_s"].sum()),
+            "utilization": float((ts["utilization"] * ts["replica_s"]).sum() / ts["replica_s"].sum()),
             "invoices": int(len(self.invoices)),
         }
         provider = self._col("provider")
@@ -158,7 +158,7 @@ class Result:
             out[prefix + "gpu_cost"] = round(float(rows["gpu_cost"].sum()), 6)
             out[prefix + "energy_kwh"] = round(float(rows["energy_kwh"].sum()), 6)
             out[prefix + "energy_cost"] = round(float(rows["energy_cost"].sum()), 6)
-            out[prefix + "utilization"] = float(rows["busy_s"].sum() / rows["replica_s"].sum())
+            out[prefix + "utilization"] = float((rows["utilization"] * rows["replica_s"]).sum() / rows["replica_s"].sum())
             cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
             out[prefix + "margin"] = round(float(pico_to_decimal(self.bill.revenue_by_provider_pico[p])) - cost, 6)
         out.update(self.meta)

@@ -45,4 +45,4 @@ def _progress_bar(scenario: Scenario):
     from tqdm import tqdm
 
     return tqdm(total=scenario.duration, unit="sim-s", unit_scale=True, delay=2.0, leave=False,
-                desc=f"simulating {scenario.name}", dynamic_ncols=True)
+                desc=f"simulating {scenario.name}", dynamic_ncols=True, disable=None)

@@ -163,14 +163,22 @@ PricingSpec = Annotated[Union[PerTokenPricing], Field(discriminator="type")]
 
 
 class PowerSpec(Spec):
+    """Watts per GPU: idle, busy (compute-bound prefill), decode (memory-bound; default: busy)."""
+
     idle: float = Field(ge=0)
     busy: float = Field(ge=0)
+    decode: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _busy_at_least_idle(self) -> "PowerSpec":
-        if self.busy < self.idle:
-            raise ValueError(f"busy power must be >= idle power (got idle {self.idle:g}, busy {self.busy:g})")
+        if self.busy < self.idle or (self.decode is not None and self.decode < self.idle):
+            raise ValueError(f"busy and decode power must be >= idle power (got idle {self.idle:g}, "
+                             f"busy {self.busy:g}, decode {self.decode if self.decode is not None else self.busy:g})")
         return self
+
+    @property
+    def decode_w(self) -> float:
+        return self.busy if self.decode is None else self.decode
 
 
 class GpuSpec(Spec):

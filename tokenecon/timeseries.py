@@ -48,10 +48,12 @@ def build_timeseries(result) -> pd.DataFrame:
         sample = sim.samples[p]
         replica_s = spec.replicas * length
         busy = np.minimum(sample["busy_s"], replica_s)
+        prefill = np.minimum(sample["prefill_s"], busy)
         gpus = spec.replicas * spec.gpus_per_replica
         power = spec.gpu.power_w
-        energy_kwh = (spec.gpus_per_replica * (busy * power.busy + (replica_s - busy) * power.idle)
-                      * spec.pue / 3.6e6)
+        # prefilling at busy power, otherwise-busy replicas at decode power, the rest idle
+        joules_per_gpu = prefill * power.busy + (busy - prefill) * power.decode_w + (replica_s - busy) * power.idle
+        energy_kwh = spec.gpus_per_replica * joules_per_gpu * spec.pue / 3.6e6
         out_tokens = tokens(w.output_tokens)
         latency = pd.DataFrame({
             "k": finish_interval[fin],
@@ -64,6 +66,7 @@ def build_timeseries(result) -> pd.DataFrame:
                                  ("e2e_p50_s", "e2e", 0.5), ("e2e_p95_s", "e2e", 0.95))
         }
         max_batch = spec.performance.max_batch
+        occupancy = sample["occupancy_s"] / replica_s / max_batch if max_batch else None
         frames.append(pd.DataFrame({
             "provider": spec.name,
             "interval_start_s": edges[:-1],
@@ -83,9 +86,12 @@ def build_timeseries(result) -> pd.DataFrame:
             "energy_cost": energy_kwh * spec.energy_price_per_kwh,
             "replica_s": replica_s,
             "busy_s": busy,
-            "utilization": busy / replica_s,
+            "prefill_s": prefill,
+            # queueing-theory utilization: share of batch slots in use (bounded batch), else share of time busy
+            "utilization": occupancy if occupancy is not None else busy / replica_s,
+            "busy_share": busy / replica_s,
             "mean_batch": sample["occupancy_s"] / replica_s,
-            "batch_occupancy": sample["occupancy_s"] / replica_s / max_batch if max_batch else np.nan,
+            "queue_length_mean": sample["queue_s"] / length,
             "queue_length": sample["queue_length"].astype(np.int64),
             "in_service": sample["in_service"].astype(np.int64),
             **{name: series.to_numpy() for name, series in quantiles.items()},

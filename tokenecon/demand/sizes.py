@@ -55,3 +55,11 @@ def load_empirical(path: Path, column: str) -> np.ndarray:
     if len(values) == 0:
         raise InputDataError(f"{path}: column '{column}' has no rows")
     return values.to_numpy(dtype=np.int64)
+
+
+def check_empirical_sources(scenario) -> None:
+    """Read every empirical size column of a scenario once, so bad files fail before a run."""
+    for customer in scenario.customers:
+        for spec in (customer.input_tokens, customer.output_tokens):
+            if isinstance(spec, EmpiricalSize):
+                load_empirical(scenario.resolve_path(spec.path), spec.column)

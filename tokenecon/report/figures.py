@@ -119,15 +119,14 @@ def utilization_figure(result, path: Path) -> None:
     tz = result.scenario.tz
     fig, (util, queue) = plt.subplots(1, 2, figsize=(13, 4.8))
     for name, rows, t in _per_provider(result):
-        line, = util.plot(t, 100 * rows["utilization"], lw=1.8, label=f"{name} replicas busy")
-        if rows["batch_occupancy"].notna().any():
-            util.plot(t, 100 * rows["batch_occupancy"], lw=1.2, ls="--", color=line.get_color(),
-                      label=f"{name} batch slots used")
-        queue.plot(t, rows["queue_length"], lw=1.8, label=f"{name} waiting")
-    util.set_title("Utilization")
-    util.set_ylabel("% of replica time / of batch slots")
+        line, = util.plot(t, 100 * rows["utilization"], lw=1.8, label=f"{name} utilization")
+        util.plot(t, 100 * rows["prefill_s"] / rows["replica_s"], lw=1.0, ls=":", color=line.get_color(),
+                  label=f"{name} time prefilling")
+        queue.plot(t, rows["queue_length_mean"], lw=1.8, label=f"{name} waiting")
+    util.set_title("Utilization (batch slots in use) and prefill load")
+    util.set_ylabel("% of batch slots / of replica time")
     util.set_ylim(0, 105)
-    queue.set_title("Queue length (sampled at each interval's end)")
+    queue.set_title("Queue length (time average per interval)")
     queue.set_ylabel("requests waiting")
     queue.set_ylim(bottom=0)
     for ax in (util, queue):

@@ -24,8 +24,9 @@ class SimOutput:
     """What the simulation observed: per-request records and per-interval provider samples.
 
     `samples[p]` holds, per report interval of provider p: ``busy_s`` (replica-seconds with at
-    least one sequence), ``occupancy_s`` (sequence-seconds in slots), ``queue_length`` and
-    ``in_service`` (sampled at the interval's end).
+    least one sequence), ``prefill_s`` (replica-seconds prefilling), ``occupancy_s``
+    (sequence-seconds in batch slots), ``queue_s`` (request-seconds waiting), and
+    ``queue_length`` and ``in_service`` sampled at the interval's end.
     """
 
     records: Records
@@ -59,9 +60,9 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
     route, dynamic = plan_routes(scenario, workload, policies)
     env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
     edges = interval_edges(scenario.duration, scenario.report_interval)
-    samples = [{k: np.zeros(len(edges) - 1) for k in ("busy_s", "occupancy_s", "queue_length", "in_service")}
+    samples = [{k: np.zeros(len(edges) - 1) for k in ("busy_s", "prefill_s", "occupancy_s", "queue_s", "queue_length", "in_service")}
                for _ in providers]
-    totals = [[0.0, 0.0] for _ in providers]  # cumulative busy and occupancy at the last sample
+    totals = [[0.0, 0.0, 0.0, 0.0] for _ in providers]  # cumulative busy, prefill, occupancy, queue
     env.process(_monitor(env, edges, providers, samples, totals))
     for end in edges[1:]:
         env.run(until=float(end))
@@ -102,10 +103,14 @@ def _sample(providers, samples, totals, k, now):
         if provider.queue and provider.timeout is not None:
             provider.expire_waiting(now)
         busy = sum(r.busy_until(now) for r in provider.replicas)
+        prefill = sum(r.prefill_until(now) for r in provider.replicas)
         area = sum(r.area_until(now) for r in provider.replicas)
         sample["busy_s"][k] = busy - total[0]
-        sample["occupancy_s"][k] = area - total[1]
-        total[0], total[1] = busy, area
+        sample["prefill_s"][k] = prefill - total[1]
+        sample["occupancy_s"][k] = area - total[2]
+        queued = provider.queue_area_until(now)
+        sample["queue_s"][k] = queued - total[3]
+        total[:] = busy, prefill, area, queued
         sample["queue_length"][k] = len(provider.queue)
         sample["in_service"][k] = sum(r.load for r in provider.replicas)
 

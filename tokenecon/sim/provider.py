@@ -22,7 +22,7 @@ _UNBOUNDED = 1 << 62
 class Provider:
     __slots__ = (
         "index", "spec", "records", "arrival", "account", "tokens", "replicas", "queue",
-        "max_batch", "max_waiting", "timeout", "limiter",
+        "max_batch", "max_waiting", "timeout", "limiter", "queue_area", "queue_time",
     )
 
     def __init__(self, env, index: int, spec: ProviderSpec, records: Records, *, arrival, account,
@@ -40,11 +40,21 @@ class Provider:
         limits = spec.rate_limits
         self.limiter = RateLimiter(accounts, limits.rpm, limits.tpm) if (limits.rpm or limits.tpm) else None
         self.queue: deque[int] = deque()
+        self.queue_area = 0.0  # integral of the queue length over time, up to queue_time
+        self.queue_time = 0.0
         self.replicas = [
             Replica(env, self, records, uncached, output, perf.prefill_tokens_per_s,
                     perf.decode_step_s.base, perf.decode_step_s.per_sequence)
             for _ in range(spec.replicas)
         ]
+
+    def _queue_changing(self, now: float) -> None:
+        """Call before the queue's length changes: keeps its time integral exact."""
+        self.queue_area += len(self.queue) * (now - self.queue_time)
+        self.queue_time = now
+
+    def queue_area_until(self, now: float) -> float:
+        return self.queue_area + len(self.queue) * (now - self.queue_time)
 
     def outstanding(self) -> int:
         """Requests waiting or in service: the least-loaded router's measure."""
@@ -75,6 +85,7 @@ class Provider:
             records.reason[rid] = QUEUE_FULL
             records.finish_s[rid] = now
             return
+        self._queue_changing(now)
         queue.append(rid)
 
     def fill(self, replica: Replica, now: float) -> None:
@@ -89,19 +100,26 @@ class Provider:
         if self.timeout is not None:
             self.expire_waiting(now)
         start_s = self.records.start_s
+        self._queue_changing(now)
         while queue and replica.load < self.max_batch:
             rid = queue.popleft()
             start_s[rid] = now
             replica.admit(rid, now)
 
     def expire_waiting(self, now: float) -> None:
-        """Drop requests that waited past the timeout. FIFO with one timeout: they are at the head."""
+        """Drop requests that waited past the timeout. FIFO with one timeout: they are at the head.
+
+        Every queue change first calls this, so each deadline lies after the last change and the
+        queue-length integral can be advanced to each deadline exactly.
+        """
         queue, arrival, timeout, records = self.queue, self.arrival, self.timeout, self.records
         while queue and arrival[queue[0]] + timeout <= now:
+            deadline = arrival[queue[0]] + timeout
+            self._queue_changing(deadline)
             rid = queue.popleft()
             records.status[rid] = TIMED_OUT
             records.reason[rid] = QUEUE_TIMEOUT
-            records.finish_s[rid] = arrival[rid] + timeout
+            records.finish_s[rid] = deadline
 
 
 def _by_load(replica: Replica) -> int:

@@ -28,7 +28,7 @@ class Replica:
     __slots__ = (
         "env", "provider", "records", "uncached", "output", "prefill_rate", "base", "per_seq",
         "load", "decoding", "prefill_free_at", "clock", "clock_time", "heap", "pending",
-        "busy_total", "busy_since", "area", "area_time",
+        "busy_total", "busy_since", "area", "area_time", "prefill_total",
     )
 
     def __init__(self, env, provider: "Provider", records, uncached, output,
@@ -52,6 +52,7 @@ class Replica:
         self.busy_since = 0.0
         self.area = 0.0  # integral of load over time, up to area_time
         self.area_time = 0.0
+        self.prefill_total = 0.0  # seconds of prefill scheduled so far (the stage is FIFO)
 
     # -- accounting -----------------------------------------------------
     def _add_load(self, delta: int, now: float) -> None:
@@ -68,6 +69,11 @@ class Replica:
         """Busy seconds from the start up to `now`."""
         return self.busy_total + (now - self.busy_since if self.load else 0.0)
 
+    def prefill_until(self, now: float) -> float:
+        """Seconds spent prefilling from the start up to `now`."""
+        pending = self.prefill_free_at - now
+        return self.prefill_total - (pending if pending > 0.0 else 0.0)
+
     def area_until(self, now: float) -> float:
         """Sequence-seconds (integral of the batch occupancy) up to `now`."""
         return self.area + self.load * (now - self.area_time)
@@ -79,6 +85,7 @@ class Replica:
         start = self.prefill_free_at if self.prefill_free_at > now else now
         end = start + self.uncached[rid] / self.prefill_rate
         self.prefill_free_at = end
+        self.prefill_total += end - start
         self.env.timeout(end - now, rid).callbacks.append(self._prefill_done)
 
     def _prefill_done(self, event) -> None:

@@ -1,0 +1,162 @@
+"""The `tokenecon` command line: thin commands over the library.
+
+Exit codes: 0 success, 2 bad input (one line on stderr naming the file, field or flag),
+1 internal error (a bug: the traceback is printed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import TokenEconError
+
+EXAMPLES_RUN = """
+\b
+Examples:
+  tokenecon run scenarios/quickstart.yaml
+  tokenecon run scenarios/quickstart.yaml --seed 11 --out reports/quickstart-seed11
+  tokenecon run scenarios/quickstart.yaml --force      # replace an existing report
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="tokenecon")
+def cli() -> None:
+    """tokenecon: simulate LLM token metering, serving and billing.
+
+    \b
+    Examples:
+      tokenecon validate scenarios/quickstart.yaml
+      tokenecon run scenarios/quickstart.yaml
+      tokenecon schema --out scenario.schema.json
+    """
+
+
+@cli.command(epilog=EXAMPLES_RUN)
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Run folder to write [default: reports/<scenario name>].")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--no-figures", is_flag=True, help="Skip the PNG figures (faster).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the run folder's path.")
+def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, quiet: bool) -> None:
+    """Simulate a scenario and write its report folder."""
+    from .demand.sizes import check_empirical_sources
+    from .report import write_run_folder
+    from .report.folder import check_output_dir
+    from .runner import run as run_scenario
+    from .scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    check_empirical_sources(scenario)
+    out = out if out is not None else Path("reports") / scenario.name
+    check_output_dir(out, force)  # before the run: never lose an existing report by accident
+    result = run_scenario(scenario, seed=seed, progress=not quiet)
+    write_run_folder(result, out, force=force, figures=not no_figures)
+    if quiet:
+        click.echo(str(out))
+        return
+    click.echo(_format_summary(result.summary()))
+    click.echo(f"report: {out}/")
+
+
+@cli.command()
+@click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path))
+def validate(scenario_file: Path) -> None:
+    """Check a scenario file without running it.
+
+    \b
+    Example:
+      tokenecon validate scenarios/quickstart.yaml
+    """
+    from .demand.sizes import check_empirical_sources
+    from .scenario import load_scenario
+    from .units import format_duration
+
+    scenario = load_scenario(scenario_file)
+    check_empirical_sources(scenario)
+    accounts = sum(c.count for c in scenario.customers)
+    click.echo(
+        f"{scenario_file}: OK ({len(scenario.providers)} providers, {len(scenario.customers)} customer segments, "
+        f"{accounts} accounts, {format_duration(scenario.duration)} from {scenario.start_local.isoformat()})"
+    )
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of scenario files (for editor autocompletion).
+
+    \b
+    Example:
+      tokenecon schema --out scenario.schema.json
+    """
+    from .scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+
+
+def _format_summary(s: dict) -> str:
+    providers = sorted({k.split(".", 1)[0] for k in s if "." in k})
+    lines = [
+        f"{s['scenario']}: {s['duration_s'] / 3600:g} h simulated in {s['wall_time_s']:.1f} s, seed {s['seed']}",
+        f"  requests   {s['requests_arrived']:,} arrived: {s['requests_completed']:,} completed, "
+        f"{s['requests_rejected']:,} rejected, {s['requests_timed_out']:,} timed out, "
+        f"{s['requests_running']:,} running at the end",
+        f"  tokens     {s['input_tokens']:,} input ({s['cached_input_tokens']:,} cached), "
+        f"{s['output_tokens']:,} output",
+        f"  latency    TTFT p50 {s['ttft_p50_s']:.2f} s, p95 {s['ttft_p95_s']:.2f} s; "
+        f"end-to-end p50 {s['e2e_latency_p50_s']:.2f} s, p95 {s['e2e_latency_p95_s']:.2f} s",
+        f"  revenue    {s['currency']} {s['revenue']} exact, {s['revenue_invoiced']} invoiced "
+        f"({s['invoices']:,} invoices)",
+        f"  supply     GPU {s['gpu_cost']:,.2f} + energy {s['energy_cost']:,.2f} {s['currency']}, "
+        f"{s['energy_kwh']:,.1f} kWh",
+        "",
+        f"  {'provider':<14}{'completed':>11}{'rejected':>10}{'timed out':>10}{'busy':>7}"
+        f"{'revenue':>14}{'cost':>12}{'margin':>12}",
+    ]
+    for p in providers:
+        cost = s[f"{p}.gpu_cost"] + s[f"{p}.energy_cost"]
+        lines.append(
+            f"  {p:<14}{s[f'{p}.requests_completed']:>11,}{s[f'{p}.requests_rejected']:>10,}"
+            f"{s[f'{p}.requests_timed_out']:>10,}{100 * s[f'{p}.utilization']:>6.0f}%"
+            f"{float(s[f'{p}.revenue']):>14,.2f}{cost:>12,.2f}{s[f'{p}.margin']:>12,.2f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning domain and usage errors into one line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="tokenecon", standalone_mode=False)
+    except TokenEconError as exc:
+        click.echo(f"tokenecon: error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.UsageError as exc:
+        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        click.echo(f"tokenecon: error: {where}{exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("tokenecon: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"tokenecon: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("tokenecon: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
