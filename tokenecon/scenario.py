@@ -262,6 +262,18 @@ class Scenario(Spec):
     customers: list[CustomerSpec] = Field(min_length=1)
     base_dir: str = Field(default=".", exclude=True, description="folder relative paths resolve against")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_interval(cls, data: Any) -> Any:
+        # the default report interval is 15 minutes, or the whole run if that is shorter
+        if isinstance(data, dict) and "report_interval" not in data and "duration" in data:
+            try:
+                if parse_duration(data["duration"]) < 900.0:
+                    return {**data, "report_interval": data["duration"]}
+            except ValueError:
+                pass  # reported by the duration field itself
+        return data
+
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, value: str) -> str:
@@ -284,7 +296,8 @@ class Scenario(Spec):
         if self.start.tzinfo is None and self.timezone is None:
             raise ValueError("start needs a UTC offset (2026-03-02T00:00:00+08:00) or a 'timezone' field")
         if self.report_interval > self.duration:
-            raise ValueError("report_interval must not exceed duration")
+            raise ValueError("report_interval must not exceed duration (got report_interval "
+                             f"{self.report_interval:g}s, duration {self.duration:g}s)")
         return self
 
     @property

@@ -50,7 +50,7 @@ def load_empirical(path: Path, column: str) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputDataError(
-            f"{path}: line {row + 2}: column '{column}' must be a whole number >= 1 (got {frame[column].iloc[row]!r})"
+            f"{path}: line {row + 2}: column '{column}' must be a whole number >= 1 (got {str(frame[column].iloc[row])!r})"
         )
     if len(values) == 0:
         raise InputDataError(f"{path}: column '{column}' has no rows")
