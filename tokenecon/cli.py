@@ -122,7 +122,7 @@ def _format_summary(s: dict) -> str:
         f"  supply     GPU {s['gpu_cost']:,.2f} + energy {s['energy_cost']:,.2f} {s['currency']}, "
         f"{s['energy_kwh']:,.1f} kWh",
         "",
-        f"  {'provider':<14}{'completed':>11}{'rejected':>10}{'timed out':>10}{'busy':>7}"
+        f"  {'provider':<14}{'completed':>11}{'rejected':>10}{'timed out':>10}{'util':>7}"
         f"{'revenue':>14}{'cost':>12}{'margin':>12}",
     ]
     for p in providers:

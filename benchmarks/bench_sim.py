@@ -1,0 +1,115 @@
+"""Simulator speed against bare SimPy, side by side in one process.
+
+Both simulate the same requests (the same Poisson arrival times, service = output tokens x a
+fixed step) on c servers:
+- bare SimPy: the textbook M/M/c model, one process per request on a `simpy.Resource`;
+- tokenecon: `tokenecon.run` end to end (demand draws, admission, replicas with continuous
+  batching, billing of every request), with `per_sequence: 0` and `max_batch: c` so that both
+  models are the same queue.
+Prints requests per second of each, the ratio, and bytes per stored request record.
+
+    python benchmarks/bench_sim.py            # 100k and 1M requests
+    python benchmarks/bench_sim.py --sizes 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import tracemalloc
+
+import simpy
+
+import tokenecon
+
+SERVERS = 8
+STEP = 0.001  # seconds per output token
+MEAN_TOKENS = 200
+
+
+def scenario_for(requests: int):
+    mean_service = (MEAN_TOKENS - 0.5) * STEP
+    rate = 0.8 * SERVERS / mean_service  # utilization 0.8
+    hours = requests / rate / 3600
+    return tokenecon.scenario_from_dict({
+        "name": "bench", "seed": 1, "duration": f"{hours:.6f}h", "report_interval": f"{hours / 24:.6f}h",
+        "providers": [{
+            "name": "p", "replicas": 1, "gpu": {"cost_per_hour": 2.0},
+            "performance": {"prefill_tokens_per_s": 1e12, "decode_step_s": {"base": STEP, "per_sequence": 0.0},
+                            "max_batch": SERVERS},
+            "price": "std",
+        }],
+        "pricing": {"std": {"type": "per_token", "input": 2.5, "output": 10}},
+        "customers": [{
+            "name": "c", "count": 100, "arrivals": {"type": "poisson", "rate": f"{rate}/s"},
+            "input_tokens": {"type": "fixed", "value": 1},
+            "output_tokens": {"type": "exponential", "mean": MEAN_TOKENS},
+            "providers": ["p"],
+        }],
+    })
+
+
+def bare_simpy(arrivals: list[float], services: list[float]) -> float:
+    """Textbook M/M/c in SimPy; returns the mean wait (so the work cannot be skipped)."""
+    env = simpy.Environment()
+    servers = simpy.Resource(env, capacity=SERVERS)
+    waits = []
+
+    def customer(arrival: float, service: float):
+        with servers.request() as slot:
+            yield slot
+            waits.append(env.now - arrival)
+            yield env.timeout(service)
+
+    def source():
+        now = 0.0
+        for arrival, service in zip(arrivals, services):
+            yield env.timeout(arrival - now)
+            now = arrival
+            env.process(customer(arrival, service))
+
+    env.process(source())
+    env.run()
+    return sum(waits) / len(waits)
+
+
+def bench(requests: int) -> None:
+    scenario = scenario_for(requests)
+    gc.collect()
+    began = time.perf_counter()
+    result = tokenecon.run(scenario)
+    ours = time.perf_counter() - began
+    n = len(result.workload)
+    arrivals = result.workload.arrival_s.tolist()
+    # the same service times tokenecon served: (output - 1) decode steps after an instant prefill
+    services = ((result.workload.output_tokens - 1) * STEP).tolist()
+    gc.collect()
+    began = time.perf_counter()
+    bare_wait = bare_simpy(arrivals, services)
+    bare = time.perf_counter() - began
+    ours_wait = result.summary()["wait_mean_s"]
+
+    stored = result.sim.records.nbytes() + sum(
+        getattr(result.workload, c).nbytes
+        for c in ("arrival_s", "account", "segment", "input_tokens", "cached_input_tokens", "output_tokens"))
+    tracemalloc.start()
+    tokenecon.run(scenario)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{n:>9,} requests | bare SimPy {n / bare:>9,.0f} req/s | tokenecon {n / ours:>9,.0f} req/s "
+          f"| ratio {bare / ours:.2f} | stored record {stored / n:.0f} B/request "
+          f"| peak traced memory {peak / n:.0f} B/request "
+          f"| mean wait {bare_wait:.4f} s (SimPy) vs {ours_wait:.4f} s (tokenecon)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    for size in args.sizes:
+        bench(size)
+
+
+if __name__ == "__main__":
+    main()
