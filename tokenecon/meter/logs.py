@@ -1,0 +1,172 @@
+"""Request logs for the meter: JSONL (one request a line) or plain text files, streamed.
+
+A JSONL line holds ``id``, ``timestamp``, ``customer``, ``model``, ``messages`` (chat) or ``prompt``
+(text), ``completion``, optional ``usage`` (``prompt_tokens``, ``completion_tokens``,
+``cached_tokens``, ``reasoning_tokens``; OpenAI's nested ``prompt_tokens_details.cached_tokens``
+and ``completion_tokens_details.reasoning_tokens`` are read too) and optional ``images``
+(``[{width, height, detail}]``). Anything else on the line is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputDataError
+
+__all__ = ["LogRequest", "LogReader", "JSONL_SUFFIXES"]
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens")
+
+
+@dataclass
+class LogRequest:
+    source: str
+    line: int
+    id: str
+    customer: str
+    model: str
+    timestamp: str
+    messages: list | None
+    prompt: str | None
+    completion: str
+    usage: dict[str, int] | None
+    images: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def contents(self) -> list[str]:
+        """The texts of the request (message contents or prompt) and its completion."""
+        from .chat import _text
+
+        texts = [_text(m, "content") for m in self.messages] if self.messages is not None else [self.prompt or ""]
+        return texts + [self.completion]
+
+
+def _usage(raw, where: str) -> dict[str, int] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InputDataError(f"{where}: 'usage' must be an object")
+    usage = {k: raw.get(k) for k in USAGE_FIELDS}
+    details_in, details_out = raw.get("prompt_tokens_details") or {}, raw.get("completion_tokens_details") or {}
+    if usage["cached_tokens"] is None and isinstance(details_in, dict):
+        usage["cached_tokens"] = details_in.get("cached_tokens")
+    if usage["reasoning_tokens"] is None and isinstance(details_out, dict):
+        usage["reasoning_tokens"] = details_out.get("reasoning_tokens")
+    for key, value in usage.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise InputDataError(f"{where}: usage.{key} must be a whole number >= 0 (got {value!r})")
+    return {k: v for k, v in usage.items() if v is not None}
+
+
+def _images(raw, where: str) -> list[tuple[int, int, str]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InputDataError(f"{where}: 'images' must be a list of {{width, height}}")
+    out = []
+    for i, image in enumerate(raw):
+        ok = isinstance(image, dict) and all(isinstance(image.get(k), int) and image.get(k) > 0
+                                             for k in ("width", "height"))
+        if not ok:
+            raise InputDataError(f"{where}: images[{i}] needs positive whole 'width' and 'height'")
+        out.append((image["width"], image["height"], str(image.get("detail", "high"))))
+    return out
+
+
+def parse_line(data: object, source: str, line: int) -> LogRequest:
+    where = f"{source}: line {line}"
+    if not isinstance(data, dict):
+        raise InputDataError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    messages, prompt = data.get("messages"), data.get("prompt")
+    if messages is None and prompt is None:
+        raise InputDataError(f"{where}: missing field 'messages' or 'prompt'")
+    if messages is not None:
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            raise InputDataError(f"{where}: 'messages' must be a list of {{role, content}} objects")
+        for i, m in enumerate(messages):
+            content = m.get("content")
+            if not isinstance(m.get("role"), str) or not (content is None or isinstance(content, (str, list))):
+                raise InputDataError(f"{where}: messages[{i}] needs a text 'role' and a text 'content'")
+    elif not isinstance(prompt, str):
+        raise InputDataError(f"{where}: 'prompt' must be text")
+    completion = data.get("completion", "")
+    if completion is None:
+        completion = ""
+    if not isinstance(completion, str):
+        raise InputDataError(f"{where}: 'completion' must be text")
+    return LogRequest(
+        source=source, line=line, id=str(data.get("id", line)), customer=str(data.get("customer", "")),
+        model=str(data.get("model", "")), timestamp=str(data.get("timestamp", "")), messages=messages,
+        prompt=prompt, completion=completion, usage=_usage(data.get("usage"), where),
+        images=_images(data.get("images"), where),
+    )
+
+
+class LogReader:
+    """Iterates requests from JSONL logs and text files; counts skipped lines with `skip_bad`."""
+
+    def __init__(self, paths: list[Path], *, skip_bad: bool = False):
+        self.paths = paths
+        self.skip_bad = skip_bad
+        self.skipped: list[str] = []
+        self.bytes_read = 0
+        for path in paths:
+            if not path.is_file():
+                raise InputDataError(f"{path}: file not found")
+            if path.stat().st_size == 0:
+                raise InputDataError(f"{path}: empty file")
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.paths)
+
+    def __iter__(self) -> Iterator[LogRequest]:
+        for path in self.paths:
+            if path.suffix.lower() in JSONL_SUFFIXES:
+                yield from self._jsonl(path)
+            else:
+                yield self._text(path)
+
+    def _bad(self, message: str) -> None:
+        if not self.skip_bad:
+            raise InputDataError(message)
+        self.skipped.append(message)
+
+    def _text(self, path: Path) -> LogRequest:
+        raw = path.read_bytes()
+        self.bytes_read += len(raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputDataError(f"{path}: invalid UTF-8 at byte {exc.start}") from None
+        return LogRequest(str(path), 1, path.name, "", "", "", None, text, "", None)
+
+    def _jsonl(self, path: Path) -> Iterator[LogRequest]:
+        seen = 0
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                self.bytes_read += len(raw)
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    self._bad(f"{path}: line {number}: invalid UTF-8 at byte {exc.start}")
+                    continue
+                if not text.strip():
+                    continue
+                try:
+                    data = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    self._bad(f"{path}: line {number}: invalid JSON: {exc.msg} (column {exc.colno})")
+                    continue
+                try:
+                    request = parse_line(data, str(path), number)
+                except InputDataError as exc:
+                    self._bad(str(exc))
+                    continue
+                seen += 1
+                yield request
+        if seen == 0 and not self.skipped:
+            raise InputDataError(f"{path}: no requests (only blank lines)")

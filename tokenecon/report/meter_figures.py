@@ -1,0 +1,44 @@
+"""The meter's divergence figure: how differently tokenizers count the same text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+__all__ = ["divergence_figure"]
+
+
+def divergence_figure(table: pd.DataFrame, reference: str, path: Path) -> None:
+    scripts = [s for s in ("chinese", "english", "code", "mixed", "all") if s in set(table["script"])]
+    names = list(dict.fromkeys(table["tokenizer"]))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    width = 0.8 / max(1, len(names))
+    x = np.arange(len(scripts))
+    ratio_col = f"ratio_to_{reference}"
+    for k, name in enumerate(names):
+        rows = table[table["tokenizer"] == name].set_index("script").reindex(scripts)
+        exact = bool(table.loc[table["tokenizer"] == name, "exact"].iloc[0])
+        label = name if exact else f"{name} (estimate)"
+        hatch = None if exact else "//"
+        offset = (k - (len(names) - 1) / 2) * width
+        left.bar(x + offset, rows["tokens_per_character"], width, label=label, hatch=hatch)
+        right.bar(x + offset, rows[ratio_col], width, label=label, hatch=hatch)
+    for ax in (left, right):
+        ax.set_xticks(x, [f"{s}\n({int(table[(table['script'] == s)]['requests'].iloc[0]):,} req)" for s in scripts])
+        ax.grid(True, axis="y", alpha=0.3)
+    left.set_title("Tokens per character")
+    left.set_ylabel("tokens / character (message texts and completions)")
+    right.set_title(f"Token count relative to {reference}")
+    right.set_ylabel(f"tokens / {reference} tokens")
+    right.axhline(1.0, color="black", lw=0.8)
+    left.legend(fontsize=8)
+    fig.suptitle("Same text, different token counts: tokenizer divergence by script", fontsize=13, fontweight="bold")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
