@@ -1,7 +1,7 @@
 """The meter: token counts with a content-hash cache, in batches.
 
-Each distinct text is encoded once: its blake2b digest keys the cache, so memory per cached
-text is a few dozen bytes whatever its length. Misses are encoded together in one batch (both
+Each distinct text is encoded once: a long text's 128-bit blake2b digest keys the cache (a
+few dozen bytes per entry whatever its length); a short text keys it itself, which is cheaper. Misses are encoded together in one batch (both
 cores) and the cache is bounded (the oldest half is dropped when full).
 """
 
@@ -16,6 +16,8 @@ from .tokenizers import Tokenizer, get_tokenizer
 
 __all__ = ["Meter"]
 
+_SHORT = 128  # texts up to this many characters key the cache themselves (cheaper than a digest)
+
 
 class Meter:
     """Counts tokens with one tokenizer. ``Meter("o200k_base")`` or ``Meter.for_model("gpt-4o")``."""
@@ -23,7 +25,7 @@ class Meter:
     def __init__(self, tokenizer: str | Tokenizer, *, max_cache: int = 4_000_000):
         self.tokenizer = get_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
         self.max_cache = max_cache
-        self._cache: dict[bytes, int] = {}
+        self._cache: dict[bytes | str, int] = {}
         self.hits = 0
         self.misses = 0
 
@@ -41,8 +43,9 @@ class Meter:
     def count_many(self, texts: Sequence[str]) -> list[int]:
         """Token counts of plain texts, each distinct text encoded at most once."""
         cache = self._cache
-        keys = [blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts]
-        missing: dict[bytes, str] = {}
+        keys = [t if len(t) <= _SHORT else blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                for t in texts]
+        missing: dict[bytes | str, str] = {}
         for key, text in zip(keys, texts):
             if key not in cache and key not in missing:
                 missing[key] = text
