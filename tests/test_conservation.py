@@ -120,4 +120,4 @@ def test_adding_a_segment_does_not_reshuffle_others():
     full, part = build_workload(scenario), build_workload(fewer)
     for seg in (0, 1):
         assert np.array_equal(full.arrival_s[full.segment == seg], part.arrival_s[part.segment == seg])
-        assert np.array_equal(full.input_tokens[full.segment == seg], part.input_tokens[part.segment == seg])
+        assert np.array_equal(full.input_tokens[:, full.segment == seg], part.input_tokens[:, part.segment == seg])

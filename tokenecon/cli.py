@@ -113,6 +113,7 @@ Examples:
   tokenecon meter scenarios/data/chat_log.jsonl -t o200k_base -t qwen3.6 -t deepseek-v4 --out reports/meter
   tokenecon meter notes_zh.txt notes_en.txt --reference o200k_base
   tokenecon meter big.jsonl --skip-bad        # skip malformed lines, count them in the summary
+  tokenecon meter corpus.jsonl -t qwen -t o200k_base --calibrate scenarios/data/calibration.yaml
 """
 
 
@@ -126,18 +127,22 @@ Examples:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write [default: reports/meter-<first log name>].")
 @click.option("--skip-bad", is_flag=True, help="Skip malformed lines (counted in the summary) instead of stopping.")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--calibrate", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the measured ratios to the reference as a calibration file for scenarios.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder (and calibration file).")
 def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, audit_tokenizer: str | None,
-          out: Path | None, skip_bad: bool, force: bool) -> None:
+          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool) -> None:
     """Count tokens of request logs (JSONL) or text files with real tokenizers.
 
     Writes per-request counts for each tokenizer, a summary by script (Chinese, English, code,
     mixed) with the ratio to a reference tokenizer, a divergence figure, and an audit of
     provider-reported usage against the text (which requests were billed for more tokens).
     """
-    from .meter.report import meter_logs
+    from .meter.report import meter_logs, write_calibration
     from .meter.tokenizers import get_tokenizer, tokenizer_names
 
+    if calibrate is not None and calibrate.exists() and not force:
+        raise TokenEconError(f"{calibrate}: file exists; use --force to replace it")
     names = list(tokenizers) or tokenizer_names()
     for name in names + [reference] + ([audit_tokenizer] if audit_tokenizer else []):
         get_tokenizer(name)  # unknown names fail here, before any work
@@ -161,6 +166,9 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
         click.echo(f"  audit: {totals['audited_requests']:,} requests with reported usage: "
                    f"{totals['audit_billed_more']:,} billed for more tokens than the text holds, "
                    f"{totals['audit_billed_less']:,} for fewer")
+    if calibrate is not None:
+        write_calibration(out, calibrate, logs)
+        click.echo(f"calibration: {calibrate} (use it as token_calibration in a scenario)")
     click.echo(f"report: {out}/")
 
 
@@ -183,7 +191,7 @@ def tokenizers() -> None:
 
 
 def _format_summary(s: dict) -> str:
-    providers = sorted({k.split(".", 1)[0] for k in s if "." in k})
+    providers = list(dict.fromkeys(k.split(".", 1)[0] for k in s if "." in k))  # scenario order
     lines = [
         f"{s['scenario']}: {s['duration_s'] / 3600:g} h simulated in {s['wall_time_s']:.1f} s, seed {s['seed']}",
         f"  requests   {s['requests_arrived']:,} arrived: {s['requests_completed']:,} completed, "

@@ -154,6 +154,8 @@ class Result:
             out[prefix + "requests_completed"] = int((done & mine).sum())
             out[prefix + "requests_rejected"] = int(((status == REJECTED) & mine).sum())
             out[prefix + "requests_timed_out"] = int(((status == TIMED_OUT) & mine).sum())
+            out[prefix + "input_tokens"] = int(w.input_tokens[done & mine].sum())
+            out[prefix + "output_tokens"] = int(w.output_tokens[done & mine].sum())
             out[prefix + "revenue"] = format_money(self.bill.revenue_by_provider_pico[p])
             out[prefix + "gpu_cost"] = round(float(rows["gpu_cost"].sum()), 6)
             out[prefix + "energy_kwh"] = round(float(rows["energy_kwh"].sum()), 6)

@@ -36,9 +36,10 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
             done[0] = sim_seconds
 
         sim = simulate(scenario, workload, policies, advance if tracker is not None else None)
-    billed = bill(scenario, workload, sim.records, policies)
+    served = workload.served(sim.records.column("provider"))  # tokens as each request's provider counted them
+    billed = bill(scenario, served, sim.records, policies)
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
-    return Result(scenario, workload, sim, billed, meta)
+    return Result(scenario, served, sim, billed, meta)
 
 
 def _progress_bar(scenario: Scenario):

@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import ScenarioError
+from .errors import ScenarioError, UnknownNameError
 from .units import CURRENCY_MINOR_UNITS, parse_duration, parse_rate, price_to_micro
 
 __all__ = [
@@ -229,20 +229,48 @@ class ProviderSpec(Spec):
     queue: QueueSpec = QueueSpec()
     rate_limits: RateLimitSpec = RateLimitSpec()
     price: str
+    tokenizer: str | None = Field(default=None, description="tokenizer (or model) this provider meters with")
 
 
 # ---------------------------------------------------------------- customers
+
+
+class CorpusSpec(Spec):
+    """Requests drawn (with replacement) from a request log (JSONL, the `tokenecon meter` format)."""
+
+    path: str
 
 
 class CustomerSpec(Spec):
     name: Name
     count: int = Field(default=1, ge=1)
     arrivals: ArrivalSpec
-    input_tokens: SizeSpec
-    output_tokens: SizeSpec
+    input_tokens: SizeSpec | None = None
+    output_tokens: SizeSpec | None = None
+    corpus: CorpusSpec | None = None
     cache_hit_ratio: float = Field(default=0.0, ge=0.0, le=1.0)
     providers: list[str] = Field(min_length=1)
     routing: Literal["cheapest", "round_robin", "least_loaded"] = "cheapest"
+
+    @model_validator(mode="after")
+    def _sizes_or_corpus(self) -> "CustomerSpec":
+        sizes = (self.input_tokens is not None, self.output_tokens is not None)
+        if self.corpus is not None and any(sizes):
+            raise ValueError("give either 'corpus' or 'input_tokens' and 'output_tokens', not both")
+        if self.corpus is None and not all(sizes):
+            raise ValueError("needs 'input_tokens' and 'output_tokens' (size distributions) or a 'corpus'")
+        return self
+
+
+class TokenCalibration(Spec):
+    """Token-count ratios of tokenizers to a reference, as measured by `tokenecon meter --calibrate`.
+
+    Size distributions are stated in `reference` tokens; a provider metering with another
+    tokenizer converts them with its ratio.
+    """
+
+    reference: str
+    ratios: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- scenario
@@ -260,6 +288,8 @@ class Scenario(Spec):
     providers: list[ProviderSpec] = Field(min_length=1)
     pricing: dict[Name, PricingSpec] = Field(min_length=1)
     customers: list[CustomerSpec] = Field(min_length=1)
+    token_calibration: TokenCalibration | str | None = Field(
+        default=None, description="inline, or the path of a file written by tokenecon meter --calibrate")
     base_dir: str = Field(default=".", exclude=True, description="folder relative paths resolve against")
 
     @model_validator(mode="before")
@@ -432,3 +462,70 @@ def _check_references(scenario: Scenario, source: str) -> None:
                     path=source,
                     field=f"customers[{i}].{field}.path",
                 )
+        if customer.corpus is not None and not scenario.resolve_path(customer.corpus.path).is_file():
+            raise ScenarioError(f"file not found: {scenario.resolve_path(customer.corpus.path)}", path=source,
+                                field=f"customers[{i}].corpus.path")
+    _check_tokenizers(scenario, source)
+
+
+def _tokenizer_name(name: str) -> str:
+    """A tokenizer name from a tokenizer or model name (names only: no file is loaded)."""
+    from .meter.models import tokenizer_for_model
+    from .meter.tokenizers import canonical_name
+
+    try:
+        return canonical_name(name)
+    except UnknownNameError:
+        return tokenizer_for_model(name)
+
+
+def load_calibration(scenario: Scenario, source: str = "<scenario>") -> TokenCalibration | None:
+    """The scenario's token calibration, read from its file when given as a path."""
+    value = scenario.token_calibration
+    if value is None or isinstance(value, TokenCalibration):
+        return value
+    path = scenario.resolve_path(value)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return TokenCalibration.model_validate(data)
+    except FileNotFoundError:
+        raise ScenarioError(f"file not found: {path}", path=source, field="token_calibration") from None
+    except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: not a calibration file ({str(exc).splitlines()[0]})", path=source,
+                            field="token_calibration") from None
+
+
+def _check_tokenizers(scenario: Scenario, source: str) -> None:
+    calibration = load_calibration(scenario, source)
+    if calibration is not None:
+        try:
+            _tokenizer_name(calibration.reference)
+        except UnknownNameError as exc:
+            raise ScenarioError(str(exc), path=source, field="token_calibration.reference") from None
+    for i, provider in enumerate(scenario.providers):
+        if provider.tokenizer is None:
+            continue
+        try:
+            name = _tokenizer_name(provider.tokenizer)
+        except UnknownNameError as exc:
+            raise ScenarioError(str(exc), path=source, field=f"providers[{i}].tokenizer") from None
+        sized = [c for c in scenario.customers if c.corpus is None and provider.name in c.providers]
+        if not sized:
+            continue
+        if calibration is None:
+            raise ScenarioError(
+                f"customers '{sized[0].name}' state sizes in tokens but no tokenizer says which; add "
+                "token_calibration (from tokenecon meter --calibrate) or drop this provider's tokenizer",
+                path=source, field=f"providers[{i}].tokenizer")
+        if name != _tokenizer_name(calibration.reference) and name not in calibration.ratios:
+            raise ScenarioError(
+                f"no calibration ratio for '{name}' against reference '{calibration.reference}' "
+                f"(have: {', '.join(calibration.ratios) or 'none'}); run tokenecon meter --calibrate",
+                path=source, field=f"providers[{i}].tokenizer")
+    for i, customer in enumerate(scenario.customers):
+        if customer.corpus is None:
+            continue
+        for name in customer.providers:
+            if scenario.provider(name).tokenizer is None:
+                raise ScenarioError(f"provider '{name}' needs a 'tokenizer' to meter this customer's corpus",
+                                    path=source, field=f"customers[{i}].corpus")

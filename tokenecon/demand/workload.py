@@ -2,25 +2,35 @@
 
 Drawing all demand before the event loop keeps the loop lean (vectorised numpy draws instead of
 one Python call per request) and keeps each segment's draws in its own named stream.
+
+Token sizes are kept per provider (one row each): a provider that meters with its own tokenizer
+counts the same request differently. Size distributions are in the calibration's reference
+tokens and are converted with the provider's measured ratio; corpus texts are metered by each
+provider's tokenizer directly. `served()` picks, per request, the row of the provider that
+served it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..scenario import CustomerSpec, Scenario
+from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
 from .arrivals import poisson_arrival_times
+from .corpus import corpus_counts
 from .sizes import draw_sizes
 from .streams import stream
 
-__all__ = ["Workload", "build_workload", "account_names"]
+__all__ = ["Workload", "build_workload", "account_names", "provider_ratios"]
 
 
 @dataclass(frozen=True)
 class Workload:
-    """Columnar request table sorted by arrival time; request id = row index."""
+    """Columnar request table sorted by arrival time; request id = column index.
+
+    Token columns are 2-D (providers x requests) as built, 1-D after `served()`.
+    """
 
     segments: tuple[str, ...]
     accounts: tuple[str, ...]  # one billed customer account per entry
@@ -35,6 +45,18 @@ class Workload:
     def __len__(self) -> int:
         return len(self.arrival_s)
 
+    def tokens_for(self, provider: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(input, cached input, output) of every request as provider `provider` counts them."""
+        return self.input_tokens[provider], self.cached_input_tokens[provider], self.output_tokens[provider]
+
+    def served(self, provider: np.ndarray) -> "Workload":
+        """1-D token columns: each request as counted by the provider that took it."""
+        rows = np.where(provider >= 0, provider, 0).astype(np.intp)
+        cols = np.arange(len(self))
+        return replace(self, input_tokens=self.input_tokens[rows, cols],
+                       cached_input_tokens=self.cached_input_tokens[rows, cols],
+                       output_tokens=self.output_tokens[rows, cols])
+
 
 def account_names(customer: CustomerSpec) -> list[str]:
     """``sme`` with count 50 -> ``sme-01`` ... ``sme-50``; count 1 -> ``sme``."""
@@ -44,13 +66,47 @@ def account_names(customer: CustomerSpec) -> list[str]:
     return [f"{customer.name}-{i:0{width}d}" for i in range(1, customer.count + 1)]
 
 
-def _segment_requests(scenario: Scenario, customer: CustomerSpec) -> dict[str, np.ndarray]:
+def provider_ratios(scenario: Scenario) -> list[float]:
+    """Per provider, the factor from reference tokens (size distributions) to its own tokens."""
+    calibration = load_calibration(scenario)
+    ratios = []
+    for provider in scenario.providers:
+        if provider.tokenizer is None or calibration is None:
+            ratios.append(1.0)
+            continue
+        name = _tokenizer_name(provider.tokenizer)
+        same = name == _tokenizer_name(calibration.reference)
+        ratios.append(1.0 if same else calibration.ratios.get(name, 1.0))
+    return ratios
+
+
+def _convert(tokens: np.ndarray, ratio: float) -> np.ndarray:
+    return tokens if ratio == 1.0 else np.maximum(1, np.rint(tokens * ratio)).astype(np.int64)
+
+
+def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[float]) -> dict[str, np.ndarray]:
     seed, name = scenario.seed, customer.name
     times = poisson_arrival_times(customer.arrivals, scenario.start_local, scenario.duration,
                                   stream(seed, "arrivals", name))
     n = len(times)
-    inputs = draw_sizes(customer.input_tokens, n, stream(seed, "input_tokens", name), scenario.resolve_path)
-    outputs = draw_sizes(customer.output_tokens, n, stream(seed, "output_tokens", name), scenario.resolve_path)
+    providers = len(scenario.providers)
+    if customer.corpus is not None:
+        path = scenario.resolve_path(customer.corpus.path)
+        entry = None
+        inputs = np.ones((providers, n), dtype=np.int64)
+        outputs = np.ones((providers, n), dtype=np.int64)
+        for p, spec in enumerate(scenario.providers):
+            if spec.name not in customer.providers:
+                continue
+            counts_in, counts_out = corpus_counts(path, _tokenizer_name(spec.tokenizer))
+            if entry is None:
+                entry = stream(seed, "corpus", name).integers(0, len(counts_in), size=n)
+            inputs[p], outputs[p] = counts_in[entry], counts_out[entry]
+    else:
+        ref_in = draw_sizes(customer.input_tokens, n, stream(seed, "input_tokens", name), scenario.resolve_path)
+        ref_out = draw_sizes(customer.output_tokens, n, stream(seed, "output_tokens", name), scenario.resolve_path)
+        inputs = np.stack([_convert(ref_in, r) for r in ratios])
+        outputs = np.stack([_convert(ref_out, r) for r in ratios])
     cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
     accounts = stream(seed, "account", name).integers(0, customer.count, size=n, dtype=np.int32)
     return {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs}
@@ -58,6 +114,7 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec) -> dict[str, n
 
 def build_workload(scenario: Scenario) -> Workload:
     """Draw every request of every customer segment and merge them in arrival order."""
+    ratios = provider_ratios(scenario)
     accounts: list[str] = []
     account_segment: list[int] = []
     parts = []
@@ -66,7 +123,7 @@ def build_workload(scenario: Scenario) -> Workload:
         names = account_names(customer)
         accounts.extend(names)
         account_segment.extend([seg_index] * len(names))
-        part = _segment_requests(scenario, customer)
+        part = _segment_requests(scenario, customer, ratios)
         part["account"] = part["account"] + offset
         part["segment"] = np.full(len(part["arrival_s"]), seg_index, dtype=np.int32)
         parts.append(part)
@@ -76,6 +133,9 @@ def build_workload(scenario: Scenario) -> Workload:
     def merged(key: str, dtype) -> np.ndarray:
         return np.ascontiguousarray(np.concatenate([p[key] for p in parts])[order], dtype=dtype)
 
+    def merged_rows(key: str) -> np.ndarray:
+        return np.ascontiguousarray(np.concatenate([p[key] for p in parts], axis=1)[:, order], dtype=np.int64)
+
     return Workload(
         segments=tuple(c.name for c in scenario.customers),
         accounts=tuple(accounts),
@@ -83,7 +143,7 @@ def build_workload(scenario: Scenario) -> Workload:
         arrival_s=merged("arrival_s", np.float64),
         account=merged("account", np.int32),
         segment=merged("segment", np.int32),
-        input_tokens=merged("input", np.int64),
-        cached_input_tokens=merged("cached", np.int64),
-        output_tokens=merged("output", np.int64),
+        input_tokens=merged_rows("input"),
+        cached_input_tokens=merged_rows("cached"),
+        output_tokens=merged_rows("output"),
     )

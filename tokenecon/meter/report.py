@@ -214,3 +214,28 @@ def _write_summary(tmp: Path, summary: dict) -> None:
     from ..report.meter_figures import divergence_figure
 
     divergence_figure(table, summary["totals"]["reference"], tmp / "divergence.png")
+
+
+def write_calibration(report: Path, target: Path, sources) -> None:
+    """Write the ratios of a meter report (all scripts together) as a scenario calibration file."""
+    import datetime
+
+    import yaml
+
+    table = pd.read_csv(report / "summary.csv")
+    totals = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    reference = totals["reference"]
+    rows = table[(table["script"] == "all") & table["exact"]]
+    ratios = {name: round(float(r), 4) for name, r in zip(rows["tokenizer"], rows[f"ratio_to_{reference}"])
+              if name != reference}
+    chars = int(table[(table["script"] == "all")]["characters"].iloc[0])
+    header = (f"# tokenecon meter --calibrate: token counts relative to {reference}, measured on\n"
+              f"# {', '.join(map(str, sources))} ({totals['requests']} requests, {chars:,} characters)"
+              f" on {datetime.date.today().isoformat()}.\n"
+              "# Size distributions of a scenario are in reference tokens; a provider metering with another\n"
+              "# tokenizer multiplies them by its ratio.\n")
+    body = yaml.safe_dump({"reference": reference, "ratios": ratios}, sort_keys=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(header + body, encoding="utf-8")
+    tmp.replace(target)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from ..errors import UnknownNameError
 from .files import PackageFile, read_verified
 
-__all__ = ["Tokenizer", "get_tokenizer", "tokenizer_names", "TOKENIZER_INFO"]
+__all__ = ["Tokenizer", "get_tokenizer", "canonical_name", "tokenizer_names", "TOKENIZER_INFO"]
 
 THREADS = 2  # batch encoding threads (tiktoken and tokenizers release the GIL)
 
@@ -206,13 +206,19 @@ def tokenizer_names() -> list[str]:
     return list(_LOADERS)
 
 
-def get_tokenizer(name: str) -> Tokenizer:
-    """The tokenizer called `name` (loaded once); an unknown name lists the known ones."""
+def canonical_name(name: str) -> str:
+    """The registry name of a tokenizer name or alias, without loading it."""
     key = _ALIASES.get(name, name)
     if key not in _LOADERS:
         close = difflib.get_close_matches(name, list(_LOADERS) + list(_ALIASES), n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise UnknownNameError(f"unknown tokenizer '{name}'{hint} (known: {', '.join(_LOADERS)})")
+    return key
+
+
+def get_tokenizer(name: str) -> Tokenizer:
+    """The tokenizer called `name` (loaded once); an unknown name lists the known ones."""
+    key = canonical_name(name)
     with _lock:
         if key not in _loaded:
             _loaded[key] = _LOADERS[key](key)

@@ -49,14 +49,13 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
     # Hot-path inputs as array.array: fast scalar indexing that yields plain Python numbers.
     arrival = array("d", workload.arrival_s.tobytes())
     account = array("i", workload.account.astype(np.int32).tobytes())
-    uncached = array("q", (workload.input_tokens - workload.cached_input_tokens).tobytes())
-    output = array("q", workload.output_tokens.tobytes())
-    total = array("q", (workload.input_tokens + workload.output_tokens).tobytes())
-    providers = [
-        Provider(env, i, spec, records, arrival=arrival, account=account, uncached=uncached,
-                 output=output, total_tokens=total, accounts=len(workload.accounts))
-        for i, spec in enumerate(scenario.providers)
-    ]
+    providers = []
+    for i, spec in enumerate(scenario.providers):
+        inputs, cached, outputs = workload.tokens_for(i)  # as this provider's tokenizer counts them
+        providers.append(Provider(
+            env, i, spec, records, arrival=arrival, account=account,
+            uncached=array("q", (inputs - cached).tobytes()), output=array("q", outputs.tobytes()),
+            total_tokens=array("q", (inputs + outputs).tobytes()), accounts=len(workload.accounts)))
     route, dynamic = plan_routes(scenario, workload, policies)
     env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
     edges = interval_edges(scenario.duration, scenario.report_interval)

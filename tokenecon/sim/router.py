@@ -33,10 +33,11 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
         elif customer.routing == "round_robin":
             route[rows] = np.asarray(candidates, dtype=np.int16)[np.arange(len(rows)) % len(candidates)]
         elif customer.routing == "cheapest":
-            usage = Usage(workload.input_tokens[rows], workload.cached_input_tokens[rows],
-                          workload.output_tokens[rows])
+            # each provider prices the request as its own tokenizer counts it
             prices = np.stack([
-                policies[scenario.providers[c].price].charges(usage).total_pico() for c in candidates
+                policies[scenario.providers[c].price].charges(
+                    Usage(*(column[rows] for column in workload.tokens_for(c)))).total_pico()
+                for c in candidates
             ])  # exact integers; argmin picks the first listed provider on ties
             route[rows] = np.asarray(candidates, dtype=np.int16)[np.argmin(prices, axis=0)]
         else:
