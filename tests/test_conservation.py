@@ -29,7 +29,7 @@ def test_requests_are_conserved(quick_run):
     s = json.loads((out / "summary.json").read_text())
     assert s["requests_arrived"] == (s["requests_completed"] + s["requests_rejected"]
                                      + s["requests_timed_out"] + s["requests_running"])
-    requests = pd.read_csv(out / "requests.csv")
+    requests = pd.read_csv(out / "requests.csv", low_memory=False)
     assert len(requests) == s["requests_arrived"]
     assert requests["status"].value_counts().to_dict() == {
         k: v for k, v in {"completed": s["requests_completed"], "rejected": s["requests_rejected"],
@@ -42,7 +42,7 @@ def test_requests_are_conserved(quick_run):
 def test_tokens_in_ledger_equal_requests_and_summary(quick_run):
     result, out = quick_run
     s = json.loads((out / "summary.json").read_text())
-    requests = pd.read_csv(out / "requests.csv")
+    requests = pd.read_csv(out / "requests.csv", low_memory=False)
     ledger = pd.read_csv(out / "ledger.csv")
     done = requests[requests["status"] == "completed"]
     by_component = ledger.groupby("component")["quantity"].sum()

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .demand import Workload
 from .errors import ReconciliationError
-from .pricing import ChargeTable, PricingPolicy, Usage
+from .pricing import ChargeTable, PricingPolicy
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
 from .units import format_money, round_to_minor
@@ -98,11 +98,15 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
     status = records.column("status")
     provider = records.column("provider")
     billed = status == COMPLETED
+    finish = records.column("finish_s")
+    edges, _ = period_edges(scenario)
+    period = np.clip(np.searchsorted(edges, np.nan_to_num(finish), side="right") - 1, 0, len(edges) - 1)
+    order = np.argsort(np.argsort(np.where(billed, finish, np.inf), kind="stable"), kind="stable")
     charge = np.zeros(n, dtype=np.int64)
     tables: dict[int, tuple[np.ndarray, ChargeTable]] = {}
     for p, spec in enumerate(scenario.providers):
         rows = np.flatnonzero(billed & (provider == p))
-        usage = Usage(workload.input_tokens[rows], workload.cached_input_tokens[rows], workload.output_tokens[rows])
+        usage = workload.usage_for(p, rows, period=period[rows], order=order[rows], start=scenario.start_local)
         table = policies[spec.price].charges(usage)
         totals = table.total_pico()
         if totals.dtype == object and charge.dtype != object:
@@ -148,6 +152,8 @@ def _invoices(scenario, workload, records, charge, billed) -> tuple[pd.DataFrame
         "input_tokens": token_sum(workload.input_tokens),
         "cached_input_tokens": token_sum(workload.cached_input_tokens),
         "output_tokens": token_sum(workload.output_tokens),
+        "reasoning_tokens": token_sum(workload.reasoning_tokens),
+        "cache_write_tokens": token_sum(workload.cache_write_tokens),
         "subtotal": [format_money(s) for s in subtotals],
         "amount": [str(round_to_minor(s, scenario.currency)) for s in subtotals],
         "currency": scenario.currency,

@@ -65,6 +65,8 @@ class Result:
             "input_tokens": w.input_tokens,
             "cached_input_tokens": w.cached_input_tokens,
             "output_tokens": w.output_tokens,
+            "reasoning_tokens": w.reasoning_tokens,
+            "cache_write_tokens": w.cache_write_tokens,
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
             "charge": [format_money(c) for c in charge.tolist()],
@@ -82,14 +84,16 @@ class Result:
         names = [p.name for p in self.scenario.providers]
         for p, (rows, table) in self.bill.tables.items():
             for component in table.components:
+                used = table.quantity[component] > 0  # a line per token class the request used
                 frames.append(pd.DataFrame({
-                    "request_id": rows,
-                    "customer": np.asarray(self.workload.accounts, dtype=object)[self.workload.account[rows]],
+                    "request_id": rows[used],
+                    "customer": np.asarray(self.workload.accounts, dtype=object)[self.workload.account[rows[used]]],
                     "provider": names[p],
                     "component": component,
-                    "quantity": table.quantity[component],
-                    "unit_price_per_1m": [format_money(u * 10**6) for u in table.unit_price_micro[component].tolist()],
-                    "amount": [format_money(a) for a in table.amount_pico[component].tolist()],
+                    "quantity": table.quantity[component][used],
+                    "unit_price_per_1m": [format_money(u * 10**6)
+                                          for u in table.unit_price_micro[component][used].tolist()],
+                    "amount": [format_money(a) for a in table.amount_pico[component][used].tolist()],
                 }))
         if not frames:
             return pd.DataFrame(columns=["request_id", "customer", "provider", "component", "quantity",
@@ -130,6 +134,8 @@ class Result:
             "input_tokens": int(w.input_tokens[done].sum()),
             "cached_input_tokens": int(w.cached_input_tokens[done].sum()),
             "output_tokens": int(w.output_tokens[done].sum()),
+            "reasoning_tokens": int(w.reasoning_tokens[done].sum()),
+            "cache_write_tokens": int(w.cache_write_tokens[done].sum()),
             "revenue": format_money(self.bill.revenue_pico),
             "revenue_invoiced": str(self.bill.invoiced_total),
             "currency": sc.currency,

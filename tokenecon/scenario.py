@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime, timezone as dt_timezone
+from datetime import date, datetime, timezone as dt_timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -148,16 +148,157 @@ ArrivalSpec = Annotated[Union[PoissonArrivals], Field(discriminator="type")]
 # ---------------------------------------------------------------- pricing
 
 
-class PerTokenPricing(Spec):
-    """Linear price per 1M tokens for each token class. Cached input defaults to the input price."""
+TOKEN_CLASSES = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
+Multiplier = Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(ge=0)]
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description="HH:MM, local time")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_SETS = {"all": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+            "weekdays": ("mon", "tue", "wed", "thu", "fri"), "weekends": ("sat", "sun")}
 
-    type: Literal["per_token"]
+
+class RateFields(Spec):
+    """Prices per 1M tokens of each token class.
+
+    ``cached_input`` defaults to ``input``; ``cache_write`` (5-minute TTL) to 1.25 x ``input``;
+    ``cache_write_1h`` to 2 x ``input``; ``reasoning`` to ``output`` (billed as output).
+    """
+
     input: Price
     cached_input: Price | None = None
+    cache_write: Price | None = None
+    cache_write_1h: Price | None = None
     output: Price
+    reasoning: Price | None = None
 
 
-PricingSpec = Annotated[Union[PerTokenPricing], Field(discriminator="type")]
+class TimeWindow(Spec):
+    """``[start, end)`` in local time; an end before the start crosses midnight."""
+
+    start: Clock
+    end: Clock
+    days: Literal["all", "weekdays", "weekends"] | list[Weekday] = "all"
+    multipliers: dict[Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "all"],
+                      Multiplier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "TimeWindow":
+        if self.start == self.end:
+            raise ValueError(f"window start and end are equal ({self.start}): an empty window")
+        return self
+
+    def day_set(self) -> tuple[str, ...]:
+        return DAY_SETS[self.days] if isinstance(self.days, str) else tuple(self.days)
+
+
+class TimeOfUse(Spec):
+    """Multipliers on prices by the request's local time: off-peak discounts and peak surcharges.
+
+    A window's days are the days it starts on; holidays count as weekend days.
+    """
+
+    timezone: str = "UTC"
+    windows: list[TimeWindow] = Field(min_length=1)
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; expected an IANA name like 'Asia/Shanghai'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> "TimeOfUse":
+        taken: dict[tuple[str, int], int] = {}
+        order = DAY_SETS["all"]
+        for k, window in enumerate(self.windows):
+            start = _minutes(window.start)
+            end = _minutes(window.end)
+            length = (end - start) % 1440 or 1440
+            for day in window.day_set():
+                for m in range(start, start + length):
+                    slot = (order[(order.index(day) + m // 1440) % 7], m % 1440)
+                    if slot in taken:
+                        raise ValueError(f"windows {taken[slot]} and {k} overlap (both cover {slot[0]} "
+                                         f"{slot[1] // 60:02d}:{slot[1] % 60:02d})")
+                    taken[slot] = k
+        return self
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class PerTokenPricing(RateFields):
+    """A rate card: one price per 1M tokens for each token class."""
+
+    type: Literal["per_token"]
+    currency: str | None = None
+    time_of_use: TimeOfUse | None = None
+
+
+class Tier(RateFields):
+    """Prices that apply up to `up_to` tokens (inclusive); null on the last tier means no limit."""
+
+    up_to: int | None = Field(ge=1)
+
+
+def _check_tiers(tiers: list[Tier]) -> None:
+    for k, tier in enumerate(tiers[:-1]):
+        if tier.up_to is None:
+            raise ValueError(f"only the last tier may be unbounded (tier {k} has up_to: null)")
+        if tiers[k + 1].up_to is not None and tiers[k + 1].up_to <= tier.up_to:
+            raise ValueError(f"tiers overlap: tier {k + 1} (up_to {tiers[k + 1].up_to}) must start above "
+                             f"tier {k} (up_to {tier.up_to})")
+    if tiers[-1].up_to is not None:
+        raise ValueError("the last tier must have up_to: null (no upper limit)")
+
+
+class ContextTiersPricing(Spec):
+    """Prices chosen by the request's input length.
+
+    ``per_request``: the request's input tokens pick one tier and the whole request is billed at
+    it (Qwen, Gemini, Anthropic above 200K). ``graduated``: input tokens fill the tiers in order
+    (cached prefix first), each priced at its tier; output and reasoning are priced at the tier
+    the whole input reaches.
+    """
+
+    type: Literal["context_tiers"]
+    mode: Literal["per_request", "graduated"]
+    tiers: list[Tier] = Field(min_length=1)
+    currency: str | None = None
+    time_of_use: TimeOfUse | None = None
+
+    @model_validator(mode="after")
+    def _tiers(self) -> "ContextTiersPricing":
+        _check_tiers(self.tiers)
+        return self
+
+
+class VolumeTiersPricing(Spec):
+    """Prices by the customer account's tokens in the billing period (Lago/Stripe semantics).
+
+    ``graduated``: each token is priced at the tier its position in the period falls in (tokens
+    ordered by completion; within a request cached input, cache writes, input, reasoning,
+    output). ``volume``: every token of the period is priced at the tier the period's total reaches.
+    """
+
+    type: Literal["volume_tiers"]
+    mode: Literal["graduated", "volume"]
+    tiers: list[Tier] = Field(min_length=1)
+    currency: str | None = None
+    time_of_use: TimeOfUse | None = None
+
+    @model_validator(mode="after")
+    def _tiers(self) -> "VolumeTiersPricing":
+        _check_tiers(self.tiers)
+        return self
+
+
+PricingSpec = Annotated[Union[PerTokenPricing, ContextTiersPricing, VolumeTiersPricing], Field(discriminator="type")]
 
 # ---------------------------------------------------------------- providers
 
@@ -248,7 +389,11 @@ class CustomerSpec(Spec):
     input_tokens: SizeSpec | None = None
     output_tokens: SizeSpec | None = None
     corpus: CorpusSpec | None = None
+    reasoning_tokens: SizeSpec | None = Field(default=None, description="hidden reasoning tokens, decoded and billed")
     cache_hit_ratio: float = Field(default=0.0, ge=0.0, le=1.0)
+    cache_write_ratio: float = Field(default=0.0, ge=0.0, le=1.0,
+                                     description="share of the uncached input written to the prompt cache")
+    cache_ttl: Literal["5min", "1h"] = "5min"
     providers: list[str] = Field(min_length=1)
     routing: Literal["cheapest", "round_robin", "least_loaded"] = "cheapest"
 
@@ -454,6 +599,13 @@ def _check_references(scenario: Scenario, source: str) -> None:
                 )
         if len(set(customer.providers)) != len(customer.providers):
             raise ScenarioError("a provider is listed twice", path=source, field=f"customers[{i}].providers")
+        if customer.routing == "cheapest" and len(customer.providers) > 1:
+            for name in customer.providers:
+                if scenario.pricing[scenario.provider(name).price].type == "volume_tiers":
+                    raise ScenarioError(
+                        f"routing 'cheapest' cannot compare provider '{name}''s volume-tier prices before the "
+                        "billing period is over; use round_robin or least_loaded", path=source,
+                        field=f"customers[{i}].routing")
         for field in ("input_tokens", "output_tokens"):
             size = getattr(customer, field)
             if isinstance(size, EmpiricalSize) and not scenario.resolve_path(size.path).is_file():

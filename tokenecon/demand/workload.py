@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..pricing import Usage
 from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
 from .arrivals import poisson_arrival_times
 from .corpus import corpus_counts
@@ -38,24 +39,34 @@ class Workload:
     arrival_s: np.ndarray  # float64
     account: np.ndarray  # int32, index into `accounts`
     segment: np.ndarray  # int32, index into `segments`
-    input_tokens: np.ndarray  # int64, including cached
+    input_tokens: np.ndarray  # int64, including cached and cache-write tokens
     cached_input_tokens: np.ndarray  # int64
-    output_tokens: np.ndarray  # int64
+    output_tokens: np.ndarray  # int64, visible output
+    reasoning_tokens: np.ndarray  # int64, hidden reasoning (decoded and billed)
+    cache_write_tokens: np.ndarray  # int64, input tokens written to the prompt cache
+    cache_write_1h: np.ndarray  # bool per request: cache writes use the 1-hour TTL
 
     def __len__(self) -> int:
         return len(self.arrival_s)
 
-    def tokens_for(self, provider: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(input, cached input, output) of every request as provider `provider` counts them."""
-        return self.input_tokens[provider], self.cached_input_tokens[provider], self.output_tokens[provider]
+    TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cache_write_tokens")
+
+    def usage_for(self, provider: int, rows: np.ndarray | slice = slice(None), **context) -> Usage:
+        """The usage of requests `rows` as provider `provider` counts them (2-D) or as served (1-D)."""
+        def column(name: str) -> np.ndarray:
+            data = getattr(self, name)
+            return (data[provider] if data.ndim == 2 else data)[rows]
+
+        return Usage(column("input_tokens"), column("cached_input_tokens"), column("output_tokens"),
+                     reasoning_tokens=column("reasoning_tokens"), cache_write_tokens=column("cache_write_tokens"),
+                     cache_write_1h=self.cache_write_1h[rows], arrival_s=self.arrival_s[rows],
+                     account=self.account[rows], **context)
 
     def served(self, provider: np.ndarray) -> "Workload":
         """1-D token columns: each request as counted by the provider that took it."""
         rows = np.where(provider >= 0, provider, 0).astype(np.intp)
         cols = np.arange(len(self))
-        return replace(self, input_tokens=self.input_tokens[rows, cols],
-                       cached_input_tokens=self.cached_input_tokens[rows, cols],
-                       output_tokens=self.output_tokens[rows, cols])
+        return replace(self, **{name: getattr(self, name)[rows, cols] for name in self.TOKEN_COLUMNS})
 
 
 def account_names(customer: CustomerSpec) -> list[str]:
@@ -107,9 +118,17 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
         ref_out = draw_sizes(customer.output_tokens, n, stream(seed, "output_tokens", name), scenario.resolve_path)
         inputs = np.stack([_convert(ref_in, r) for r in ratios])
         outputs = np.stack([_convert(ref_out, r) for r in ratios])
+    if customer.reasoning_tokens is not None:
+        ref_reason = draw_sizes(customer.reasoning_tokens, n, stream(seed, "reasoning_tokens", name),
+                                scenario.resolve_path)
+        reasoning = np.stack([_convert(ref_reason, r) for r in ratios])
+    else:
+        reasoning = np.zeros((providers, n), dtype=np.int64)
     cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
+    writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
     accounts = stream(seed, "account", name).integers(0, customer.count, size=n, dtype=np.int32)
-    return {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs}
+    return {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
+            "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h")}
 
 
 def build_workload(scenario: Scenario) -> Workload:
@@ -146,4 +165,7 @@ def build_workload(scenario: Scenario) -> Workload:
         input_tokens=merged_rows("input"),
         cached_input_tokens=merged_rows("cached"),
         output_tokens=merged_rows("output"),
+        reasoning_tokens=merged_rows("reasoning"),
+        cache_write_tokens=merged_rows("writes"),
+        cache_write_1h=merged("ttl_1h", bool),
     )

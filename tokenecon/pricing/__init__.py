@@ -4,11 +4,13 @@ A scenario's ``pricing:`` maps names to policy specs; the spec's ``type:`` picks
 from `POLICY_TYPES`. New policy types register there.
 """
 
-from .base import ChargeTable, PricingPolicy, Usage
-from .per_token import PerTokenPolicy
+from .base import COMPONENTS, ChargeTable, PricingPolicy, Usage
+from .policies import ContextTiersPolicy, PerTokenPolicy, VolumeTiersPolicy
 
 POLICY_TYPES: dict[str, type[PricingPolicy]] = {
     "per_token": PerTokenPolicy,
+    "context_tiers": ContextTiersPolicy,
+    "volume_tiers": VolumeTiersPolicy,
 }
 
 
@@ -17,4 +19,5 @@ def make_policy(name: str, spec) -> PricingPolicy:
     return POLICY_TYPES[spec.type](name, spec)
 
 
-__all__ = ["ChargeTable", "PricingPolicy", "Usage", "PerTokenPolicy", "POLICY_TYPES", "make_policy"]
+__all__ = ["COMPONENTS", "ChargeTable", "PricingPolicy", "Usage", "PerTokenPolicy", "ContextTiersPolicy",
+           "VolumeTiersPolicy", "POLICY_TYPES", "make_policy"]

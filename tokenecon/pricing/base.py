@@ -1,31 +1,66 @@
-"""The pricing-policy interface and the exact charge table it returns."""
+"""The pricing-policy interface, the usage it prices and the exact charge table it returns."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
-__all__ = ["Usage", "ChargeTable", "PricingPolicy", "line_amounts"]
+__all__ = ["Usage", "ChargeTable", "PricingPolicy", "line_amounts", "COMPONENTS"]
 
 _INT64_SAFE = 2**62
+
+# Token classes in the order they fill tiers within one request (the cached prefix first).
+COMPONENTS = ("cached_input", "cache_write", "cache_write_1h", "input", "reasoning", "output")
+
+
+def _zeros(n: int) -> np.ndarray:
+    return np.zeros(n, dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Usage:
-    """Token usage of n requests, as columns (int64). `input_tokens` includes cached ones."""
+    """Token usage of n requests, as columns. `input_tokens` includes cached and cache-write tokens.
+
+    The optional columns give time-of-use and period-based policies what they need: the
+    request's arrival time (seconds from `start`), its account and billing period codes, and
+    `order`, its rank in completion order.
+    """
 
     input_tokens: np.ndarray
     cached_input_tokens: np.ndarray
     output_tokens: np.ndarray
+    reasoning_tokens: np.ndarray | None = None
+    cache_write_tokens: np.ndarray | None = None
+    cache_write_1h: np.ndarray | None = None  # bool: the cache writes use the 1-hour TTL
+    arrival_s: np.ndarray | None = None
+    account: np.ndarray | None = None
+    period: np.ndarray | None = None
+    order: np.ndarray | None = None
+    start: datetime | None = field(default=None)
+
+    def __len__(self) -> int:
+        return len(self.input_tokens)
 
     @property
     def uncached_input_tokens(self) -> np.ndarray:
         return self.input_tokens - self.cached_input_tokens
 
-    def __len__(self) -> int:
-        return len(self.input_tokens)
+    def quantities(self) -> dict[str, np.ndarray]:
+        """Tokens per class; every input token is in exactly one of the input classes."""
+        n = len(self)
+        writes = self.cache_write_tokens if self.cache_write_tokens is not None else _zeros(n)
+        long_ttl = self.cache_write_1h if self.cache_write_1h is not None else np.zeros(n, dtype=bool)
+        return {
+            "cached_input": self.cached_input_tokens,
+            "cache_write": np.where(long_ttl, 0, writes),
+            "cache_write_1h": np.where(long_ttl, writes, 0),
+            "input": self.input_tokens - self.cached_input_tokens - writes,
+            "reasoning": self.reasoning_tokens if self.reasoning_tokens is not None else _zeros(n),
+            "output": self.output_tokens,
+        }
 
 
 @dataclass(frozen=True)
@@ -40,6 +75,12 @@ class ChargeTable:
     quantity: dict[str, np.ndarray]
     unit_price_micro: dict[str, np.ndarray]
     amount_pico: dict[str, np.ndarray]
+
+    @classmethod
+    def from_prices(cls, quantity: dict[str, np.ndarray], unit: dict[str, np.ndarray]) -> "ChargeTable":
+        components = tuple(quantity)
+        amount = {c: line_amounts(quantity[c], unit[c]) for c in components}
+        return cls(components, quantity, unit, amount)
 
     def total_pico(self) -> np.ndarray:
         """Each request's charge: the sum of its lines (int64, or exact Python ints if huge)."""
@@ -63,9 +104,13 @@ def line_amounts(quantity: np.ndarray, unit_price_micro: np.ndarray) -> np.ndarr
 class PricingPolicy(ABC):
     """A named price rule. `charges` must be pure: the same usage gives the same lines."""
 
+    needs_time = False  # reads Usage.arrival_s / start
+    needs_periods = False  # reads Usage.account / period / order
+
     def __init__(self, name: str, spec):
         self.name = name
         self.spec = spec
+        self.currency = getattr(spec, "currency", None)
 
     @abstractmethod
     def charges(self, usage: Usage) -> ChargeTable:

@@ -51,11 +51,13 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
     account = array("i", workload.account.astype(np.int32).tobytes())
     providers = []
     for i, spec in enumerate(scenario.providers):
-        inputs, cached, outputs = workload.tokens_for(i)  # as this provider's tokenizer counts them
+        # as this provider's tokenizer counts them; reasoning tokens are decoded like output
+        inputs, cached = workload.input_tokens[i], workload.cached_input_tokens[i]
+        decoded = workload.output_tokens[i] + workload.reasoning_tokens[i]
         providers.append(Provider(
             env, i, spec, records, arrival=arrival, account=account,
-            uncached=array("q", (inputs - cached).tobytes()), output=array("q", outputs.tobytes()),
-            total_tokens=array("q", (inputs + outputs).tobytes()), accounts=len(workload.accounts)))
+            uncached=array("q", (inputs - cached).tobytes()), output=array("q", decoded.tobytes()),
+            total_tokens=array("q", (inputs + decoded).tobytes()), accounts=len(workload.accounts)))
     route, dynamic = plan_routes(scenario, workload, policies)
     env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
     edges = interval_edges(scenario.duration, scenario.report_interval)

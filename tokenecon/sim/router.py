@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..demand import Workload
-from ..pricing import PricingPolicy, Usage
+from ..pricing import PricingPolicy
 from ..scenario import Scenario
 
 __all__ = ["plan_routes", "DYNAMIC"]
@@ -36,7 +36,7 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
             # each provider prices the request as its own tokenizer counts it
             prices = np.stack([
                 policies[scenario.providers[c].price].charges(
-                    Usage(*(column[rows] for column in workload.tokens_for(c)))).total_pico()
+                    workload.usage_for(c, rows, start=scenario.start_local)).total_pico()
                 for c in candidates
             ])  # exact integers; argmin picks the first listed provider on ties
             route[rows] = np.asarray(candidates, dtype=np.int16)[np.argmin(prices, axis=0)]

@@ -1,0 +1,126 @@
+"""The pricing policies: per-token rate cards, context-length tiers and volume tiers.
+
+Each accepts a ``time_of_use`` modifier (multipliers by the request's local time). All prices
+are checked for exactness when the policy is built; pricing itself is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import COMPONENTS, ChargeTable, PricingPolicy, Usage
+from .ratecard import price_table, rate_card
+from .time_of_use import window_index
+
+__all__ = ["PerTokenPolicy", "ContextTiersPolicy", "VolumeTiersPolicy"]
+
+
+class _TableBased(PricingPolicy):
+    """Prices looked up in a (tier, window, class) table."""
+
+    def __init__(self, name: str, spec, tiers):
+        super().__init__(name, spec)
+        cards = [rate_card(tier, f"pricing.{name}" + (f".tiers[{k}]" if len(tiers) > 1 else ""))
+                 for k, tier in enumerate(tiers)]
+        self.table = price_table(cards, spec.time_of_use, f"pricing.{name}")
+        self.bounds = np.asarray([t.up_to if getattr(t, "up_to", None) is not None else np.iinfo(np.int64).max
+                                  for t in tiers], dtype=np.int64)
+        self.needs_time = spec.time_of_use is not None
+
+    def _units(self, tier: np.ndarray, window: np.ndarray) -> dict[str, np.ndarray]:
+        prices = self.table[tier, window]  # (n, classes)
+        return {c: prices[:, k] for k, c in enumerate(COMPONENTS)}
+
+    def _tier_of(self, tokens: np.ndarray) -> np.ndarray:
+        """Index of the tier whose range holds `tokens` (``up_to`` inclusive)."""
+        return np.searchsorted(self.bounds, tokens, side="left")
+
+    def _graduated(self, usage: Usage, start: np.ndarray, window: np.ndarray,
+                   classes: tuple[str, ...], rest_tier: np.ndarray | None) -> ChargeTable:
+        """Token positions (start + offset within the request, in `classes` order) split across tiers.
+
+        Classes not in `classes` are priced at `rest_tier`.
+        """
+        quantities = usage.quantities()
+        lower = np.concatenate(([0], self.bounds[:-1]))
+        quantity, unit = {}, {}
+        position = start.copy()
+        for c in classes:
+            q = quantities[c]
+            k_index = COMPONENTS.index(c)
+            for t in range(len(self.bounds)):
+                overlap = np.clip(np.minimum(position + q, self.bounds[t]) - np.maximum(position, lower[t]), 0, None)
+                if overlap.any():
+                    label = f"{c}@tier{t + 1}"
+                    quantity[label] = overlap
+                    unit[label] = self.table[t, window, k_index]
+            position = position + q
+        if rest_tier is not None:
+            units = self._units(rest_tier, window)
+            for c in COMPONENTS:
+                if c not in classes and quantities[c].any():
+                    quantity[c] = quantities[c]
+                    unit[c] = units[c]
+        return ChargeTable.from_prices(quantity, unit)
+
+
+class PerTokenPolicy(_TableBased):
+    """``{type: per_token, input: 2.50, cached_input: 1.25, output: 10.00}`` (per 1M tokens).
+
+    Cached input tokens are billed only at the cached rate (never also as input); cache writes
+    at the cache-write rate; reasoning tokens at the reasoning rate (default: output).
+    """
+
+    def __init__(self, name: str, spec):
+        super().__init__(name, spec, [spec])
+
+    def charges(self, usage: Usage) -> ChargeTable:
+        window = window_index(self.spec.time_of_use, usage)
+        quantity = usage.quantities()
+        return ChargeTable.from_prices(quantity, self._units(np.zeros(len(usage), dtype=np.intp), window))
+
+
+class ContextTiersPolicy(_TableBased):
+    def __init__(self, name: str, spec):
+        super().__init__(name, spec, spec.tiers)
+
+    def charges(self, usage: Usage) -> ChargeTable:
+        window = window_index(self.spec.time_of_use, usage)
+        tier = self._tier_of(usage.input_tokens)
+        if self.spec.mode == "per_request":
+            return ChargeTable.from_prices(usage.quantities(), self._units(tier, window))
+        start = np.zeros(len(usage), dtype=np.int64)
+        return self._graduated(usage, start, window, ("cached_input", "cache_write", "cache_write_1h", "input"), tier)
+
+
+class VolumeTiersPolicy(_TableBased):
+    needs_periods = True
+
+    def __init__(self, name: str, spec):
+        super().__init__(name, spec, spec.tiers)
+
+    def charges(self, usage: Usage) -> ChargeTable:
+        window = window_index(self.spec.time_of_use, usage)
+        n = len(usage)
+        if n == 0:
+            return ChargeTable.from_prices(usage.quantities(), self._units(np.zeros(0, dtype=np.intp), window))
+        if usage.account is None or usage.period is None or usage.order is None:
+            raise ValueError("volume tiers need each request's account, billing period and completion order")
+        tokens = sum(usage.quantities().values())
+        # cumulative tokens of the account's period before each request, in completion order
+        rank = np.lexsort((usage.order, usage.period, usage.account))
+        key = usage.account.astype(np.int64)[rank] * (int(usage.period.max()) + 1) + usage.period[rank]
+        sorted_tokens = tokens[rank]
+        cumulative = np.cumsum(sorted_tokens)
+        first = np.r_[True, key[1:] != key[:-1]]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+        before_sorted = cumulative - sorted_tokens - (cumulative[group_start] - sorted_tokens[group_start])
+        before = np.empty(n, dtype=np.int64)
+        before[rank] = before_sorted
+        if self.spec.mode == "graduated":
+            return self._graduated(usage, before, window, COMPONENTS, None)
+        group_end = np.r_[np.flatnonzero(first)[1:] - 1, n - 1]
+        group_of = np.cumsum(first) - 1
+        total = np.empty(n, dtype=np.int64)
+        total[rank] = cumulative[group_end[group_of]] - (cumulative[group_start] - sorted_tokens[group_start])
+        return ChargeTable.from_prices(usage.quantities(), self._units(self._tier_of(total), window))

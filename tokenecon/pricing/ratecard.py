@@ -1,0 +1,54 @@
+"""Rate cards and price tables: exact integer micro-unit prices per token class.
+
+A policy's prices form a table indexed by (tier, time-of-use window, token class); index 0 on
+the window axis means "no window applies". Every entry is checked to be a whole number of micro
+currency units when the policy is built, so pricing a request never rounds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from ..errors import PricingError
+from ..units import price_to_micro
+from .base import COMPONENTS
+
+__all__ = ["rate_card", "price_table"]
+
+_DEFAULT_MULTIPLIER = {"cached_input": ("input", Decimal(1)), "cache_write": ("input", Decimal("1.25")),
+                       "cache_write_1h": ("input", Decimal(2)), "reasoning": ("output", Decimal(1))}
+
+
+def _exact_micro(value: Decimal, what: str) -> int:
+    micro = value * 10**6
+    if micro != micro.to_integral_value():
+        raise PricingError(f"{what} = {value} per 1M tokens is not exact to 6 decimals; give it explicitly")
+    return int(micro)
+
+
+def rate_card(fields, where: str) -> dict[str, int]:
+    """Micro-unit prices of every token class, with the documented defaults filled in."""
+    prices = {"input": price_to_micro(fields.input), "output": price_to_micro(fields.output)}
+    for component, (base, factor) in _DEFAULT_MULTIPLIER.items():
+        given = getattr(fields, component)
+        if given is not None:
+            prices[component] = price_to_micro(given)
+        else:
+            prices[component] = _exact_micro(Decimal(prices[base]) / 10**6 * factor, f"{where}.{component}")
+    return prices
+
+
+def price_table(cards: list[dict[str, int]], time_of_use, where: str) -> np.ndarray:
+    """int64 prices, shape (tiers, 1 + windows, classes), in `COMPONENTS` order."""
+    windows = time_of_use.windows if time_of_use is not None else []
+    table = np.zeros((len(cards), 1 + len(windows), len(COMPONENTS)), dtype=np.int64)
+    for t, card in enumerate(cards):
+        for c, component in enumerate(COMPONENTS):
+            table[t, 0, c] = card[component]
+            for w, window in enumerate(windows, start=1):
+                factor = window.multipliers.get(component, window.multipliers.get("all", Decimal(1)))
+                table[t, w, c] = _exact_micro(Decimal(card[component]) / 10**6 * factor,
+                                              f"{where}: window {w - 1} x {component}")
+    return table
