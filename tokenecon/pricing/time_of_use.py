@@ -26,7 +26,7 @@ def window_index(time_of_use, usage) -> np.ndarray:
     utc = pd.Timestamp(usage.start).tz_convert("UTC")
     local = (utc + pd.to_timedelta(usage.arrival_s, unit="s")).tz_convert(str(time_of_use.timezone))
     second = (local.hour * 3600 + local.minute * 60 + local.second).to_numpy() + local.microsecond.to_numpy() / 1e6
-    weekday = local.weekday.to_numpy()
+    weekday = local.day_of_week.to_numpy()
     dates = local.normalize().tz_localize(None).date if len(local) else []
     holidays = set(time_of_use.holidays)
     holiday = np.fromiter((d in holidays for d in dates), dtype=bool, count=n)
