@@ -13,6 +13,7 @@ from .errors import (
     TokenEconError,
     UnknownNameError,
 )
+from .compare import Comparison, compare
 from .report import write_run_folder
 from .results import Result
 from .runner import run
@@ -24,6 +25,8 @@ __all__ = [
     "load_scenario",
     "scenario_from_dict",
     "run",
+    "compare",
+    "Comparison",
     "write_run_folder",
     "Result",
     "Scenario",

@@ -65,6 +65,69 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     click.echo(f"report: {out}/")
 
 
+EXAMPLES_COMPARE = """
+\b
+Examples:
+  tokenecon compare scenarios/deepseek_offpeak.yaml --policy standard --policy offpeak
+  tokenecon compare scenarios/quickstart.yaml --policy acme=premium,budget=economy --policy economy
+  tokenecon compare a.yaml b.yaml c.yaml       # files that differ only in pricing
+"""
+
+
+@cli.command(epilog=EXAMPLES_COMPARE)
+@click.argument("scenario_files", metavar="SCENARIO.yaml...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--policy", "policies", multiple=True,
+              help="A variant of the one scenario: NAME prices every provider with pricing NAME; "
+                   "PROVIDER=NAME,... per provider (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write [default: reports/compare-<scenario name>].")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the seed of every variant.")
+@click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
+@click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
+def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Path | None, seed: int | None,
+            force: bool, no_figures: bool) -> None:
+    """Run one seeded workload under several pricing policies and compare them side by side.
+
+    Common random numbers: every variant draws the same requests, so the differences in bills,
+    revenue, margin, utilization, rejections and latency come from the policy.
+    """
+    from .compare import check_same_workload, compare as run_compare, policy_variants
+    from .report.folder import check_output_dir, write_compare_folder
+    from .scenario import load_scenario
+
+    scenarios = {str(path): load_scenario(path) for path in scenario_files}
+    if len(scenarios) == 1:
+        scenario = next(iter(scenarios.values()))
+        if len(policies) < 2:
+            raise click.UsageError("give two or more --policy variants, or two or more scenario files")
+        variants = policy_variants(scenario, list(policies))
+    else:
+        if policies:
+            raise click.UsageError("--policy applies to one scenario file; with several files each file is a variant")
+        check_same_workload(scenarios)
+        variants = {Path(k).stem: v for k, v in scenarios.items()}
+        scenario = next(iter(scenarios.values()))
+    if seed is not None:
+        variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
+    out = out if out is not None else Path("reports") / f"compare-{scenario.name}"
+    check_output_dir(out, force)
+    comparison = run_compare(variants, progress=True)
+    write_compare_folder(comparison, out, force=force, figures=not no_figures)
+    table = comparison.table()
+    cur = comparison.currency
+    segments = [c for c in table.columns if c.startswith("bill.")]
+    header = f"  {'policy':<28}{'revenue':>14}{'margin':>12}{'util':>7}{'rejected':>10}{'e2e p95 s':>11}"
+    click.echo(f"{scenario.name}: {len(variants)} policies, seed {next(iter(variants.values())).seed}, "
+               f"same {len(next(iter(comparison.results.values())).workload):,} requests each ({cur})")
+    click.echo(header + "".join(f"{s[5:]:>14}" for s in segments))
+    for _, row in table.iterrows():
+        click.echo(f"  {row['policy']:<28}{float(row['revenue']):>14,.2f}{row['margin']:>12,.2f}"
+                   f"{100 * row['utilization']:>6.0f}%{row['requests_rejected']:>10,}{row['e2e_latency_p95_s']:>11.2f}"
+                   + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
+    click.echo(f"report: {out}/")
+
+
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path))
 def validate(scenario_file: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import TokenEconError
 from .figures import write_figures
 
-__all__ = ["write_run_folder", "check_output_dir"]
+__all__ = ["write_run_folder", "write_compare_folder", "check_output_dir"]
 
 
 def check_output_dir(out: Path, force: bool) -> None:
@@ -25,6 +25,19 @@ def check_output_dir(out: Path, force: bool) -> None:
         raise TokenEconError(f"{out}: run folder exists; use --force to replace it or --out to choose another")
     if out.exists() and not out.is_dir():
         raise TokenEconError(f"{out}: exists and is not a folder")
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move a finished folder into place; an old one is removed only after the new one is there."""
+    os.chmod(tmp, 0o755)
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
 
 
 def _json_safe(value):
@@ -51,15 +64,37 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
                                                     encoding="utf-8")
         if figures:
             write_figures(result, tmp)
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_compare_folder(comparison, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
+    """comparison.csv, figures, and each policy's summary, time series and invoices under runs/."""
+    import re
+
+    from .compare_figures import write_compare_figures
+
+    out = Path(out)
+    check_output_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        table = comparison.table()
+        table.to_csv(tmp / "comparison.csv", index=False)
+        for name, result in comparison.results.items():
+            folder = tmp / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+            folder.mkdir(parents=True)
+            summary = {k: _json_safe(v) for k, v in result.summary().items()}
+            (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                                                 encoding="utf-8")
+            result.timeseries.to_csv(folder / "timeseries.csv", index=False)
+            result.invoices.to_csv(folder / "invoices.csv", index=False)
+        if figures:
+            write_compare_figures(comparison, table, tmp)
+        _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

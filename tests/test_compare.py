@@ -1,0 +1,80 @@
+"""Policy comparison: common random numbers, equality with single runs, clear errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import tokenecon
+from tokenecon.compare import policy_variants
+
+from .conftest import run_cli, scenario_dict
+
+PRICING = {
+    "std": {"type": "per_token", "input": 2.5, "cached_input": 1.25, "output": 10},
+    "night": {"type": "per_token", "input": 2.5, "cached_input": 1.25, "output": 10,
+              "time_of_use": {"timezone": "UTC", "windows": [{"start": "00:00", "end": "01:00",
+                                                                "multipliers": {"all": 0.5}}]}},
+}
+
+
+def test_variants_share_the_workload_and_equal_single_runs():
+    scenario = tokenecon.scenario_from_dict(scenario_dict(pricing=PRICING))
+    variants = policy_variants(scenario, ["std", "night"])
+    comparison = tokenecon.compare(variants)
+    a, b = comparison.results["std"], comparison.results["night"]
+    assert np.array_equal(a.workload.arrival_s, b.workload.arrival_s)
+    assert np.array_equal(a.workload.input_tokens, b.workload.input_tokens)
+    single = tokenecon.run(variants["night"])
+    assert single.summary()["revenue"] == b.summary()["revenue"]
+    table = comparison.table().set_index("policy")
+    # the first hour is half price, everything after it the same
+    first_hour = a.requests["arrival_s"] < 3600
+    charges = a.requests["charge"].map(Decimal)
+    expected = sum(charges[~first_hour]) + sum(charges[first_hour]) / 2
+    assert Decimal(table.loc["night", "revenue"]) == expected
+    assert Decimal(table.loc["std", "bill.c1"]) == Decimal(table.loc["std", "revenue"])
+
+
+def test_compare_command_writes_the_folder(tmp_path, write_yaml, capsys):
+    path = write_yaml(scenario_dict(pricing=PRICING))
+    out = tmp_path / "cmp"
+    code, stdout, err = run_cli(["compare", str(path), "--policy", "std", "--policy", "night", "--out", str(out)],
+                                capsys)
+    assert code == 0, err
+    table = pd.read_csv(out / "comparison.csv", dtype={"revenue": str})
+    assert table["policy"].tolist() == ["std", "night"]
+    assert Decimal(table["revenue"][1]) < Decimal(table["revenue"][0])
+    for name in ("cost_over_time.png", "revenue_margin.png", "bill_by_segment.png", "latency_utilization.png",
+                 "runs/std/summary.json", "runs/night/timeseries.csv"):
+        assert (out / name).stat().st_size > 0, name
+    assert "report: " in stdout
+
+
+def test_compare_files_that_differ_only_in_pricing(tmp_path, write_yaml, capsys):
+    one = scenario_dict(pricing={"std": PRICING["std"]})
+    two = scenario_dict(name="other", pricing={"std": PRICING["night"]})
+    code, stdout, err = run_cli(["compare", str(write_yaml(one, "a.yaml")), str(write_yaml(two, "b.yaml")),
+                                 "--out", str(tmp_path / "cmp"), "--no-figures"], capsys)
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "cmp" / "comparison.csv")["policy"].tolist() == ["a", "b"]
+    three = scenario_dict(seed=99)
+    code, _, err = run_cli(["compare", str(write_yaml(one, "a.yaml")), str(write_yaml(three, "c.yaml")),
+                            "--out", str(tmp_path / "cmp2")], capsys)
+    assert code == 2 and "field 'seed' differs" in err and not (tmp_path / "cmp2").exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--policy", "std"], "give two or more --policy variants"),
+    (["--policy", "std", "--policy", "nope"], "unknown price 'nope'"),
+    (["--policy", "std", "--policy", "pX=std"], "unknown provider 'pX'"),
+])
+def test_compare_bad_flags(args, message, tmp_path, write_yaml, capsys):
+    path = write_yaml(scenario_dict(pricing=PRICING))
+    code, _, err = run_cli(["compare", str(path), *args, "--out", str(tmp_path / "cmp")], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "cmp").exists()

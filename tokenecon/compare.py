@@ -1,0 +1,120 @@
+"""Compare pricing policies on one seeded workload (common random numbers).
+
+Every variant is the same scenario with other prices, run with the same seed: demand is drawn
+from the same named streams, so the requests are identical and differences come from the
+policy (and from what the policy does to routing), not from noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from .billing import exact_group_sums
+from .errors import ScenarioError
+from .results import Result
+from .runner import run
+from .scenario import Scenario
+from .units import format_money, pico_to_decimal
+
+__all__ = ["Comparison", "compare", "policy_variants", "check_same_workload"]
+
+
+@dataclass
+class Comparison:
+    results: dict[str, Result]
+
+    @property
+    def currency(self) -> str:
+        return next(iter(self.results.values())).scenario.currency
+
+    def table(self) -> pd.DataFrame:
+        """One row per policy: bills by segment, revenue, margin, utilization, rejections, latency."""
+        rows = []
+        for name, result in self.results.items():
+            s = result.summary()
+            providers = [p.name for p in result.scenario.providers]
+            revenue = pico_to_decimal(result.bill.revenue_pico)
+            cost = sum(s[f"{p}.gpu_cost"] + s[f"{p}.energy_cost"] for p in providers)
+            row = {
+                "policy": name,
+                "revenue": format_money(result.bill.revenue_pico),
+                "gpu_cost": round(s["gpu_cost"], 2),
+                "energy_cost": round(s["energy_cost"], 2),
+                "margin": round(float(revenue) - cost, 2),
+                "utilization": round(s["utilization"], 4),
+                "requests_completed": s["requests_completed"],
+                "requests_rejected": s["requests_rejected"],
+                "requests_timed_out": s["requests_timed_out"],
+                "ttft_p50_s": s["ttft_p50_s"], "ttft_p95_s": s["ttft_p95_s"],
+                "e2e_latency_p50_s": s["e2e_latency_p50_s"], "e2e_latency_p95_s": s["e2e_latency_p95_s"],
+            }
+            for segment, pico in segment_bills(result).items():
+                row[f"bill.{segment}"] = format_money(pico)
+            for p in providers:
+                row[f"revenue.{p}"] = s[f"{p}.revenue"]
+            row["currency"] = result.scenario.currency
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def segment_bills(result: Result) -> dict[str, int]:
+    """Exact charges per customer segment (pico units)."""
+    w = result.workload
+    sums = exact_group_sums(w.segment.astype(np.int64), result.bill.charge_pico, len(w.segments))
+    return dict(zip(w.segments, sums))
+
+
+def policy_variants(scenario: Scenario, policies: list[str]) -> dict[str, Scenario]:
+    """Variants of one scenario: ``NAME`` prices every provider with NAME; ``acme=a,budget=b`` per provider."""
+    variants = {}
+    names = [p.name for p in scenario.providers]
+    for text in policies:
+        assignment = {}
+        for part in text.split(","):
+            provider, _, price = part.rpartition("=")
+            targets = [provider] if provider else names
+            for target in targets:
+                if target not in names:
+                    raise ScenarioError(f"--policy {text}: unknown provider '{target}' (known: {', '.join(names)})")
+                if price not in scenario.pricing:
+                    raise ScenarioError(f"--policy {text}: unknown price '{price}' "
+                                        f"(known: {', '.join(sorted(scenario.pricing))})")
+                assignment[target] = price
+        providers = [p.model_copy(update={"price": assignment.get(p.name, p.price)}) for p in scenario.providers]
+        variants[text] = scenario.model_copy(update={"providers": providers})
+    return variants
+
+
+_PRICING_FIELDS = {"name", "pricing", "base_dir"}
+
+
+def check_same_workload(scenarios: dict[str, Scenario]) -> None:
+    """Scenario files compared side by side may differ only in pricing."""
+    items = list(scenarios.items())
+    first_name, first = items[0]
+    base = _without_pricing(first)
+    for name, other in items[1:]:
+        data = _without_pricing(other)
+        for key in base:
+            if base[key] != data.get(key):
+                raise ScenarioError(f"{name}: field '{key}' differs from {first_name}; compared scenarios may "
+                                    "differ only in pricing (pricing: and providers[].price)")
+
+
+def _without_pricing(scenario: Scenario) -> dict:
+    data = scenario.model_dump(exclude=_PRICING_FIELDS)
+    data["providers"] = [{k: v for k, v in p.items() if k != "price"} for p in data["providers"]]
+    return data
+
+
+def compare(variants: dict[str, Scenario], *, progress: bool = False) -> Comparison:
+    """Run every variant with the same seed and collect the results."""
+    return Comparison({name: run(scenario, progress=progress) for name, scenario in variants.items()})
+
+
+def money(text: str) -> Decimal:
+    return Decimal(text)
