@@ -13,7 +13,7 @@ from .billing import Bill, exact_group_sums
 from .demand import Workload
 from .scenario import Scenario
 from .sim import SimOutput
-from .sim.records import COMPLETED, REASONS, REJECTED, RUNNING, STATUS, TIMED_OUT
+from .sim.records import BATCH, BATCH_EXPIRED, COMPLETED, REASONS, REJECTED, RUNNING, SERVICE_TIERS, STATUS, TIMED_OUT
 from .units import format_money, pico_to_decimal
 
 __all__ = ["Result"]
@@ -67,6 +67,7 @@ class Result:
             "output_tokens": w.output_tokens,
             "reasoning_tokens": w.reasoning_tokens,
             "cache_write_tokens": w.cache_write_tokens,
+            "service_tier": np.asarray(SERVICE_TIERS, dtype=object)[w.service_tier],
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
             "charge": [format_money(c) for c in charge.tolist()],
@@ -152,6 +153,14 @@ class Result:
             "utilization": float((ts["utilization"] * ts["replica_s"]).sum() / ts["replica_s"].sum()),
             "invoices": int(len(self.invoices)),
         }
+        batch = w.service_tier == BATCH
+        if batch.any():
+            late = batch & done & (finish > arrival + self._batch_window())
+            expired = self._col("reason") == BATCH_EXPIRED
+            out["batch_requests"] = int(batch.sum())
+            out["batch_window_expired"] = int(expired.sum())
+            out["batch_finished_late"] = int(late.sum())
+            out["batch_window_missed"] = int(expired.sum() + late.sum())
         provider = self._col("provider")
         for p, spec in enumerate(sc.providers):
             mine = provider == p
@@ -171,6 +180,10 @@ class Result:
             out[prefix + "margin"] = round(float(pico_to_decimal(self.bill.revenue_by_provider_pico[p])) - cost, 6)
         out.update(self.meta)
         return out
+
+    def _batch_window(self) -> np.ndarray:
+        windows = np.asarray([p.batch_window for p in self.scenario.providers] + [np.inf])
+        return windows[self._col("provider")]
 
     def revenue_by_interval(self) -> tuple[np.ndarray, list[int]]:
         """Exact revenue (pico) per provider x interval, by completion time: (codes, sums)."""

@@ -232,12 +232,21 @@ def _minutes(clock: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+class ServiceTiers(Spec):
+    """Price multipliers of the service tiers a provider offers (standard is 1)."""
+
+    priority: Multiplier | None = None
+    flex: Multiplier | None = None
+    batch: Multiplier | None = None
+
+
 class PerTokenPricing(RateFields):
     """A rate card: one price per 1M tokens for each token class."""
 
     type: Literal["per_token"]
     currency: str | None = None
     time_of_use: TimeOfUse | None = None
+    service_tiers: ServiceTiers = ServiceTiers()
 
 
 class Tier(RateFields):
@@ -271,6 +280,7 @@ class ContextTiersPricing(Spec):
     tiers: list[Tier] = Field(min_length=1)
     currency: str | None = None
     time_of_use: TimeOfUse | None = None
+    service_tiers: ServiceTiers = ServiceTiers()
 
     @model_validator(mode="after")
     def _tiers(self) -> "ContextTiersPricing":
@@ -291,6 +301,7 @@ class VolumeTiersPricing(Spec):
     tiers: list[Tier] = Field(min_length=1)
     currency: str | None = None
     time_of_use: TimeOfUse | None = None
+    service_tiers: ServiceTiers = ServiceTiers()
 
     @model_validator(mode="after")
     def _tiers(self) -> "VolumeTiersPricing":
@@ -371,6 +382,7 @@ class ProviderSpec(Spec):
     rate_limits: RateLimitSpec = RateLimitSpec()
     price: str
     tokenizer: str | None = Field(default=None, description="tokenizer (or model) this provider meters with")
+    batch_window: Duration = Field(default=86400.0, gt=0, description="batch requests must start within it")
 
 
 # ---------------------------------------------------------------- customers
@@ -396,6 +408,7 @@ class CustomerSpec(Spec):
     cache_ttl: Literal["5min", "1h"] = "5min"
     providers: list[str] = Field(min_length=1)
     routing: Literal["cheapest", "round_robin", "least_loaded"] = "cheapest"
+    service_tier: Literal["standard", "priority", "flex", "batch"] = "standard"
 
     @model_validator(mode="after")
     def _sizes_or_corpus(self) -> "CustomerSpec":
@@ -607,6 +620,14 @@ def _check_references(scenario: Scenario, source: str) -> None:
                 )
         if len(set(customer.providers)) != len(customer.providers):
             raise ScenarioError("a provider is listed twice", path=source, field=f"customers[{i}].providers")
+        if customer.service_tier != "standard":
+            for j, name in enumerate(customer.providers):
+                price = scenario.provider(name).price
+                if getattr(scenario.pricing[price].service_tiers, customer.service_tier) is None:
+                    raise ScenarioError(
+                        f"provider '{name}' has no '{customer.service_tier}' price: add service_tiers: "
+                        f"{{{customer.service_tier}: MULTIPLIER}} to pricing.{price}", path=source,
+                        field=f"customers[{i}].service_tier")
         if customer.routing == "cheapest" and len(customer.providers) > 1:
             for name in customer.providers:
                 if scenario.pricing[scenario.provider(name).price].type == "volume_tiers":

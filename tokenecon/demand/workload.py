@@ -17,7 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..pricing import Usage
+from ..pricing.base import SERVICE_TIERS
 from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
+
 from .arrivals import poisson_arrival_times
 from .corpus import corpus_counts
 from .sizes import draw_sizes
@@ -45,6 +47,7 @@ class Workload:
     reasoning_tokens: np.ndarray  # int64, hidden reasoning (decoded and billed)
     cache_write_tokens: np.ndarray  # int64, input tokens written to the prompt cache
     cache_write_1h: np.ndarray  # bool per request: cache writes use the 1-hour TTL
+    service_tier: np.ndarray  # int8 per request: index into sim.records.SERVICE_TIERS
 
     def __len__(self) -> int:
         return len(self.arrival_s)
@@ -59,7 +62,8 @@ class Workload:
 
         return Usage(column("input_tokens"), column("cached_input_tokens"), column("output_tokens"),
                      reasoning_tokens=column("reasoning_tokens"), cache_write_tokens=column("cache_write_tokens"),
-                     cache_write_1h=self.cache_write_1h[rows], arrival_s=self.arrival_s[rows],
+                     cache_write_1h=self.cache_write_1h[rows], service_tier=self.service_tier[rows],
+                     arrival_s=self.arrival_s[rows],
                      account=self.account[rows], **context)
 
     def served(self, provider: np.ndarray) -> "Workload":
@@ -128,7 +132,8 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
     writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
     accounts = stream(seed, "account", name).integers(0, customer.count, size=n, dtype=np.int32)
     return {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
-            "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h")}
+            "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h"),
+            "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
 
 
 def build_workload(scenario: Scenario) -> Workload:
@@ -168,4 +173,5 @@ def build_workload(scenario: Scenario) -> Workload:
         reasoning_tokens=merged_rows("reasoning"),
         cache_write_tokens=merged_rows("writes"),
         cache_write_1h=merged("ttl_1h", bool),
+        service_tier=merged("tier", np.int8),
     )

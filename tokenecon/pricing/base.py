@@ -14,6 +14,7 @@ _INT64_SAFE = 2**62
 
 # Token classes in the order they fill tiers within one request (the cached prefix first).
 COMPONENTS = ("cached_input", "cache_write", "cache_write_1h", "input", "reasoning", "output")
+SERVICE_TIERS = ("standard", "priority", "flex", "batch")
 
 
 def _zeros(n: int) -> np.ndarray:
@@ -35,6 +36,7 @@ class Usage:
     reasoning_tokens: np.ndarray | None = None
     cache_write_tokens: np.ndarray | None = None
     cache_write_1h: np.ndarray | None = None  # bool: the cache writes use the 1-hour TTL
+    service_tier: np.ndarray | None = None  # 0 standard, 1 priority, 2 flex, 3 batch
     arrival_s: np.ndarray | None = None
     account: np.ndarray | None = None
     period: np.ndarray | None = None
@@ -47,6 +49,9 @@ class Usage:
     @property
     def uncached_input_tokens(self) -> np.ndarray:
         return self.input_tokens - self.cached_input_tokens
+
+    def tiers(self) -> np.ndarray:
+        return self.service_tier.astype(np.intp) if self.service_tier is not None else np.zeros(len(self), np.intp)
 
     def quantities(self) -> dict[str, np.ndarray]:
         """Tokens per class; every input token is in exactly one of the input classes."""

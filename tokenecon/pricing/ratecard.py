@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import PricingError
 from ..units import price_to_micro
-from .base import COMPONENTS
+from .base import COMPONENTS, SERVICE_TIERS
 
 __all__ = ["rate_card", "price_table"]
 
@@ -40,15 +40,23 @@ def rate_card(fields, where: str) -> dict[str, int]:
     return prices
 
 
-def price_table(cards: list[dict[str, int]], time_of_use, where: str) -> np.ndarray:
-    """int64 prices, shape (tiers, 1 + windows, classes), in `COMPONENTS` order."""
+def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, where: str) -> np.ndarray:
+    """int64 prices, shape (tiers, 1 + windows, service tiers, classes), in `COMPONENTS` order.
+
+    Service tiers a policy does not offer keep the standard price here; the scenario check
+    refuses customers of a tier their provider's policy does not price.
+    """
     windows = time_of_use.windows if time_of_use is not None else []
-    table = np.zeros((len(cards), 1 + len(windows), len(COMPONENTS)), dtype=np.int64)
+    levels = [Decimal(1)] + [getattr(service_tiers, name) or Decimal(1) for name in SERVICE_TIERS[1:]]
+    table = np.zeros((len(cards), 1 + len(windows), len(SERVICE_TIERS), len(COMPONENTS)), dtype=np.int64)
     for t, card in enumerate(cards):
         for c, component in enumerate(COMPONENTS):
-            table[t, 0, c] = card[component]
-            for w, window in enumerate(windows, start=1):
-                factor = window.multipliers.get(component, window.multipliers.get("all", Decimal(1)))
-                table[t, w, c] = _exact_micro(Decimal(card[component]) / 10**6 * factor,
-                                              f"{where}: window {w - 1} x {component}")
+            factors = [Decimal(1)] + [w.multipliers.get(component, w.multipliers.get("all", Decimal(1)))
+                                      for w in windows]
+            for w, factor in enumerate(factors):
+                for s, level in enumerate(levels):
+                    table[t, w, s, c] = _exact_micro(
+                        Decimal(card[component]) / 10**6 * factor * level,
+                        f"{where}: {component}" + (f" x window {w - 1}" if w else "")
+                        + (f" x {SERVICE_TIERS[s]}" if s else ""))
     return table

@@ -49,6 +49,8 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
     # Hot-path inputs as array.array: fast scalar indexing that yields plain Python numbers.
     arrival = array("d", workload.arrival_s.tobytes())
     account = array("i", workload.account.astype(np.int32).tobytes())
+    tiers = workload.service_tier
+    tier = array("b", tiers.astype(np.int8).tobytes()) if tiers.any() else None  # None: all standard
     providers = []
     for i, spec in enumerate(scenario.providers):
         # as this provider's tokenizer counts them; reasoning tokens are decoded like output
@@ -57,7 +59,8 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
         providers.append(Provider(
             env, i, spec, records, arrival=arrival, account=account,
             uncached=array("q", (inputs - cached).tobytes()), output=array("q", decoded.tobytes()),
-            total_tokens=array("q", (inputs + decoded).tobytes()), accounts=len(workload.accounts)))
+            total_tokens=array("q", (inputs + decoded).tobytes()), accounts=len(workload.accounts),
+            tier=tier))
     route, dynamic = plan_routes(scenario, workload, policies)
     env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
     edges = interval_edges(scenario.duration, scenario.report_interval)
@@ -101,7 +104,7 @@ def _monitor(env, edges, providers, samples, totals):
 
 def _sample(providers, samples, totals, k, now):
     for provider, sample, total in zip(providers, samples, totals):
-        if provider.queue and provider.timeout is not None:
+        if provider.waiting:
             provider.expire_waiting(now)
         busy = sum(r.busy_until(now) for r in provider.replicas)
         prefill = sum(r.prefill_until(now) for r in provider.replicas)
@@ -112,14 +115,14 @@ def _sample(providers, samples, totals, k, now):
         queued = provider.queue_area_until(now)
         sample["queue_s"][k] = queued - total[3]
         total[:] = busy, prefill, area, queued
-        sample["queue_length"][k] = len(provider.queue)
+        sample["queue_length"][k] = provider.waiting
         sample["in_service"][k] = sum(r.load for r in provider.replicas)
 
 
 def _close_horizon(records: Records, providers, horizon: float) -> None:
     """Requests still queued or in service at the horizon stay `running`, with the reason."""
     for provider in providers:
-        if provider.queue and provider.timeout is not None:
+        if provider.waiting:
             provider.expire_waiting(horizon)
         for rid in provider.queue:
             records.reason[rid] = QUEUED_AT_END

@@ -10,13 +10,14 @@ from array import array
 
 import numpy as np
 
-__all__ = ["Records", "STATUS", "REASONS", "RUNNING", "COMPLETED", "REJECTED", "TIMED_OUT"]
+__all__ = ["Records", "STATUS", "REASONS", "SERVICE_TIERS", "RUNNING", "COMPLETED", "REJECTED", "TIMED_OUT"]
 
 RUNNING, COMPLETED, REJECTED, TIMED_OUT = 0, 1, 2, 3
 STATUS = ("running", "completed", "rejected", "timed_out")
 
 # reason codes (index into REASONS)
-NO_REASON, QUEUE_FULL, RATE_RPM, RATE_TPM, QUEUE_TIMEOUT, QUEUED_AT_END, SERVING_AT_END = range(7)
+(NO_REASON, QUEUE_FULL, RATE_RPM, RATE_TPM, QUEUE_TIMEOUT, QUEUED_AT_END, SERVING_AT_END, FLEX_BUSY,
+ BATCH_EXPIRED) = range(9)
 REASONS = (
     "",
     "queue_full",
@@ -25,7 +26,14 @@ REASONS = (
     "queue_timeout",
     "queued_at_horizon",
     "in_service_at_horizon",
+    "flex_capacity_unavailable",
+    "batch_window_expired",
 )
+
+# service tiers (index into SERVICE_TIERS, shared with pricing)
+from ..pricing.base import SERVICE_TIERS  # noqa: E402
+
+STANDARD, PRIORITY, FLEX, BATCH = range(len(SERVICE_TIERS))
 
 
 class Records:
