@@ -92,7 +92,8 @@ def bench(requests: int) -> None:
 
     stored = result.sim.records.nbytes() + sum(
         getattr(result.workload, c).nbytes
-        for c in ("arrival_s", "account", "segment", "input_tokens", "cached_input_tokens", "output_tokens"))
+        for c in ("arrival_s", "account", "segment", "input_tokens", "cached_input_tokens", "output_tokens",
+                  "reasoning_tokens", "cache_write_tokens", "cache_write_1h", "service_tier"))
     tracemalloc.start()
     tokenecon.run(scenario)
     _, peak = tracemalloc.get_traced_memory()
