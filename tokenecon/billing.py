@@ -18,6 +18,7 @@ import pandas as pd
 
 from .demand import Workload
 from .errors import ReconciliationError
+from .plans import PlanLines, apply_plans
 from .pricing import ChargeTable, PricingPolicy
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
@@ -33,8 +34,10 @@ class Bill:
     """Everything billing produced for one run."""
 
     currency: str
-    charge_pico: np.ndarray  # per request; 0 where not billed (int64, or object for huge values)
+    charge_pico: np.ndarray  # per request, net of plan lines; 0 where not billed
+    list_charge_pico: np.ndarray  # per request at list price (before allowances and credits)
     tables: dict[int, tuple[np.ndarray, ChargeTable]]  # provider -> (request ids, their charge lines)
+    plan_lines: PlanLines
     invoices: pd.DataFrame
     invoice_subtotals_pico: list[int]
     revenue_pico: int
@@ -93,7 +96,7 @@ def period_edges(scenario: Scenario) -> tuple[np.ndarray, list[datetime]]:
 
 def bill(scenario: Scenario, workload: Workload, records: Records,
          policies: dict[str, PricingPolicy]) -> Bill:
-    """Price every completed request with its provider's policy and issue invoices."""
+    """Price every completed request with its provider's policy, apply plans, issue invoices."""
     n = len(workload)
     status = records.column("status")
     provider = records.column("provider")
@@ -113,29 +116,46 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
             charge = charge.astype(object)
         charge[rows] = totals
         tables[p] = (rows, table)
-    invoices, subtotals = _invoices(scenario, workload, records, charge, billed)
-    by_provider = exact_group_sums(np.where(billed, provider, 0).astype(np.int64),
-                                   np.where(billed, charge, 0), len(scenario.providers))
-    result = Bill(scenario.currency, charge, tables, invoices, subtotals, sum(by_provider), by_provider)
+    list_charge = charge.copy()
+    lines = apply_plans(scenario, workload, finish, provider, tables, edges)
+    if len(lines):
+        charge = charge.astype(object)
+        for rid, amount in zip(lines.request_id, lines.amount_pico):
+            if rid >= 0:
+                charge[rid] += amount
+    invoices, subtotals, by_provider = _invoices(scenario, workload, records, charge, billed, lines)
+    result = Bill(scenario.currency, charge, list_charge, tables, lines, invoices, subtotals, sum(by_provider),
+                  by_provider)
     reconcile(result)
     return result
 
 
-def _invoices(scenario, workload, records, charge, billed) -> tuple[pd.DataFrame, list[int]]:
+def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
+    """Invoices per provider, account and period: request charges plus plan lines, summed exactly."""
     edges, period_starts = period_edges(scenario)
     finish = records.column("finish_s")
     rows = np.flatnonzero(billed)
-    period = np.searchsorted(edges, finish[rows], side="right") - 1
+    extra = np.flatnonzero(np.asarray(lines.request_id, dtype=np.int64) < 0) if len(lines) else np.zeros(0, int)
     n_accounts, n_periods = len(workload.accounts), len(edges)
-    key = (records.column("provider")[rows].astype(np.int64) * n_accounts
-           + workload.account[rows].astype(np.int64)) * n_periods + period
-    codes, group = np.unique(key, return_inverse=True)
-    subtotals = exact_group_sums(group, charge[rows], len(codes))
-    counts = np.bincount(group, minlength=len(codes))
+
+    def key_of(provider, account, times):
+        period = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, n_periods - 1)
+        return (provider.astype(np.int64) * n_accounts + account.astype(np.int64)) * n_periods + period
+
+    request_keys = key_of(records.column("provider")[rows], workload.account[rows], finish[rows])
+    extra_keys = key_of(np.asarray(lines.provider, dtype=np.int64)[extra], np.asarray(lines.account)[extra],
+                        np.asarray(lines.time_s, dtype=float)[extra]) if len(extra) else np.zeros(0, np.int64)
+    codes, group = np.unique(np.concatenate([request_keys, extra_keys]), return_inverse=True)
+    amounts = np.concatenate([np.asarray(charge[rows], dtype=object),
+                              np.asarray([lines.amount_pico[i] for i in extra], dtype=object)])
+    subtotals = exact_group_sums(group, amounts if len(extra) or charge.dtype == object else charge[rows],
+                                 len(codes))
+    request_group = group[: len(rows)]
+    counts = np.bincount(request_group, minlength=len(codes))
 
     def token_sum(column: np.ndarray) -> np.ndarray:
         out = np.zeros(len(codes), dtype=np.int64)
-        np.add.at(out, group, column[rows])
+        np.add.at(out, request_group, column[rows])
         return out
 
     provider_code, rest = np.divmod(codes, n_accounts * n_periods)
@@ -158,20 +178,26 @@ def _invoices(scenario, workload, records, charge, billed) -> tuple[pd.DataFrame
         "amount": [str(round_to_minor(s, scenario.currency)) for s in subtotals],
         "currency": scenario.currency,
     })
-    return frame, subtotals
+    by_provider = [0] * len(scenario.providers)
+    for code, subtotal in zip(provider_code.tolist(), subtotals):
+        by_provider[code] += subtotal
+    return frame, subtotals, by_provider
 
 
 def reconcile(result: Bill) -> None:
-    """Charge lines = per-request charges = invoices = revenue, exactly; else a loud failure."""
-    from_lines = 0
+    """Charge lines (usage + plans) = per-request charges + other lines = invoices = revenue, exactly."""
+    from_lines = sum(result.plan_lines.amount_pico)
     for rows, table in result.tables.values():
         for component in table.components:
             amounts = table.amount_pico[component]
             from_lines += sum(exact_group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1))
+    other = sum(a for r, a in zip(result.plan_lines.request_id, result.plan_lines.amount_pico) if r < 0)
     per_request = sum(exact_group_sums(np.zeros(len(result.charge_pico), dtype=np.int64), result.charge_pico, 1))
     invoiced = sum(result.invoice_subtotals_pico)
-    if not (from_lines == per_request == invoiced == result.revenue_pico == sum(result.revenue_by_provider_pico)):
+    if not (from_lines == per_request + other == invoiced == result.revenue_pico
+            == sum(result.revenue_by_provider_pico)):
         raise ReconciliationError(
-            f"billing does not reconcile: charge lines {format_money(from_lines)}, requests {format_money(per_request)}, "
-            f"invoices {format_money(invoiced)}, revenue {format_money(result.revenue_pico)} {result.currency}"
+            f"billing does not reconcile: charge lines {format_money(from_lines)}, requests "
+            f"{format_money(per_request)} + other lines {format_money(other)}, invoices {format_money(invoiced)}, "
+            f"revenue {format_money(result.revenue_pico)} {result.currency}"
         )

@@ -71,6 +71,8 @@ class Result:
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
             "charge": [format_money(c) for c in charge.tolist()],
+            "list_charge": [format_money(c) for c in self.bill.list_charge_pico.tolist()]
+            if len(self.bill.plan_lines) else [format_money(c) for c in charge.tolist()],
         })
 
     @cached_property
@@ -96,10 +98,36 @@ class Result:
                                           for u in table.unit_price_micro[component][used].tolist()],
                     "amount": [format_money(a) for a in table.amount_pico[component][used].tolist()],
                 }))
+        lines = self.bill.plan_lines
+        if len(lines):
+            frames.append(pd.DataFrame({
+                "request_id": pd.array([r if r >= 0 else None for r in lines.request_id], dtype="Int64"),
+                "customer": [self.workload.accounts[a] for a in lines.account],
+                "provider": [names[p] for p in lines.provider],
+                "component": lines.component,
+                "quantity": lines.quantity,
+                "unit_price_per_1m": "",
+                "amount": [format_money(a) for a in lines.amount_pico],
+                "time_s": lines.time_s,
+            }))
         if not frames:
             return pd.DataFrame(columns=["request_id", "customer", "provider", "component", "quantity",
                                          "unit_price_per_1m", "amount"])
         return pd.concat(frames, ignore_index=True).sort_values(["request_id"], kind="stable", ignore_index=True)
+
+    @cached_property
+    def wallets(self) -> pd.DataFrame:
+        """Wallet movements and balances over time (credits bought or granted, then spent)."""
+        names = [p.name for p in self.scenario.providers]
+        rows = sorted(self.bill.plan_lines.wallet, key=lambda w: w[0])
+        return pd.DataFrame({
+            "time_s": [w[0] for w in rows],
+            "provider": [names[w[1]] for w in rows],
+            "customer": [self.workload.accounts[w[2]] for w in rows],
+            "wallet": [w[3] for w in rows],
+            "change": [format_money(w[4]) for w in rows],
+            "balance": [format_money(w[5]) for w in rows],
+        })
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -138,6 +166,8 @@ class Result:
             "reasoning_tokens": int(w.reasoning_tokens[done].sum()),
             "cache_write_tokens": int(w.cache_write_tokens[done].sum()),
             "revenue": format_money(self.bill.revenue_pico),
+            "list_charges": format_money(sum(exact_group_sums(np.zeros(len(w), np.int64),
+                                                              self.bill.list_charge_pico, 1))),
             "revenue_invoiced": str(self.bill.invoiced_total),
             "currency": sc.currency,
             "wait_mean_s": _mean(start[started] - arrival[started]),
@@ -193,4 +223,13 @@ class Result:
         interval = np.clip(np.searchsorted(edges, self._col("finish_s")[rows], side="right") - 1, 0, len(edges) - 2)
         code = self._col("provider")[rows].astype(np.int64) * (len(edges) - 1) + interval
         groups = len(self.scenario.providers) * (len(edges) - 1)
-        return np.arange(groups), exact_group_sums(code, self.bill.charge_pico[rows], groups)
+        amounts = self.bill.charge_pico[rows]
+        lines = self.bill.plan_lines
+        other = [i for i, r in enumerate(lines.request_id) if r < 0]  # fees and purchases, by their time
+        if other:
+            times = np.asarray([lines.time_s[i] for i in other])
+            k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+            code = np.concatenate([code, np.asarray([lines.provider[i] for i in other]) * (len(edges) - 1) + k])
+            amounts = np.concatenate([amounts.astype(object), np.asarray([lines.amount_pico[i] for i in other],
+                                                                         dtype=object)])
+        return np.arange(groups), exact_group_sums(code, amounts, groups)

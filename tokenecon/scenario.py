@@ -311,6 +311,62 @@ class VolumeTiersPricing(Spec):
 
 PricingSpec = Annotated[Union[PerTokenPricing, ContextTiersPricing, VolumeTiersPricing], Field(discriminator="type")]
 
+# ---------------------------------------------------------------- customer plans (prepaid, credits, subscriptions)
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_exact_price),
+    WithJsonSchema({"type": ["number", "string"], "description": "currency units, <= 6 decimals"}),
+]
+
+
+class FreeQuota(Spec):
+    """Free tokens granted at the start (e.g. 1M tokens per model for 90 days); consumed first."""
+
+    tokens: int = Field(ge=1)
+    valid_for: Duration | None = Field(default=None, gt=0, description="null: until the end of the run")
+
+
+class Subscription(Spec):
+    """A fee every billing period with tokens included in it; tokens beyond are billed as usual."""
+
+    fee: Money
+    included_tokens: int = Field(default=0, ge=0)
+
+
+class TokenPackage(Spec):
+    """A prepaid token package (资源包): bought at `at`, no refunds, expires after `valid_for`."""
+
+    tokens: int = Field(ge=1)
+    price: Money
+    at: Duration | Literal[0] = 0.0
+    valid_for: Duration | None = Field(default=None, gt=0)
+
+
+class Credit(Spec):
+    """Money in a wallet: `paid` (a top-up, billed when bought) or `granted` (free, consumed first)."""
+
+    amount: Money
+    kind: Literal["paid", "granted"]
+    at: Duration | Literal[0] = 0.0
+    valid_for: Duration | None = Field(default=None, gt=0)
+
+
+class PlanSpec(Spec):
+    """What a customer account has agreed with its provider besides the price list.
+
+    Consumption order for each request (by completion time): free quota tokens, the period's
+    subscription tokens, prepaid packages (earliest-expiring first), then its remaining charge
+    from granted credits, then paid credits (earliest-expiring first), then the invoice.
+    """
+
+    free_quota: FreeQuota | None = None
+    subscription: Subscription | None = None
+    packages: list[TokenPackage] = Field(default_factory=list)
+    credits: list[Credit] = Field(default_factory=list)
+    minimum_commitment: Money | None = Field(default=None, description="per billing period, on usage")
+
+
 # ---------------------------------------------------------------- providers
 
 
@@ -409,6 +465,7 @@ class CustomerSpec(Spec):
     providers: list[str] = Field(min_length=1)
     routing: Literal["cheapest", "round_robin", "least_loaded"] = "cheapest"
     service_tier: Literal["standard", "priority", "flex", "batch"] = "standard"
+    plan: str | None = Field(default=None, description="a key of `plans`: prepaid, credits, subscription")
 
     @model_validator(mode="after")
     def _sizes_or_corpus(self) -> "CustomerSpec":
@@ -446,6 +503,7 @@ class Scenario(Spec):
     providers: list[ProviderSpec] = Field(min_length=1)
     pricing: dict[Name, PricingSpec] = Field(min_length=1)
     customers: list[CustomerSpec] = Field(min_length=1)
+    plans: dict[Name, PlanSpec] = Field(default_factory=dict)
     token_calibration: TokenCalibration | str | None = Field(
         default=None, description="inline, or the path of a file written by tokenecon meter --calibrate")
     base_dir: str = Field(default=".", exclude=True, description="folder relative paths resolve against")
@@ -620,6 +678,9 @@ def _check_references(scenario: Scenario, source: str) -> None:
                 )
         if len(set(customer.providers)) != len(customer.providers):
             raise ScenarioError("a provider is listed twice", path=source, field=f"customers[{i}].providers")
+        if customer.plan is not None and customer.plan not in scenario.plans:
+            raise ScenarioError(_unknown("plan", customer.plan, sorted(scenario.plans)), path=source,
+                                field=f"customers[{i}].plan")
         if customer.service_tier != "standard":
             for j, name in enumerate(customer.providers):
                 price = scenario.provider(name).price
