@@ -20,6 +20,7 @@ from .demand import Workload
 from .errors import ReconciliationError
 from .plans import PlanLines, apply_plans
 from .pricing import ChargeTable, PricingPolicy
+from .pricing.surge import surge_levels
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
 from .units import format_money, round_to_minor
@@ -95,7 +96,7 @@ def period_edges(scenario: Scenario) -> tuple[np.ndarray, list[datetime]]:
 
 
 def bill(scenario: Scenario, workload: Workload, records: Records,
-         policies: dict[str, PricingPolicy]) -> Bill:
+         policies: dict[str, PricingPolicy], sim=None) -> Bill:
     """Price every completed request with its provider's policy, apply plans, issue invoices."""
     n = len(workload)
     status = records.column("status")
@@ -109,7 +110,14 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
     tables: dict[int, tuple[np.ndarray, ChargeTable]] = {}
     for p, spec in enumerate(scenario.providers):
         rows = np.flatnonzero(billed & (provider == p))
-        usage = workload.usage_for(p, rows, period=period[rows], order=order[rows], start=scenario.start_local)
+        surge = None
+        if policies[spec.price].spec.surge is not None:
+            levels = surge_levels(policies[spec.price].spec.surge, sim.samples[p], sim.edges, spec)
+            interval = np.clip(np.searchsorted(sim.edges, workload.arrival_s[rows], side="right") - 1, 0,
+                               len(levels) - 1)
+            surge = levels[interval]
+        usage = workload.usage_for(p, rows, period=period[rows], order=order[rows], start=scenario.start_local,
+                                   surge_level=surge)
         table = policies[spec.price].charges(usage)
         totals = table.total_pico()
         if totals.dtype == object and charge.dtype != object:

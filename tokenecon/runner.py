@@ -37,7 +37,7 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
 
         sim = simulate(scenario, workload, policies, advance if tracker is not None else None)
     served = workload.served(sim.records.column("provider"))  # tokens as each request's provider counted them
-    billed = bill(scenario, served, sim.records, policies)
+    billed = bill(scenario, served, sim.records, policies, sim)
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
     return Result(scenario, served, sim, billed, meta)
 

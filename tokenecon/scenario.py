@@ -240,6 +240,28 @@ class ServiceTiers(Spec):
     batch: Multiplier | None = None
 
 
+class Surge(Spec):
+    """Dynamic price: a multiplier that follows the provider's load.
+
+    multiplier = 1 + slope x (signal - threshold) when the signal is above the threshold, capped
+    at `cap` and rounded down to a multiple of `step` (so every price stays exact). The signal is
+    the provider's utilization (share of batch slots in use) or its mean queue length, averaged
+    over the completed report intervals of the trailing `smoothing` window: a request's price is
+    known when it arrives.
+    """
+
+    signal: Literal["utilization", "queue_length"] = "utilization"
+    threshold: float = Field(ge=0)
+    slope: float = Field(gt=0)
+    cap: Multiplier = Field(gt=1)
+    step: Multiplier = Field(default=Decimal("0.05"), gt=0)
+    smoothing: Duration = Field(default=3600.0, gt=0)
+
+    def levels(self) -> list[Decimal]:
+        count = int((self.cap - 1) / self.step)
+        return [1 + k * self.step for k in range(count + 1)]
+
+
 class PerTokenPricing(RateFields):
     """A rate card: one price per 1M tokens for each token class."""
 
@@ -247,6 +269,7 @@ class PerTokenPricing(RateFields):
     currency: str | None = None
     time_of_use: TimeOfUse | None = None
     service_tiers: ServiceTiers = ServiceTiers()
+    surge: Surge | None = None
 
 
 class Tier(RateFields):
@@ -281,6 +304,7 @@ class ContextTiersPricing(Spec):
     currency: str | None = None
     time_of_use: TimeOfUse | None = None
     service_tiers: ServiceTiers = ServiceTiers()
+    surge: Surge | None = None
 
     @model_validator(mode="after")
     def _tiers(self) -> "ContextTiersPricing":
@@ -302,6 +326,7 @@ class VolumeTiersPricing(Spec):
     currency: str | None = None
     time_of_use: TimeOfUse | None = None
     service_tiers: ServiceTiers = ServiceTiers()
+    surge: Surge | None = None
 
     @model_validator(mode="after")
     def _tiers(self) -> "VolumeTiersPricing":
@@ -663,6 +688,10 @@ def _check_references(scenario: Scenario, source: str) -> None:
     from .pricing import make_policy
 
     for name, spec in scenario.pricing.items():
+        if spec.currency is not None and spec.currency != scenario.currency:
+            raise ScenarioError(f"pricing in {spec.currency} on a {scenario.currency} scenario: tokenecon bills in "
+                                "the scenario's currency; convert the prices (per-provider currencies are not "
+                                "supported yet)", path=source, field=f"pricing.{name}.currency")
         try:
             make_policy(name, spec)  # exactness of every derived price is checked here
         except PricingError as exc:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from .pricing.surge import surge_levels
 from .sim.records import COMPLETED, REJECTED, TIMED_OUT
 from .units import format_money
 
@@ -65,6 +66,9 @@ def build_timeseries(result) -> pd.DataFrame:
             for name, col, q in (("ttft_p50_s", "ttft", 0.5), ("ttft_p95_s", "ttft", 0.95),
                                  ("e2e_p50_s", "e2e", 0.5), ("e2e_p95_s", "e2e", 0.95))
         }
+        surge = result.scenario.pricing[spec.price].surge
+        multiplier = (np.asarray([float(v) for v in surge.levels()])[surge_levels(surge, sample, edges, spec)]
+                      if surge is not None else np.ones(k))
         max_batch = spec.performance.max_batch
         occupancy = sample["occupancy_s"] / replica_s / max_batch if max_batch else None
         frames.append(pd.DataFrame({
@@ -92,6 +96,7 @@ def build_timeseries(result) -> pd.DataFrame:
             "busy_share": busy / replica_s,
             "mean_batch": sample["occupancy_s"] / replica_s,
             "queue_length_mean": sample["queue_s"] / length,
+            "price_multiplier": multiplier,
             "queue_length": sample["queue_length"].astype(np.int64),
             "in_service": sample["in_service"].astype(np.int64),
             **{name: series.to_numpy() for name, series in quantiles.items()},

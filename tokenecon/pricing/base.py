@@ -37,6 +37,7 @@ class Usage:
     cache_write_tokens: np.ndarray | None = None
     cache_write_1h: np.ndarray | None = None  # bool: the cache writes use the 1-hour TTL
     service_tier: np.ndarray | None = None  # 0 standard, 1 priority, 2 flex, 3 batch
+    surge_level: np.ndarray | None = None  # index into the policy's surge levels at arrival
     arrival_s: np.ndarray | None = None
     account: np.ndarray | None = None
     period: np.ndarray | None = None
@@ -52,6 +53,9 @@ class Usage:
 
     def tiers(self) -> np.ndarray:
         return self.service_tier.astype(np.intp) if self.service_tier is not None else np.zeros(len(self), np.intp)
+
+    def surges(self) -> np.ndarray:
+        return self.surge_level.astype(np.intp) if self.surge_level is not None else np.zeros(len(self), np.intp)
 
     def quantities(self) -> dict[str, np.ndarray]:
         """Tokens per class; every input token is in exactly one of the input classes."""

@@ -22,13 +22,14 @@ class _TableBased(PricingPolicy):
         super().__init__(name, spec)
         cards = [rate_card(tier, f"pricing.{name}" + (f".tiers[{k}]" if len(tiers) > 1 else ""))
                  for k, tier in enumerate(tiers)]
-        self.table = price_table(cards, spec.time_of_use, spec.service_tiers, f"pricing.{name}")
+        self.table = price_table(cards, spec.time_of_use, spec.service_tiers, spec.surge, f"pricing.{name}")
         self.bounds = np.asarray([t.up_to if getattr(t, "up_to", None) is not None else np.iinfo(np.int64).max
                                   for t in tiers], dtype=np.int64)
         self.needs_time = spec.time_of_use is not None
 
-    def _units(self, tier: np.ndarray, window: np.ndarray, service: np.ndarray) -> dict[str, np.ndarray]:
-        prices = self.table[tier, window, service]  # (n, classes)
+    def _units(self, tier: np.ndarray, window: np.ndarray, service: np.ndarray,
+               surge: np.ndarray) -> dict[str, np.ndarray]:
+        prices = self.table[tier, window, service, surge]  # (n, classes)
         return {c: prices[:, k] for k, c in enumerate(COMPONENTS)}
 
     def _tier_of(self, tokens: np.ndarray) -> np.ndarray:
@@ -42,7 +43,7 @@ class _TableBased(PricingPolicy):
         Classes not in `classes` are priced at `rest_tier`.
         """
         quantities = usage.quantities()
-        service = usage.tiers()
+        service, surge = usage.tiers(), usage.surges()
         lower = np.concatenate(([0], self.bounds[:-1]))
         quantity, unit = {}, {}
         position = start.copy()
@@ -54,10 +55,10 @@ class _TableBased(PricingPolicy):
                 if overlap.any():
                     label = f"{c}@tier{t + 1}"
                     quantity[label] = overlap
-                    unit[label] = self.table[t, window, service, k_index]
+                    unit[label] = self.table[t, window, service, surge, k_index]
             position = position + q
         if rest_tier is not None:
-            units = self._units(rest_tier, window, service)
+            units = self._units(rest_tier, window, service, surge)
             for c in COMPONENTS:
                 if c not in classes and quantities[c].any():
                     quantity[c] = quantities[c]
@@ -79,7 +80,7 @@ class PerTokenPolicy(_TableBased):
         window = window_index(self.spec.time_of_use, usage)
         quantity = usage.quantities()
         return ChargeTable.from_prices(quantity, self._units(np.zeros(len(usage), dtype=np.intp), window,
-                                                             usage.tiers()))
+                                                             usage.tiers(), usage.surges()))
 
 
 class ContextTiersPolicy(_TableBased):
@@ -90,7 +91,8 @@ class ContextTiersPolicy(_TableBased):
         window = window_index(self.spec.time_of_use, usage)
         tier = self._tier_of(usage.input_tokens)
         if self.spec.mode == "per_request":
-            return ChargeTable.from_prices(usage.quantities(), self._units(tier, window, usage.tiers()))
+            return ChargeTable.from_prices(usage.quantities(), self._units(tier, window, usage.tiers(),
+                                                                           usage.surges()))
         start = np.zeros(len(usage), dtype=np.int64)
         return self._graduated(usage, start, window, ("cached_input", "cache_write", "cache_write_1h", "input"), tier)
 
@@ -106,7 +108,7 @@ class VolumeTiersPolicy(_TableBased):
         n = len(usage)
         if n == 0:
             return ChargeTable.from_prices(usage.quantities(), self._units(np.zeros(0, dtype=np.intp), window,
-                                                                           usage.tiers()))
+                                                                           usage.tiers(), usage.surges()))
         if usage.account is None or usage.period is None or usage.order is None:
             raise ValueError("volume tiers need each request's account, billing period and completion order")
         tokens = sum(usage.quantities().values())
@@ -126,4 +128,5 @@ class VolumeTiersPolicy(_TableBased):
         group_of = np.cumsum(first) - 1
         total = np.empty(n, dtype=np.int64)
         total[rank] = cumulative[group_end[group_of]] - (cumulative[group_start] - sorted_tokens[group_start])
-        return ChargeTable.from_prices(usage.quantities(), self._units(self._tier_of(total), window, usage.tiers()))
+        return ChargeTable.from_prices(usage.quantities(), self._units(self._tier_of(total), window, usage.tiers(),
+                                                                       usage.surges()))

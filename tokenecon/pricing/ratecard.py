@@ -40,23 +40,26 @@ def rate_card(fields, where: str) -> dict[str, int]:
     return prices
 
 
-def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, where: str) -> np.ndarray:
-    """int64 prices, shape (tiers, 1 + windows, service tiers, classes), in `COMPONENTS` order.
+def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, surge, where: str) -> np.ndarray:
+    """int64 prices, shape (tiers, 1 + windows, service tiers, surge levels, classes), `COMPONENTS` order.
 
     Service tiers a policy does not offer keep the standard price here; the scenario check
     refuses customers of a tier their provider's policy does not price.
     """
     windows = time_of_use.windows if time_of_use is not None else []
     levels = [Decimal(1)] + [getattr(service_tiers, name) or Decimal(1) for name in SERVICE_TIERS[1:]]
-    table = np.zeros((len(cards), 1 + len(windows), len(SERVICE_TIERS), len(COMPONENTS)), dtype=np.int64)
+    surges = surge.levels() if surge is not None else [Decimal(1)]
+    table = np.zeros((len(cards), 1 + len(windows), len(SERVICE_TIERS), len(surges), len(COMPONENTS)),
+                     dtype=np.int64)
     for t, card in enumerate(cards):
         for c, component in enumerate(COMPONENTS):
             factors = [Decimal(1)] + [w.multipliers.get(component, w.multipliers.get("all", Decimal(1)))
                                       for w in windows]
             for w, factor in enumerate(factors):
                 for s, level in enumerate(levels):
-                    table[t, w, s, c] = _exact_micro(
-                        Decimal(card[component]) / 10**6 * factor * level,
-                        f"{where}: {component}" + (f" x window {w - 1}" if w else "")
-                        + (f" x {SERVICE_TIERS[s]}" if s else ""))
+                    for u, surge_factor in enumerate(surges):
+                        table[t, w, s, u, c] = _exact_micro(
+                            Decimal(card[component]) / 10**6 * factor * level * surge_factor,
+                            f"{where}: {component}" + (f" x window {w - 1}" if w else "")
+                            + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x surge {surge_factor}" if u else ""))
     return table

@@ -117,7 +117,11 @@ def latency_figure(result, path: Path) -> None:
 
 def utilization_figure(result, path: Path) -> None:
     tz = result.scenario.tz
-    fig, (util, queue) = plt.subplots(1, 2, figsize=(13, 4.8))
+    surging = (result.timeseries["price_multiplier"] != 1).any()
+    if surging:
+        fig, (util, queue, price) = plt.subplots(1, 3, figsize=(18, 4.8))
+    else:
+        fig, (util, queue) = plt.subplots(1, 2, figsize=(13, 4.8))
     for name, rows, t in _per_provider(result):
         line, = util.plot(t, 100 * rows["utilization"], lw=1.8, label=f"{name} utilization")
         util.plot(t, 100 * rows["prefill_s"] / rows["replica_s"], lw=1.0, ls=":", color=line.get_color(),
@@ -129,7 +133,14 @@ def utilization_figure(result, path: Path) -> None:
     queue.set_title("Queue length (time average per interval)")
     queue.set_ylabel("requests waiting")
     queue.set_ylim(bottom=0)
-    for ax in (util, queue):
+    axes = [util, queue]
+    if surging:
+        for name, rows, t in _per_provider(result):
+            price.step(t, rows["price_multiplier"], where="mid", lw=1.8, label=name)
+        price.set_title("Surge price multiplier (the price signal)")
+        price.set_ylabel("x list price")
+        axes.append(price)
+    for ax in axes:
         _time_axis(ax, tz)
         ax.set_xlabel(_tz_label(result))
         ax.legend(fontsize=8)
