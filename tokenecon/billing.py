@@ -23,7 +23,7 @@ from .pricing import ChargeTable, PricingPolicy
 from .pricing.surge import surge_levels
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
-from .units import format_money, round_to_minor
+from .units import format_money, price_to_micro, round_to_minor
 
 __all__ = ["Bill", "bill", "period_edges", "exact_group_sums"]
 
@@ -119,6 +119,11 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
         usage = workload.usage_for(p, rows, period=period[rows], order=order[rows], start=scenario.start_local,
                                    surge_level=surge)
         table = policies[spec.price].charges(usage)
+        on_reservation = records.column("reserved")[rows].astype(bool)
+        if on_reservation.any():  # paid by the capacity-hour: no per-token charge
+            for component in table.components:
+                table.unit_price_micro[component] = np.where(on_reservation, 0, table.unit_price_micro[component])
+                table.amount_pico[component] = np.where(on_reservation, 0, table.amount_pico[component])
         totals = table.total_pico()
         if totals.dtype == object and charge.dtype != object:
             charge = charge.astype(object)
@@ -126,6 +131,7 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
         tables[p] = (rows, table)
     list_charge = charge.copy()
     lines = apply_plans(scenario, workload, finish, provider, tables, edges)
+    _provisioned_lines(scenario, workload, edges, lines)
     if len(lines):
         charge = charge.astype(object)
         for rid, amount in zip(lines.request_id, lines.amount_pico):
@@ -136,6 +142,25 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
                   by_provider)
     reconcile(result)
     return result
+
+
+def _provisioned_lines(scenario: Scenario, workload: Workload, edges: np.ndarray, lines: PlanLines) -> None:
+    """Reserved capacity, billed per started hour within each billing period, used or not."""
+    import math
+
+    bounds = list(edges) + [scenario.duration]
+    first_account = np.searchsorted(workload.account_segment, np.arange(len(scenario.customers)))
+    names = [p.name for p in scenario.providers]
+    for s, customer in enumerate(scenario.customers):
+        reservation = customer.provisioned
+        if reservation is None:
+            continue
+        hourly = price_to_micro(reservation.price_per_replica_hour) * 10**6 * reservation.replicas
+        for k in range(len(edges)):
+            hours = math.ceil((min(bounds[k + 1], scenario.duration) - bounds[k]) / 3600.0 - 1e-9)
+            if hours > 0:
+                lines.add(-1, names.index(reservation.provider), int(first_account[s]), float(bounds[k]),
+                          "provisioned", hours * reservation.replicas, hours * hourly)
 
 
 def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):

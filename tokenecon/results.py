@@ -68,6 +68,7 @@ class Result:
             "reasoning_tokens": w.reasoning_tokens,
             "cache_write_tokens": w.cache_write_tokens,
             "service_tier": np.asarray(SERVICE_TIERS, dtype=object)[w.service_tier],
+            "provisioned": self._col("reserved").astype(bool),
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
             "charge": [format_money(c) for c in charge.tolist()],

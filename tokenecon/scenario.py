@@ -475,6 +475,18 @@ class CorpusSpec(Spec):
     path: str
 
 
+class Provisioned(Spec):
+    """Provisioned throughput: replicas of `provider` reserved for this customer, paid per started hour
+    whether used or not; requests served on them carry no per-token charge. With `spillover`,
+    requests that find the reservation full go to the shared fleet at the normal price; without
+    it they wait for the reservation."""
+
+    provider: str
+    replicas: int = Field(ge=1)
+    price_per_replica_hour: Money
+    spillover: bool = True
+
+
 class CustomerSpec(Spec):
     name: Name
     count: int = Field(default=1, ge=1)
@@ -491,6 +503,7 @@ class CustomerSpec(Spec):
     routing: Literal["cheapest", "round_robin", "least_loaded"] = "cheapest"
     service_tier: Literal["standard", "priority", "flex", "batch"] = "standard"
     plan: str | None = Field(default=None, description="a key of `plans`: prepaid, credits, subscription")
+    provisioned: Provisioned | None = None
 
     @model_validator(mode="after")
     def _sizes_or_corpus(self) -> "CustomerSpec":
@@ -707,6 +720,15 @@ def _check_references(scenario: Scenario, source: str) -> None:
                 )
         if len(set(customer.providers)) != len(customer.providers):
             raise ScenarioError("a provider is listed twice", path=source, field=f"customers[{i}].providers")
+        if customer.provisioned is not None:
+            where = f"customers[{i}].provisioned"
+            if customer.count != 1:
+                raise ScenarioError("provisioned throughput is reserved for one account: use count: 1",
+                                    path=source, field=where)
+            if customer.provisioned.provider not in customer.providers:
+                raise ScenarioError(f"provider '{customer.provisioned.provider}' is not among this customer's "
+                                    f"providers ({', '.join(customer.providers)})", path=source,
+                                    field=f"{where}.provider")
         if customer.plan is not None and customer.plan not in scenario.plans:
             raise ScenarioError(_unknown("plan", customer.plan, sorted(scenario.plans)), path=source,
                                 field=f"customers[{i}].plan")
@@ -736,6 +758,12 @@ def _check_references(scenario: Scenario, source: str) -> None:
         if customer.corpus is not None and not scenario.resolve_path(customer.corpus.path).is_file():
             raise ScenarioError(f"file not found: {scenario.resolve_path(customer.corpus.path)}", path=source,
                                 field=f"customers[{i}].corpus.path")
+    for j, provider in enumerate(scenario.providers):
+        reserved = sum(c.provisioned.replicas for c in scenario.customers
+                       if c.provisioned is not None and c.provisioned.provider == provider.name)
+        if reserved >= provider.replicas:
+            raise ScenarioError(f"{reserved} replicas are reserved by provisioned customers; at least one must stay "
+                                f"shared (has {provider.replicas})", path=source, field=f"providers[{j}].replicas")
     _check_tokenizers(scenario, source)
 
 

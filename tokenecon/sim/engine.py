@@ -51,8 +51,12 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
     account = array("i", workload.account.astype(np.int32).tobytes())
     tiers = workload.service_tier
     tier = array("b", tiers.astype(np.int8).tobytes()) if tiers.any() else None  # None: all standard
+    first_account = np.searchsorted(workload.account_segment, np.arange(len(scenario.customers)))
     providers = []
     for i, spec in enumerate(scenario.providers):
+        reservations = {int(first_account[s]): (c.provisioned.replicas, c.provisioned.spillover)
+                        for s, c in enumerate(scenario.customers)
+                        if c.provisioned is not None and c.provisioned.provider == spec.name}
         # as this provider's tokenizer counts them; reasoning tokens are decoded like output
         inputs, cached = workload.input_tokens[i], workload.cached_input_tokens[i]
         decoded = workload.output_tokens[i] + workload.reasoning_tokens[i]
@@ -60,7 +64,7 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
             env, i, spec, records, arrival=arrival, account=account,
             uncached=array("q", (inputs - cached).tobytes()), output=array("q", decoded.tobytes()),
             total_tokens=array("q", (inputs + decoded).tobytes()), accounts=len(workload.accounts),
-            tier=tier))
+            tier=tier, reservations=reservations))
     route, dynamic = plan_routes(scenario, workload, policies)
     env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
     edges = interval_edges(scenario.duration, scenario.report_interval)
@@ -91,7 +95,7 @@ def _source(env, arrival, route, segment, dynamic, providers):
         target = route[rid]
         if target == DYNAMIC:
             candidates = dynamic[segment[rid]]
-            target = min(candidates, key=lambda c: providers[c].outstanding() / len(providers[c].replicas))
+            target = min(candidates, key=lambda c: providers[c].outstanding())
         providers[target].arrive(rid, now)
 
 

@@ -1,7 +1,9 @@
-"""A provider: per-account rate limits, queues by service tier, and a fleet of replicas.
+"""A provider: per-account rate limits, then pools of replicas with queues by service tier.
 
-Admission, in order: rate limits (token buckets per account), then a free slot on the least
-loaded replica, else a queue. Service tiers:
+The shared pool serves everyone; a customer with provisioned throughput has replicas reserved
+for it (its own pool): its requests go there first and, with `spillover`, to the shared pool
+when the reservation is full. Within a pool, admission takes a free slot on the least loaded
+replica, else a queue. Service tiers:
 - ``priority`` and ``standard`` wait in their own FIFO queues; priority is served first. Both
   count against `max_waiting` (beyond it: rejected) and leave as `timed_out` after `timeout`;
 - ``flex`` takes a free slot or is refused at once (``flex_capacity_unavailable``, not charged);
@@ -20,33 +22,101 @@ from .records import (BATCH, BATCH_EXPIRED, FLEX, FLEX_BUSY, PRIORITY, QUEUE_FUL
                       RATE_TPM, REJECTED, TIMED_OUT, Records)
 from .replica import Replica
 
-__all__ = ["Provider"]
+__all__ = ["Provider", "Pool"]
 
 _UNBOUNDED = 1 << 62
 _QUEUE_OF = {PRIORITY: 0, BATCH: 2}  # queue index by service tier; everything else: standard (1)
 
 
 class Provider:
-    __slots__ = (
-        "index", "spec", "records", "arrival", "account", "tokens", "tier", "replicas", "queues",
-        "deadlines", "expired_reason", "waiting", "interactive", "max_batch", "max_waiting", "limiter",
-        "queue_area", "queue_time",
-    )
+    """Rate limits, then the request's pool: its reservation (if any) or the shared pool."""
+
+    __slots__ = ("index", "spec", "records", "account", "tokens", "limiter", "shared", "reserved", "spillover",
+                 "pools", "replicas")
 
     def __init__(self, env, index: int, spec: ProviderSpec, records: Records, *, arrival, account,
-                 uncached, output, total_tokens, accounts: int, tier=None):
+                 uncached, output, total_tokens, accounts: int, tier=None,
+                 reservations: dict[int, tuple[int, bool]] | None = None):
         self.index = index
         self.spec = spec
         self.records = records
-        self.arrival = arrival
         self.account = account
         self.tokens = total_tokens  # input + output per request, charged to the TPM bucket
+        limits = spec.rate_limits
+        self.limiter = RateLimiter(accounts, limits.rpm, limits.tpm) if (limits.rpm or limits.tpm) else None
+        reservations = reservations or {}
+        reserved_replicas = sum(n for n, _ in reservations.values())
+
+        def pool(replicas: int, reserved: bool) -> Pool:
+            return Pool(env, spec, records, replicas, arrival=arrival, uncached=uncached, output=output,
+                        tier=tier, reserved=reserved)
+
+        self.shared = pool(spec.replicas - reserved_replicas, False)
+        self.reserved = {account_: pool(n, True) for account_, (n, _) in reservations.items()}
+        self.spillover = {account_: spill for account_, (_, spill) in reservations.items()}
+        self.pools = [self.shared, *self.reserved.values()]
+        self.replicas = [r for p in self.pools for r in p.replicas]
+
+    @property
+    def waiting(self) -> int:
+        return sum(p.waiting for p in self.pools)
+
+    @property
+    def queue(self) -> list[int]:
+        return [rid for p in self.pools for rid in p.queue]
+
+    def queue_area_until(self, now: float) -> float:
+        return sum(p.queue_area_until(now) for p in self.pools)
+
+    def expire_waiting(self, now: float) -> None:
+        for p in self.pools:
+            if p.waiting:
+                p.expire_waiting(now)
+
+    def outstanding(self) -> int:
+        """Shared-pool requests waiting or in service, per shared replica: the least-loaded router's measure."""
+        return self.shared.outstanding()
+
+    def arrive(self, rid: int, now: float) -> None:
+        """A request routed here: admit it to a replica, queue it, or reject it."""
+        self.records.provider[rid] = self.index
+        if self.limiter is not None:
+            over = self.limiter.check(self.account[rid], self.tokens[rid], now)
+            if over:
+                self.records.status[rid] = REJECTED
+                self.records.reason[rid] = RATE_RPM if over == 1 else RATE_TPM
+                self.records.finish_s[rid] = now
+                return
+        if self.reserved:
+            account = self.account[rid]
+            reserved = self.reserved.get(account)
+            if reserved is not None:
+                if reserved.try_start(rid, now):
+                    return
+                if not self.spillover[account]:
+                    reserved.enqueue(rid, now)  # wait for the reservation
+                    return
+        self.shared.arrive(rid, now)  # everyone else, and spillover from a full reservation
+
+
+
+class Pool:
+    """Replicas with their queues: the shared fleet, or a customer's reservation."""
+
+    __slots__ = (
+        "records", "arrival", "tier", "replicas", "queues", "deadlines", "expired_reason", "waiting", "interactive",
+        "max_batch", "max_waiting", "queue_area", "queue_time", "reserved",
+    )
+
+    def __init__(self, env, spec: ProviderSpec, records: Records, replicas: int, *, arrival, uncached, output,
+                 tier=None, reserved: bool = False):
+        self.records = records
+        self.arrival = arrival
         self.tier = tier  # service tier per request (None: all standard)
+        self.reserved = reserved
         perf = spec.performance
         self.max_batch = perf.max_batch if perf.max_batch is not None else _UNBOUNDED
         self.max_waiting = spec.queue.max_waiting if spec.queue.max_waiting is not None else _UNBOUNDED
-        limits = spec.rate_limits
-        self.limiter = RateLimiter(accounts, limits.rpm, limits.tpm) if (limits.rpm or limits.tpm) else None
         self.queues: tuple[deque[int], deque[int], deque[int]] = (deque(), deque(), deque())  # priority, std, batch
         self.deadlines = (spec.queue.timeout, spec.queue.timeout, spec.batch_window)
         self.expired_reason = (QUEUE_TIMEOUT, QUEUE_TIMEOUT, BATCH_EXPIRED)
@@ -57,7 +127,7 @@ class Provider:
         self.replicas = [
             Replica(env, self, records, uncached, output, perf.prefill_tokens_per_s,
                     perf.decode_step_s.base, perf.decode_step_s.per_sequence)
-            for _ in range(spec.replicas)
+            for _ in range(replicas)
         ]
 
     @property
@@ -73,9 +143,9 @@ class Provider:
     def queue_area_until(self, now: float) -> float:
         return self.queue_area + self.waiting * (now - self.queue_time)
 
-    def outstanding(self) -> int:
-        """Requests waiting or in service: the least-loaded router's measure."""
-        return self.waiting + sum(r.load for r in self.replicas)
+    def outstanding(self) -> float:
+        """Requests waiting or in service per replica."""
+        return (self.waiting + sum(r.load for r in self.replicas)) / max(1, len(self.replicas))
 
     def _reject(self, rid: int, reason: int, now: float) -> None:
         records = self.records
@@ -83,14 +153,8 @@ class Provider:
         records.reason[rid] = reason
         records.finish_s[rid] = now
 
-    def arrive(self, rid: int, now: float) -> None:
-        """A request routed here: admit it to a replica, queue it, or reject it."""
-        self.records.provider[rid] = self.index
-        if self.limiter is not None:
-            over = self.limiter.check(self.account[rid], self.tokens[rid], now)
-            if over:
-                self._reject(rid, RATE_RPM if over == 1 else RATE_TPM, now)
-                return
+    def try_start(self, rid: int, now: float) -> bool:
+        """Start the request on a free slot if its tier may take one now."""
         if self.waiting:
             self.expire_waiting(now)
         tier = self.tier[rid] if self.tier is not None else 0
@@ -98,8 +162,19 @@ class Provider:
             replica = min(self.replicas, key=_by_load)
             if replica.load < self.max_batch:
                 self.records.start_s[rid] = now
+                if self.reserved:
+                    self.records.reserved[rid] = 1
                 replica.admit(rid, now)
-                return
+                return True
+        return False
+
+    def arrive(self, rid: int, now: float) -> None:
+        """Admit the request to a replica, queue it, or reject it."""
+        if not self.try_start(rid, now):
+            self.enqueue(rid, now)
+
+    def enqueue(self, rid: int, now: float) -> None:
+        tier = self.tier[rid] if self.tier is not None else 0
         if tier == FLEX:
             self._reject(rid, FLEX_BUSY, now)
             return
@@ -123,7 +198,7 @@ class Provider:
             return
         self.expire_waiting(now)
         self._queue_changing(now)
-        start_s, max_batch = self.records.start_s, self.max_batch
+        start_s, max_batch, reserved = self.records.start_s, self.max_batch, self.records.reserved
         for k, queue in enumerate(self.queues):
             while queue and replica.load < max_batch:
                 rid = queue.popleft()
@@ -131,6 +206,8 @@ class Provider:
                 if k != 2:
                     self.interactive -= 1
                 start_s[rid] = now
+                if self.reserved:
+                    reserved[rid] = 1
                 replica.admit(rid, now)
 
     def expire_waiting(self, now: float) -> None:

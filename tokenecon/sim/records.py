@@ -39,7 +39,7 @@ STANDARD, PRIORITY, FLEX, BATCH = range(len(SERVICE_TIERS))
 class Records:
     """Outcome columns for `n` requests; NaN marks a time that never happened."""
 
-    __slots__ = ("n", "provider", "start_s", "first_token_s", "finish_s", "status", "reason")
+    __slots__ = ("n", "provider", "start_s", "first_token_s", "finish_s", "status", "reason", "reserved")
 
     def __init__(self, n: int):
         nan = array("d", [float("nan")])
@@ -50,6 +50,7 @@ class Records:
         self.finish_s = nan * n
         self.status = array("b", [RUNNING]) * n
         self.reason = array("b", [NO_REASON]) * n
+        self.reserved = array("b", [0]) * n  # 1: served on the customer's provisioned (reserved) capacity
 
     def column(self, name: str) -> np.ndarray:
         """A zero-copy numpy view of one column."""
@@ -58,4 +59,4 @@ class Records:
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).itemsize * self.n
-                   for name in ("provider", "start_s", "first_token_s", "finish_s", "status", "reason"))
+                   for name in ("provider", "start_s", "first_token_s", "finish_s", "status", "reason", "reserved"))

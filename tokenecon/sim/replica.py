@@ -19,22 +19,22 @@ from typing import TYPE_CHECKING
 from .records import COMPLETED
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .provider import Provider
+    from .provider import Pool
 
 __all__ = ["Replica"]
 
 
 class Replica:
     __slots__ = (
-        "env", "provider", "records", "uncached", "output", "prefill_rate", "base", "per_seq",
+        "env", "pool", "records", "uncached", "output", "prefill_rate", "base", "per_seq",
         "load", "decoding", "prefill_free_at", "clock", "clock_time", "heap", "pending",
         "busy_total", "busy_since", "area", "area_time", "prefill_total",
     )
 
-    def __init__(self, env, provider: "Provider", records, uncached, output,
+    def __init__(self, env, pool: "Pool", records, uncached, output,
                  prefill_rate: float, base: float, per_seq: float):
         self.env = env
-        self.provider = provider
+        self.pool = pool  # refilled from its queues when slots free up
         self.records = records
         self.uncached = uncached  # per-request uncached input tokens (indexable by request id)
         self.output = output
@@ -96,7 +96,7 @@ class Replica:
         if remaining <= 0:
             self._complete(rid, now)
             self._add_load(-1, now)
-            self.provider.fill(self, now)
+            self.pool.fill(self, now)
             return
         self._advance(now)
         heappush(self.heap, (self.clock + remaining, rid))
@@ -133,7 +133,7 @@ class Replica:
         self.decoding -= done
         self._add_load(-done, now)
         self._schedule(now)
-        self.provider.fill(self, now)
+        self.pool.fill(self, now)
 
     def _complete(self, rid: int, now: float) -> None:
         records = self.records
