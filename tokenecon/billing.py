@@ -11,6 +11,7 @@ last pico unit and raises `ReconciliationError` otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -23,7 +24,7 @@ from .pricing import ChargeTable, PricingPolicy
 from .pricing.surge import surge_levels
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
-from .units import format_money, price_to_micro, round_to_minor
+from .units import format_money, pico_to_decimal, price_to_micro, round_to_minor
 
 __all__ = ["Bill", "bill", "period_edges", "exact_group_sums"]
 
@@ -41,14 +42,23 @@ class Bill:
     plan_lines: PlanLines
     invoices: pd.DataFrame
     invoice_subtotals_pico: list[int]
-    revenue_pico: int
-    revenue_by_provider_pico: list[int]
+    invoice_provider: list[int]
+    revenue_by_provider_pico: list[int]  # each in its provider's currency
+    provider_currency: list[str]
+    provider_rate: list[Decimal]  # scenario currency per unit of the provider's currency
 
     @property
-    def invoiced_total(self):
-        """Sum of the rounded invoice amounts (what customers actually pay)."""
-        return sum((round_to_minor(p, self.currency) for p in self.invoice_subtotals_pico),
-                   start=round_to_minor(0, self.currency))
+    def revenue(self) -> Decimal:
+        """Total revenue in the scenario currency (exact; converted at the scenario's rates)."""
+        return sum((pico_to_decimal(r) * rate for r, rate in zip(self.revenue_by_provider_pico, self.provider_rate)),
+                   Decimal(0))
+
+    @property
+    def invoiced_total(self) -> Decimal:
+        """Sum of the rounded invoice amounts (what customers actually pay), in the scenario currency."""
+        return sum((round_to_minor(s, self.provider_currency[p]) * self.provider_rate[p]
+                    for s, p in zip(self.invoice_subtotals_pico, self.invoice_provider)),
+                   round_to_minor(0, self.currency))
 
 
 def exact_group_sums(group: np.ndarray, amounts: np.ndarray, groups: int) -> list[int]:
@@ -137,9 +147,10 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
         for rid, amount in zip(lines.request_id, lines.amount_pico):
             if rid >= 0:
                 charge[rid] += amount
-    invoices, subtotals, by_provider = _invoices(scenario, workload, records, charge, billed, lines)
-    result = Bill(scenario.currency, charge, list_charge, tables, lines, invoices, subtotals, sum(by_provider),
-                  by_provider)
+    invoices, subtotals, invoice_provider, by_provider = _invoices(scenario, workload, records, charge, billed, lines)
+    currencies = [scenario.provider_currency(p) for p in range(len(scenario.providers))]
+    result = Bill(scenario.currency, charge, list_charge, tables, lines, invoices, subtotals, invoice_provider,
+                  by_provider, currencies, [scenario.to_reporting(c) for c in currencies])
     reconcile(result)
     return result
 
@@ -208,29 +219,38 @@ def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
         "reasoning_tokens": token_sum(workload.reasoning_tokens),
         "cache_write_tokens": token_sum(workload.cache_write_tokens),
         "subtotal": [format_money(s) for s in subtotals],
-        "amount": [str(round_to_minor(s, scenario.currency)) for s in subtotals],
-        "currency": scenario.currency,
+        "amount": [str(round_to_minor(s, scenario.provider_currency(p))) for s, p in zip(subtotals, provider_code)],
+        "currency": [scenario.provider_currency(p) for p in provider_code],
     })
     by_provider = [0] * len(scenario.providers)
     for code, subtotal in zip(provider_code.tolist(), subtotals):
         by_provider[code] += subtotal
-    return frame, subtotals, by_provider
+    return frame, subtotals, provider_code.tolist(), by_provider
 
 
 def reconcile(result: Bill) -> None:
-    """Charge lines (usage + plans) = per-request charges + other lines = invoices = revenue, exactly."""
-    from_lines = sum(result.plan_lines.amount_pico)
-    for rows, table in result.tables.values():
+    """Per provider (one currency each): charge lines (usage + plans) = request charges + other lines
+    = invoices = revenue, exactly. A mismatch is a bug and fails loudly."""
+    providers = len(result.revenue_by_provider_pico)
+    from_lines = [0] * providers
+    other = [0] * providers
+    for r, p, amount in zip(result.plan_lines.request_id, result.plan_lines.provider, result.plan_lines.amount_pico):
+        from_lines[p] += amount
+        if r < 0:
+            other[p] += amount
+    per_request = [0] * providers
+    for p, (rows, table) in result.tables.items():
         for component in table.components:
             amounts = table.amount_pico[component]
-            from_lines += sum(exact_group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1))
-    other = sum(a for r, a in zip(result.plan_lines.request_id, result.plan_lines.amount_pico) if r < 0)
-    per_request = sum(exact_group_sums(np.zeros(len(result.charge_pico), dtype=np.int64), result.charge_pico, 1))
-    invoiced = sum(result.invoice_subtotals_pico)
-    if not (from_lines == per_request + other == invoiced == result.revenue_pico
-            == sum(result.revenue_by_provider_pico)):
-        raise ReconciliationError(
-            f"billing does not reconcile: charge lines {format_money(from_lines)}, requests "
-            f"{format_money(per_request)} + other lines {format_money(other)}, invoices {format_money(invoiced)}, "
-            f"revenue {format_money(result.revenue_pico)} {result.currency}"
-        )
+            from_lines[p] += sum(exact_group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1))
+        per_request[p] = sum(exact_group_sums(np.zeros(len(rows), dtype=np.int64), result.charge_pico[rows], 1))
+    invoiced = [0] * providers
+    for subtotal, p in zip(result.invoice_subtotals_pico, result.invoice_provider):
+        invoiced[p] += subtotal
+    for p in range(providers):
+        if not (from_lines[p] == per_request[p] + other[p] == invoiced[p] == result.revenue_by_provider_pico[p]):
+            raise ReconciliationError(
+                f"billing does not reconcile for provider {p}: charge lines {format_money(from_lines[p])}, requests "
+                f"{format_money(per_request[p])} + other lines {format_money(other[p])}, invoices "
+                f"{format_money(invoiced[p])}, revenue {format_money(result.revenue_by_provider_pico[p])} "
+                f"{result.provider_currency[p]}")

@@ -18,7 +18,7 @@ from .errors import ScenarioError
 from .results import Result
 from .runner import run
 from .scenario import Scenario
-from .units import format_money, pico_to_decimal
+from .units import format_decimal, pico_to_decimal
 
 __all__ = ["Comparison", "compare", "policy_variants", "check_same_workload"]
 
@@ -37,11 +37,11 @@ class Comparison:
         for name, result in self.results.items():
             s = result.summary()
             providers = [p.name for p in result.scenario.providers]
-            revenue = pico_to_decimal(result.bill.revenue_pico)
+            revenue = result.bill.revenue
             cost = sum(s[f"{p}.gpu_cost"] + s[f"{p}.energy_cost"] for p in providers)
             row = {
                 "policy": name,
-                "revenue": format_money(result.bill.revenue_pico),
+                "revenue": format_decimal(revenue),
                 "gpu_cost": round(s["gpu_cost"], 2),
                 "energy_cost": round(s["energy_cost"], 2),
                 "margin": round(float(revenue) - cost, 2),
@@ -52,8 +52,8 @@ class Comparison:
                 "ttft_p50_s": s["ttft_p50_s"], "ttft_p95_s": s["ttft_p95_s"],
                 "e2e_latency_p50_s": s["e2e_latency_p50_s"], "e2e_latency_p95_s": s["e2e_latency_p95_s"],
             }
-            for segment, pico in segment_bills(result).items():
-                row[f"bill.{segment}"] = format_money(pico)
+            for segment, amount in segment_bills(result).items():
+                row[f"bill.{segment}"] = format_decimal(amount)
             for p in providers:
                 row[f"revenue.{p}"] = s[f"{p}.revenue"]
             row["currency"] = result.scenario.currency
@@ -61,11 +61,16 @@ class Comparison:
         return pd.DataFrame(rows)
 
 
-def segment_bills(result: Result) -> dict[str, int]:
-    """Exact charges per customer segment (pico units)."""
+def segment_bills(result: Result) -> dict[str, Decimal]:
+    """Exact request charges per customer segment, in the scenario currency."""
     w = result.workload
-    sums = exact_group_sums(w.segment.astype(np.int64), result.bill.charge_pico, len(w.segments))
-    return dict(zip(w.segments, sums))
+    providers = len(result.scenario.providers)
+    provider = np.maximum(result.sim.records.column("provider"), 0).astype(np.int64)
+    sums = exact_group_sums(w.segment.astype(np.int64) * providers + provider, result.bill.charge_pico,
+                            len(w.segments) * providers)
+    rates = result.bill.provider_rate
+    return {name: sum((pico_to_decimal(sums[s * providers + p]) * rates[p] for p in range(providers)), Decimal(0))
+            for s, name in enumerate(w.segments)}
 
 
 def policy_variants(scenario: Scenario, policies: list[str]) -> dict[str, Scenario]:
@@ -115,6 +120,3 @@ def compare(variants: dict[str, Scenario], *, progress: bool = False) -> Compari
     """Run every variant with the same seed and collect the results."""
     return Comparison({name: run(scenario, progress=progress) for name, scenario in variants.items()})
 
-
-def money(text: str) -> Decimal:
-    return Decimal(text)

@@ -14,7 +14,7 @@ from .demand import Workload
 from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import BATCH, BATCH_EXPIRED, COMPLETED, REASONS, REJECTED, RUNNING, SERVICE_TIERS, STATUS, TIMED_OUT
-from .units import format_money, pico_to_decimal
+from .units import format_decimal, format_money, pico_to_decimal
 
 __all__ = ["Result"]
 
@@ -53,6 +53,7 @@ class Result:
         provider = self._col("provider")
         names = np.asarray([p.name for p in self.scenario.providers] + [""], dtype=object)
         charge = self.bill.charge_pico
+        sc_currency = self.scenario.currency
         return pd.DataFrame({
             "request_id": np.arange(len(w), dtype=np.int64),
             "customer": np.asarray(w.accounts, dtype=object)[w.account],
@@ -72,6 +73,7 @@ class Result:
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
             "charge": [format_money(c) for c in charge.tolist()],
+            "currency": np.asarray(self.bill.provider_currency + [sc_currency], dtype=object)[provider],
             "list_charge": [format_money(c) for c in self.bill.list_charge_pico.tolist()]
             if len(self.bill.plan_lines) else [format_money(c) for c in charge.tolist()],
         })
@@ -166,7 +168,7 @@ class Result:
             "output_tokens": int(w.output_tokens[done].sum()),
             "reasoning_tokens": int(w.reasoning_tokens[done].sum()),
             "cache_write_tokens": int(w.cache_write_tokens[done].sum()),
-            "revenue": format_money(self.bill.revenue_pico),
+            "revenue": format_decimal(self.bill.revenue),
             "list_charges": format_money(sum(exact_group_sums(np.zeros(len(w), np.int64),
                                                               self.bill.list_charge_pico, 1))),
             "revenue_invoiced": str(self.bill.invoiced_total),
@@ -203,12 +205,14 @@ class Result:
             out[prefix + "input_tokens"] = int(w.input_tokens[done & mine].sum())
             out[prefix + "output_tokens"] = int(w.output_tokens[done & mine].sum())
             out[prefix + "revenue"] = format_money(self.bill.revenue_by_provider_pico[p])
+            out[prefix + "currency"] = self.bill.provider_currency[p]
             out[prefix + "gpu_cost"] = round(float(rows["gpu_cost"].sum()), 6)
             out[prefix + "energy_kwh"] = round(float(rows["energy_kwh"].sum()), 6)
             out[prefix + "energy_cost"] = round(float(rows["energy_cost"].sum()), 6)
             out[prefix + "utilization"] = float((rows["utilization"] * rows["replica_s"]).sum() / rows["replica_s"].sum())
             cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
-            out[prefix + "margin"] = round(float(pico_to_decimal(self.bill.revenue_by_provider_pico[p])) - cost, 6)
+            revenue = pico_to_decimal(self.bill.revenue_by_provider_pico[p]) * self.bill.provider_rate[p]
+            out[prefix + "margin"] = round(float(revenue) - cost, 6)  # in the scenario currency
         out.update(self.meta)
         return out
 

@@ -542,6 +542,8 @@ class Scenario(Spec):
     pricing: dict[Name, PricingSpec] = Field(min_length=1)
     customers: list[CustomerSpec] = Field(min_length=1)
     plans: dict[Name, PlanSpec] = Field(default_factory=dict)
+    exchange_rates: dict[str, Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(gt=0)]] = Field(
+        default_factory=dict, description="value of 1 unit of each currency in the scenario currency")
     token_calibration: TokenCalibration | str | None = Field(
         default=None, description="inline, or the path of a file written by tokenecon meter --calibrate")
     base_dir: str = Field(default=".", exclude=True, description="folder relative paths resolve against")
@@ -597,6 +599,14 @@ class Scenario(Spec):
 
     def provider(self, name: str) -> ProviderSpec:
         return next(p for p in self.providers if p.name == name)
+
+    def provider_currency(self, index: int) -> str:
+        """The currency a provider prices and invoices in (its pricing's, else the scenario's)."""
+        return self.pricing[self.providers[index].price].currency or self.currency
+
+    def to_reporting(self, currency: str) -> Decimal:
+        """Units of the scenario currency per unit of `currency` (exact)."""
+        return Decimal(1) if currency == self.currency else self.exchange_rates[currency]
 
     def resolve_path(self, relative: str) -> Path:
         path = Path(relative)
@@ -701,10 +711,14 @@ def _check_references(scenario: Scenario, source: str) -> None:
     from .pricing import make_policy
 
     for name, spec in scenario.pricing.items():
-        if spec.currency is not None and spec.currency != scenario.currency:
-            raise ScenarioError(f"pricing in {spec.currency} on a {scenario.currency} scenario: tokenecon bills in "
-                                "the scenario's currency; convert the prices (per-provider currencies are not "
-                                "supported yet)", path=source, field=f"pricing.{name}.currency")
+        currency = spec.currency or scenario.currency
+        if currency not in CURRENCY_MINOR_UNITS:
+            raise ScenarioError(f"unknown currency {currency!r}; known: {', '.join(sorted(CURRENCY_MINOR_UNITS))}",
+                                path=source, field=f"pricing.{name}.currency")
+        if currency != scenario.currency and currency not in scenario.exchange_rates:
+            raise ScenarioError(f"prices in {currency} need exchange_rates: {{{currency}: <{scenario.currency} per "
+                                f"1 {currency}>}} to be compared in {scenario.currency}", path=source,
+                                field=f"pricing.{name}.currency")
         try:
             make_policy(name, spec)  # exactness of every derived price is checked here
         except PricingError as exc:

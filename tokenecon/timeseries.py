@@ -85,6 +85,7 @@ def build_timeseries(result) -> pd.DataFrame:
             "output_tokens": out_tokens,
             "output_tokens_per_s": out_tokens / length,
             "revenue": [format_money(v) for v in revenue[p * k:(p + 1) * k]],
+            "currency": result.bill.provider_currency[p],
             "gpu_cost": gpus * spec.gpu.cost_per_hour * length / 3600.0,
             "energy_kwh": energy_kwh,
             "energy_cost": energy_kwh * spec.energy_price_per_kwh,

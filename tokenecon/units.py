@@ -21,6 +21,7 @@ __all__ = [
     "price_to_micro",
     "pico_to_decimal",
     "format_money",
+    "format_decimal",
     "round_to_minor",
     "CURRENCY_MINOR_UNITS",
     "PICO_PER_UNIT",
@@ -116,6 +117,11 @@ def format_money(pico: int) -> str:
     """Exact plain decimal string of a pico-unit amount, without exponent or trailing zeros."""
     text = format(pico_to_decimal(pico).normalize(), "f")
     return text
+
+
+def format_decimal(value: Decimal) -> str:
+    """Exact plain decimal string of a Decimal, without exponent or trailing zeros."""
+    return format(value.normalize(), "f") if value else "0"
 
 
 def round_to_minor(pico: int, currency: str) -> Decimal:

@@ -54,8 +54,9 @@ def cost_figure(result, path: Path) -> None:
     cur = result.scenario.currency
     tz = result.scenario.tz
     fig, (cum, rate) = plt.subplots(1, 2, figsize=(13, 4.8))
+    rates = dict(zip([p.name for p in result.scenario.providers], result.bill.provider_rate))
     for (name, rows, t), color in zip(_per_provider(result), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
-        revenue = rows["revenue"].astype(float).to_numpy()
+        revenue = rows["revenue"].astype(float).to_numpy() * float(rates[name])  # in the scenario currency
         cost = rows["cost"].to_numpy()
         cum.plot(t, np.cumsum(revenue), color=color, lw=2, label=f"{name} revenue")
         cum.plot(t, np.cumsum(cost), color=color, lw=2, ls="--", label=f"{name} GPU + energy cost")

@@ -8,6 +8,8 @@ The first two are decided before the run (they do not depend on the simulation's
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 
 from ..demand import Workload
@@ -34,11 +36,16 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
             route[rows] = np.asarray(candidates, dtype=np.int16)[np.arange(len(rows)) % len(candidates)]
         elif customer.routing == "cheapest":
             # each provider prices the request as its own tokenizer counts it
-            prices = np.stack([
-                policies[scenario.providers[c].price].charges(
+            currencies = {scenario.provider_currency(c) for c in candidates}
+            prices = []
+            for c in candidates:
+                total = policies[scenario.providers[c].price].charges(
                     workload.usage_for(c, rows, start=scenario.start_local)).total_pico()
-                for c in candidates
-            ])  # exact integers; argmin picks the first listed provider on ties
+                if len(currencies) > 1:  # compare in the scenario currency, exactly
+                    rate = scenario.to_reporting(scenario.provider_currency(c))
+                    total = np.asarray([Decimal(int(v)) * rate for v in total], dtype=object)
+                prices.append(total)
+            prices = np.stack(prices)  # exact; argmin picks the first listed provider on ties
             route[rows] = np.asarray(candidates, dtype=np.int16)[np.argmin(prices, axis=0)]
         else:
             dynamic[seg] = candidates
