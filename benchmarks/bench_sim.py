@@ -28,7 +28,27 @@ STEP = 0.001  # seconds per output token
 MEAN_TOKENS = 200
 
 
-def scenario_for(requests: int):
+COMPLEX_PRICING = {
+    # graduated context tiers + time-of-use windows + service tiers + surge, and a plan with every allowance
+    "type": "context_tiers", "mode": "graduated",
+    "tiers": [{"up_to": 128, "input": 2.5, "cached_input": 1.25, "output": 10},
+              {"up_to": None, "input": 5, "cached_input": 2.5, "output": 15}],
+    "time_of_use": {"timezone": "Asia/Shanghai", "windows": [
+        {"start": "00:30", "end": "08:30", "multipliers": {"all": 0.5}},
+        {"start": "10:00", "end": "12:00", "days": "weekdays", "multipliers": {"input": 1.5, "output": 1.25}}]},
+    "service_tiers": {"priority": 2, "batch": 0.5},
+    "surge": {"threshold": 0.5, "slope": 2, "cap": 2, "step": 0.05, "smoothing": "1h"},
+}
+COMPLEX_PLAN = {
+    "free_quota": {"tokens": 100_000, "valid_for": "30d"},
+    "subscription": {"fee": 20, "included_tokens": 1_000_000},
+    "packages": [{"tokens": 2_000_000, "price": 15, "valid_for": "30d"}],
+    "credits": [{"amount": 5, "kind": "granted"}, {"amount": 20, "kind": "paid"}],
+    "minimum_commitment": 50,
+}
+
+
+def scenario_for(requests: int, complex_pricing: bool = False):
     mean_service = (MEAN_TOKENS - 0.5) * STEP
     rate = 0.8 * SERVERS / mean_service  # utilization 0.8
     hours = requests / rate / 3600
@@ -40,12 +60,15 @@ def scenario_for(requests: int):
                             "max_batch": SERVERS},
             "price": "std",
         }],
-        "pricing": {"std": {"type": "per_token", "input": 2.5, "output": 10}},
+        "pricing": {"std": COMPLEX_PRICING if complex_pricing else {"type": "per_token", "input": 2.5, "output": 10}},
+        "plans": {"full": COMPLEX_PLAN} if complex_pricing else {},
         "customers": [{
             "name": "c", "count": 100, "arrivals": {"type": "poisson", "rate": f"{rate}/s"},
             "input_tokens": {"type": "fixed", "value": 1},
             "output_tokens": {"type": "exponential", "mean": MEAN_TOKENS},
+            "cache_hit_ratio": 0.0,
             "providers": ["p"],
+            **({"plan": "full"} if complex_pricing else {}),
         }],
     })
 
@@ -94,12 +117,17 @@ def bench(requests: int) -> None:
         getattr(result.workload, c).nbytes
         for c in ("arrival_s", "account", "segment", "input_tokens", "cached_input_tokens", "output_tokens",
                   "reasoning_tokens", "cache_write_tokens", "cache_write_1h", "service_tier"))
+    gc.collect()
+    began = time.perf_counter()
+    tokenecon.run(scenario_for(requests, complex_pricing=True))
+    complex_s = time.perf_counter() - began
     tracemalloc.start()
     tokenecon.run(scenario)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"{n:>9,} requests | bare SimPy {n / bare:>9,.0f} req/s | tokenecon {n / ours:>9,.0f} req/s "
-          f"| ratio {bare / ours:.2f} | stored record {stored / n:.0f} B/request "
+          f"| ratio {bare / ours:.2f} | with the most complex pricing {n / complex_s:>9,.0f} req/s, "
+          f"ratio {bare / complex_s:.2f} | stored record {stored / n:.0f} B/request "
           f"| peak traced memory {peak / n:.0f} B/request "
           f"| mean wait {bare_wait:.4f} s (SimPy) vs {ours_wait:.4f} s (tokenecon)")
 

@@ -13,7 +13,7 @@ import tokenecon
 from tokenecon.billing import exact_group_sums, period_edges
 from tokenecon.pricing import Usage, make_policy
 from tokenecon.scenario import PerTokenPricing
-from tokenecon.units import round_to_minor
+from tokenecon.units import MONEY_UNITS_PER_UNIT, PRICE_UNITS, round_to_minor
 
 from .conftest import scenario_dict
 
@@ -47,7 +47,7 @@ def test_cached_tokens_are_never_charged_twice_and_default_to_input_price():
     usage = Usage(np.array([1000]), np.array([400]), np.array([10]))
     table = policy.charges(usage)
     assert table.quantity["input"].tolist() == [600] and table.quantity["cached_input"].tolist() == [400]
-    assert int(table.total_pico()[0]) == (600 * 3 + 400 * 3 + 10 * 15) * 10**6
+    assert int(table.totals()[0]) == (600 * 3 + 400 * 3 + 10 * 15) * PRICE_UNITS
 
 
 def test_invoices_split_by_local_calendar_day():
@@ -85,18 +85,18 @@ def test_exact_group_sums_never_lose_a_unit(amounts, groups):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=0, max_value=10**18))
-def test_rounding_is_half_up_to_the_minor_unit(pico):
-    rounded = round_to_minor(pico, "USD")
-    exact = Decimal(pico) / Decimal(10**12)
+@given(st.integers(min_value=0, max_value=10**21))
+def test_rounding_is_half_up_to_the_minor_unit(amount):
+    rounded = round_to_minor(amount, "USD")
+    exact = Decimal(amount) / Decimal(MONEY_UNITS_PER_UNIT)
     assert abs(rounded - exact) <= Decimal("0.005")
     assert rounded == rounded.quantize(Decimal("0.01"))
-    assert round_to_minor(pico, "JPY") == exact.quantize(Decimal(1), rounding="ROUND_HALF_UP")
+    assert round_to_minor(amount, "JPY") == exact.quantize(Decimal(1), rounding="ROUND_HALF_UP")
 
 
 def test_huge_charges_stay_exact():
-    # 10^12 tokens at 1000 per 1M: 10^9 currency units per request, beyond int64 pico
+    # 10^12 tokens at 1000 per 1M: 10^9 currency units per request, beyond int64 money units
     policy = make_policy("p", PerTokenPricing(type="per_token", input=1000, output=1000))
     usage = Usage(np.array([10**12, 10**12]), np.array([0, 0]), np.array([1, 1]))
-    totals = policy.charges(usage).total_pico()
-    assert [int(t) for t in totals] == [(10**12 * 1000 + 1000) * 10**6] * 2
+    totals = policy.charges(usage).totals()
+    assert [int(t) for t in totals] == [(10**12 * 1000 + 1000) * PRICE_UNITS] * 2

@@ -104,3 +104,31 @@ def test_plan_run_folder_has_wallets_and_reconciles(tmp_path):
     invoices = pd.read_csv(out / "invoices.csv", dtype=str)
     total = sum(Decimal(a) for a in ledger["amount"])
     assert total == sum(Decimal(a) for a in invoices["subtotal"]) == Decimal(result.summary()["revenue"])
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 3000), st.integers(0, 3000), st.integers(0, 20_000), st.decimals(0, 2, places=2),
+       st.decimals(0, 2, places=2), st.decimals(0, 3, places=2), st.sampled_from(["30min", "2h", "1d"]))
+def test_wallets_never_go_below_zero_and_billing_reconciles(free, included, package, granted, paid, minimum,
+                                                           validity):
+    plan = {"free_quota": {"tokens": free, "valid_for": validity} if free else None,
+            "subscription": {"fee": 1, "included_tokens": included},
+            "packages": [{"tokens": package, "price": 2, "valid_for": validity}] if package else [],
+            "credits": [c for c in ({"amount": granted, "kind": "granted", "valid_for": validity},
+                                    {"amount": paid, "kind": "paid"}) if c["amount"] > 0],
+            "minimum_commitment": minimum}
+    plan = {k: v for k, v in plan.items() if v is not None}
+    result = planned(duration="6h", rate="0.02/s", plan=plan)  # bill() reconciles or raises
+    wallets = result.wallets
+    assert (wallets["balance"].map(Decimal) >= 0).all()
+    # each wallet's balance is its amount minus what it paid
+    for name, rows in wallets.groupby("wallet"):
+        changes = rows["change"].map(Decimal)
+        assert changes.sum() == Decimal(rows["balance"].iloc[-1])
+    assert (result.requests["charge"].map(Decimal) >= 0).all()
+    ledger = result.ledger
+    assert sum(ledger["amount"].map(Decimal)) == Decimal(result.summary()["revenue"])

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from tokenecon.errors import PricingError, ScenarioError
+from tokenecon.units import MONEY_UNITS_PER_UNIT as MONEY, PRICE_UNITS as PRICE
 from tokenecon.pricing import Usage, make_policy
 from tokenecon.scenario import PricingSpec, scenario_from_dict
 
@@ -36,11 +37,11 @@ def usage(inp, cached=0, out=0, reasoning=0, writes=0, one_hour=False, **context
 
 
 def total(table) -> Decimal:
-    return sum((Decimal(int(v)) for v in table.total_pico()), Decimal(0)) / Decimal(10**12)
+    return sum((Decimal(int(v)) for v in table.totals()), Decimal(0)) / Decimal(MONEY)
 
 
 def lines(table, k=0) -> dict[str, Decimal]:
-    return {c: Decimal(int(table.amount_pico[c][k])) / Decimal(10**12)
+    return {c: Decimal(int(table.amount[c][k])) / Decimal(MONEY)
             for c in table.components if table.quantity[c][k]}
 
 
@@ -75,7 +76,7 @@ QWEN_PLUS = dict(type="context_tiers", tiers=[
 def test_per_request_context_tiers_bill_the_whole_request_at_its_tier():
     p = policy(mode="per_request", **QWEN_PLUS)
     t = p.charges(usage([128_000, 128_001, 300_000], out=1_000))
-    got = [sum(int(t.amount_pico[c][k]) for c in t.components) / 10**12 for k in range(3)]
+    got = [sum(int(t.amount[c][k]) for c in t.components) / MONEY for k in range(3)]
     # 128,000 is in tier 1 (up_to inclusive); 128,001 bills every token at tier 2
     assert got == pytest.approx([128_000 * 0.8e-6 + 1_000 * 2e-6, 128_001 * 2.4e-6 + 1_000 * 20e-6,
                                  300_000 * 4.8e-6 + 1_000 * 48e-6])
@@ -107,16 +108,16 @@ def test_volume_tiers_graduated_and_volume_by_hand():
     u = period_usage([600, 600])  # 1,200 tokens in the period
     graduated = policy(type="volume_tiers", mode="graduated", tiers=VOLUME).charges(u)
     # first request: 600 @ 2; second: 400 @ 2 + 200 @ 1
-    assert [int(v) for v in graduated.total_pico()] == [1200 * 10**6, 1000 * 10**6]
+    assert [int(v) for v in graduated.totals()] == [1200 * PRICE, 1000 * PRICE]
     volume = policy(type="volume_tiers", mode="volume", tiers=VOLUME).charges(u)
-    assert [int(v) for v in volume.total_pico()] == [600 * 10**6, 600 * 10**6]  # all 1,200 at tier 2
+    assert [int(v) for v in volume.totals()] == [600 * PRICE, 600 * PRICE]  # all 1,200 at tier 2
 
 
 def test_volume_tiers_reset_each_period_and_are_per_account():
     u = period_usage([600, 600, 600, 600], accounts=[0, 0, 1, 0], periods=[0, 0, 0, 1])
     t = policy(type="volume_tiers", mode="graduated", tiers=VOLUME).charges(u)
     # account 0 period 0: 1,200 tokens -> 1,200 + 1,000; account 1: 600 -> 1,200; account 0 period 1 restarts
-    assert [int(v) // 10**6 for v in t.total_pico()] == [1200, 1000, 1200, 1200]
+    assert [int(v) // PRICE for v in t.totals()] == [1200, 1000, 1200, 1200]
 
 
 @settings(max_examples=80, deadline=None)
@@ -125,8 +126,8 @@ def test_volume_tiers_reset_each_period_and_are_per_account():
 def test_graduated_equals_volume_with_a_single_tier(sizes, price):
     tiers = [{"up_to": None, "input": price, "output": price}]
     u = period_usage(sizes)
-    graduated = policy(type="volume_tiers", mode="graduated", tiers=tiers).charges(u).total_pico()
-    volume = policy(type="volume_tiers", mode="volume", tiers=tiers).charges(u).total_pico()
+    graduated = policy(type="volume_tiers", mode="graduated", tiers=tiers).charges(u).totals()
+    volume = policy(type="volume_tiers", mode="volume", tiers=tiers).charges(u).totals()
     assert [int(v) for v in graduated] == [int(v) for v in volume]
 
 
@@ -139,7 +140,7 @@ def test_any_threshold_works_and_tokens_are_conserved(sizes, threshold):
     assert sum(int(t.quantity[c].sum()) for c in t.components) == sum(sizes)
     first_tier = sum(int(t.quantity[c].sum()) for c in t.components if c.endswith("@tier1"))
     assert first_tier == min(sum(sizes), threshold)
-    assert all(int(v) >= 0 for v in t.total_pico())
+    assert all(int(v) >= 0 for v in t.totals())
 
 
 # ---------------------------------------------------------------- 4. time of use
@@ -163,7 +164,7 @@ def test_deepseek_offpeak_window_boundaries_by_hand():
     p = policy(**DEEPSEEK)
     t = p.charges(at(utc(2, 16, 29, 59, 999999), utc(2, 16, 30), utc(3, 0, 29, 59), utc(3, 0, 30), utc(2, 12, 0)))
     # start inclusive, end exclusive, across midnight: 1M input tokens at 0.27 or half of it
-    assert [int(v) / 10**12 for v in t.total_pico()] == [0.27, 0.135, 0.135, 0.27, 0.27]
+    assert [int(v) / MONEY for v in t.totals()] == [0.27, 0.135, 0.135, 0.27, 0.27]
 
 
 def test_time_of_use_in_a_local_time_zone():
@@ -171,21 +172,21 @@ def test_time_of_use_in_a_local_time_zone():
     p = policy(type="per_token", input=2, output=8, time_of_use={"timezone": "Asia/Shanghai", "windows": [
         {"start": "00:30", "end": "08:30", "multipliers": {"input": 0.5, "output": 0.5}}]})
     t = p.charges(at(utc(2, 16, 30), utc(2, 16, 29), utc(3, 0, 29), utc(3, 0, 30)))
-    assert [int(v) / 10**12 for v in t.total_pico()] == [1.0, 2.0, 1.0, 2.0]
+    assert [int(v) / MONEY for v in t.totals()] == [1.0, 2.0, 1.0, 2.0]
 
 
 def test_weekday_windows_skip_weekends_and_holidays():
     p = policy(type="per_token", input=1, output=1, time_of_use={"timezone": "UTC", "holidays": ["2026-03-04"],
                "windows": [{"start": "09:00", "end": "18:00", "days": "weekdays", "multipliers": {"all": 2}}]})
     t = p.charges(at(utc(2, 10, 0), utc(4, 10, 0), utc(7, 10, 0), utc(2, 18, 0)))  # Mon, holiday Wed, Sat, Mon 18:00
-    assert [int(v) / 10**12 for v in t.total_pico()] == [2.0, 1.0, 1.0, 1.0]
+    assert [int(v) / MONEY for v in t.totals()] == [2.0, 1.0, 1.0, 1.0]
 
 
 def test_a_window_starting_friday_night_runs_into_saturday():
     p = policy(type="per_token", input=1, output=1, time_of_use={"windows": [
         {"start": "22:00", "end": "06:00", "days": ["fri"], "multipliers": {"all": 0.25}}]})
     t = p.charges(at(utc(6, 23, 0), utc(7, 5, 59), utc(7, 23, 0), utc(6, 5, 0)))  # Fri 23h, Sat 5:59, Sat 23h, Fri 5h
-    assert [int(v) / 10**12 for v in t.total_pico()] == [0.25, 0.25, 1.0, 1.0]
+    assert [int(v) / MONEY for v in t.totals()] == [0.25, 0.25, 1.0, 1.0]
 
 
 @settings(max_examples=100, deadline=None)
@@ -200,7 +201,7 @@ def test_window_membership_matches_a_direct_rule(second, start_min, length):
     t = p.charges(usage([1_000_000], arrival_s=np.asarray([float(second)]), start=start))
     minute = (second // 60) % 1440
     inside = (minute - start_min) % 1440 < length
-    assert int(t.total_pico()[0]) / 10**12 == (3.0 if inside else 1.0)
+    assert int(t.totals()[0]) / MONEY == (3.0 if inside else 1.0)
 
 
 # ---------------------------------------------------------------- invariants and bad input
@@ -214,7 +215,7 @@ def test_charges_are_never_negative_and_cached_never_billed_twice(inp, cached_pc
     u = usage(inp, cached=cached, writes=writes, out=out, reasoning=reasoning)
     for p in (policy(type="per_token", input=2.5, cached_input=1.25, output=10), policy(mode=mode, **QWEN_PLUS)):
         t = p.charges(u)
-        assert all(int(t.amount_pico[c][0]) >= 0 for c in t.components)
+        assert all(int(t.amount[c][0]) >= 0 for c in t.components)
         input_like = sum(int(t.quantity[c][0]) for c in t.components
                          if c.split("@")[0] in ("input", "cached_input", "cache_write", "cache_write_1h"))
         assert input_like == inp  # every input token billed exactly once
@@ -229,6 +230,7 @@ def test_charges_are_never_negative_and_cached_never_billed_twice(inp, cached_pc
     (dict(type="context_tiers", mode="per_request", tiers=[{"up_to": 100, "input": 1, "output": 1}]),
      "the last tier must have up_to: null"),
     (dict(type="per_token", input=-1, output=1), "a price must be >= 0"),
+    (dict(type="per_token", input="0.0000000001", output=1), "at most 9 decimal places"),
     (dict(type="per_token", input=1, output=1, time_of_use={"windows": [{"start": "16:30", "multipliers": {"all": 0.5}}]}),
      "end"),
     (dict(type="per_token", input=1, output=1, time_of_use={"windows": [
@@ -245,6 +247,6 @@ def test_bad_pricing_yaml_is_one_clear_error(spec, message):
 
 
 def test_inexact_multiplied_price_is_an_error_not_a_rounding():
-    with pytest.raises(PricingError, match="not exact to 6 decimals"):
-        policy(type="per_token", input=0.000001, output=1, time_of_use={"windows": [
+    with pytest.raises(PricingError, match="not exact to 9 decimals"):
+        policy(type="per_token", input="0.000000001", output=1, time_of_use={"windows": [
             {"start": "10:00", "end": "12:00", "multipliers": {"input": 0.5}}]})

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tokenecon.units import format_duration, format_money, parse_duration, parse_rate, price_to_micro
+from tokenecon.units import (format_duration, format_money, money_from_price_units, parse_duration, parse_rate,
+                             price_to_units)
 
 
 @pytest.mark.parametrize("text,seconds", [("250ms", 0.25), ("30s", 30), ("15min", 900), ("24h", 86400),
@@ -33,16 +34,17 @@ def test_format_duration():
 
 
 def test_prices_are_exact():
-    assert price_to_micro(2.5) == 2_500_000
-    assert price_to_micro("0.075") == 75_000
-    assert price_to_micro(0.1) == 100_000  # the float's shortest repr, not its binary value
+    assert price_to_units(2.5) == 2_500_000_000
+    assert price_to_units("0.075") == 75_000_000
+    assert price_to_units(0.1) == 100_000_000  # the float's shortest repr, not its binary value
+    assert price_to_units("0.000000001") == 1
     with pytest.raises(ValueError):
-        price_to_micro("0.0000001")
+        price_to_units("0.0000000001")
     with pytest.raises(ValueError):
-        price_to_micro(-1)
+        price_to_units(-1)
 
 
-@given(st.decimals(min_value=0, max_value=10**6, places=6, allow_nan=False))
+@given(st.decimals(min_value=0, max_value=10**6, places=9, allow_nan=False))
 def test_price_round_trip(value):
-    micro = price_to_micro(value)
-    assert Decimal(format_money(micro * 10**6)) == value
+    units = price_to_units(value)
+    assert Decimal(format_money(money_from_price_units(units))) == value

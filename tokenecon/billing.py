@@ -1,11 +1,11 @@
 """Billing: exact per-request charges, charge lines, invoices per customer and period.
 
-Charges are integer pico currency units (1e-12) and are never rounded. Each invoice (one per
+Charges are integer money units (1e-15 of the currency) and are never rounded. Each invoice (one per
 provider, customer account and billing period) sums its requests' charges exactly into
 `subtotal`, then rounds once, half up, to the currency's minor unit into `amount`: that is the
 only rounding step. Only completed requests are billed; rejected, timed-out and unfinished
 requests cost nothing. `reconcile` checks that charge lines, invoices and revenue agree to the
-last pico unit and raises `ReconciliationError` otherwise.
+last money unit and raises `ReconciliationError` otherwise.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .pricing import ChargeTable, PricingPolicy
 from .pricing.surge import surge_levels
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
-from .units import format_money, pico_to_decimal, price_to_micro, round_to_minor
+from .units import format_money, money_from_price_units, money_to_decimal, price_to_units, round_to_minor
 
 __all__ = ["Bill", "bill", "period_edges", "exact_group_sums"]
 
@@ -36,28 +36,28 @@ class Bill:
     """Everything billing produced for one run."""
 
     currency: str
-    charge_pico: np.ndarray  # per request, net of plan lines; 0 where not billed
-    list_charge_pico: np.ndarray  # per request at list price (before allowances and credits)
+    charge: np.ndarray  # per request, net of plan lines; 0 where not billed
+    list_charge: np.ndarray  # per request at list price (before allowances and credits)
     tables: dict[int, tuple[np.ndarray, ChargeTable]]  # provider -> (request ids, their charge lines)
     plan_lines: PlanLines
     invoices: pd.DataFrame
-    invoice_subtotals_pico: list[int]
+    invoice_subtotals: list[int]
     invoice_provider: list[int]
-    revenue_by_provider_pico: list[int]  # each in its provider's currency
+    revenue_by_provider: list[int]  # each in its provider's currency
     provider_currency: list[str]
     provider_rate: list[Decimal]  # scenario currency per unit of the provider's currency
 
     @property
     def revenue(self) -> Decimal:
         """Total revenue in the scenario currency (exact; converted at the scenario's rates)."""
-        return sum((pico_to_decimal(r) * rate for r, rate in zip(self.revenue_by_provider_pico, self.provider_rate)),
+        return sum((money_to_decimal(r) * rate for r, rate in zip(self.revenue_by_provider, self.provider_rate)),
                    Decimal(0))
 
     @property
     def invoiced_total(self) -> Decimal:
         """Sum of the rounded invoice amounts (what customers actually pay), in the scenario currency."""
         return sum((round_to_minor(s, self.provider_currency[p]) * self.provider_rate[p]
-                    for s, p in zip(self.invoice_subtotals_pico, self.invoice_provider)),
+                    for s, p in zip(self.invoice_subtotals, self.invoice_provider)),
                    round_to_minor(0, self.currency))
 
 
@@ -132,9 +132,9 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
         on_reservation = records.column("reserved")[rows].astype(bool)
         if on_reservation.any():  # paid by the capacity-hour: no per-token charge
             for component in table.components:
-                table.unit_price_micro[component] = np.where(on_reservation, 0, table.unit_price_micro[component])
-                table.amount_pico[component] = np.where(on_reservation, 0, table.amount_pico[component])
-        totals = table.total_pico()
+                table.unit_price[component] = np.where(on_reservation, 0, table.unit_price[component])
+                table.amount[component] = np.where(on_reservation, 0, table.amount[component])
+        totals = table.totals()
         if totals.dtype == object and charge.dtype != object:
             charge = charge.astype(object)
         charge[rows] = totals
@@ -144,7 +144,7 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
     _provisioned_lines(scenario, workload, edges, lines)
     if len(lines):
         charge = charge.astype(object)
-        for rid, amount in zip(lines.request_id, lines.amount_pico):
+        for rid, amount in zip(lines.request_id, lines.amount):
             if rid >= 0:
                 charge[rid] += amount
     invoices, subtotals, invoice_provider, by_provider = _invoices(scenario, workload, records, charge, billed, lines)
@@ -166,7 +166,7 @@ def _provisioned_lines(scenario: Scenario, workload: Workload, edges: np.ndarray
         reservation = customer.provisioned
         if reservation is None:
             continue
-        hourly = price_to_micro(reservation.price_per_replica_hour) * 10**6 * reservation.replicas
+        hourly = money_from_price_units(price_to_units(reservation.price_per_replica_hour)) * reservation.replicas
         for k in range(len(edges)):
             hours = math.ceil((min(bounds[k + 1], scenario.duration) - bounds[k]) / 3600.0 - 1e-9)
             if hours > 0:
@@ -191,7 +191,7 @@ def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
                         np.asarray(lines.time_s, dtype=float)[extra]) if len(extra) else np.zeros(0, np.int64)
     codes, group = np.unique(np.concatenate([request_keys, extra_keys]), return_inverse=True)
     amounts = np.concatenate([np.asarray(charge[rows], dtype=object),
-                              np.asarray([lines.amount_pico[i] for i in extra], dtype=object)])
+                              np.asarray([lines.amount[i] for i in extra], dtype=object)])
     subtotals = exact_group_sums(group, amounts if len(extra) or charge.dtype == object else charge[rows],
                                  len(codes))
     request_group = group[: len(rows)]
@@ -231,26 +231,26 @@ def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
 def reconcile(result: Bill) -> None:
     """Per provider (one currency each): charge lines (usage + plans) = request charges + other lines
     = invoices = revenue, exactly. A mismatch is a bug and fails loudly."""
-    providers = len(result.revenue_by_provider_pico)
+    providers = len(result.revenue_by_provider)
     from_lines = [0] * providers
     other = [0] * providers
-    for r, p, amount in zip(result.plan_lines.request_id, result.plan_lines.provider, result.plan_lines.amount_pico):
+    for r, p, amount in zip(result.plan_lines.request_id, result.plan_lines.provider, result.plan_lines.amount):
         from_lines[p] += amount
         if r < 0:
             other[p] += amount
     per_request = [0] * providers
     for p, (rows, table) in result.tables.items():
         for component in table.components:
-            amounts = table.amount_pico[component]
+            amounts = table.amount[component]
             from_lines[p] += sum(exact_group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1))
-        per_request[p] = sum(exact_group_sums(np.zeros(len(rows), dtype=np.int64), result.charge_pico[rows], 1))
+        per_request[p] = sum(exact_group_sums(np.zeros(len(rows), dtype=np.int64), result.charge[rows], 1))
     invoiced = [0] * providers
-    for subtotal, p in zip(result.invoice_subtotals_pico, result.invoice_provider):
+    for subtotal, p in zip(result.invoice_subtotals, result.invoice_provider):
         invoiced[p] += subtotal
     for p in range(providers):
-        if not (from_lines[p] == per_request[p] + other[p] == invoiced[p] == result.revenue_by_provider_pico[p]):
+        if not (from_lines[p] == per_request[p] + other[p] == invoiced[p] == result.revenue_by_provider[p]):
             raise ReconciliationError(
                 f"billing does not reconcile for provider {p}: charge lines {format_money(from_lines[p])}, requests "
                 f"{format_money(per_request[p])} + other lines {format_money(other[p])}, invoices "
-                f"{format_money(invoiced[p])}, revenue {format_money(result.revenue_by_provider_pico[p])} "
+                f"{format_money(invoiced[p])}, revenue {format_money(result.revenue_by_provider[p])} "
                 f"{result.provider_currency[p]}")

@@ -18,7 +18,7 @@ from .errors import ScenarioError
 from .results import Result
 from .runner import run
 from .scenario import Scenario
-from .units import format_decimal, pico_to_decimal
+from .units import format_decimal, money_to_decimal
 
 __all__ = ["Comparison", "compare", "policy_variants", "check_same_workload"]
 
@@ -66,10 +66,10 @@ def segment_bills(result: Result) -> dict[str, Decimal]:
     w = result.workload
     providers = len(result.scenario.providers)
     provider = np.maximum(result.sim.records.column("provider"), 0).astype(np.int64)
-    sums = exact_group_sums(w.segment.astype(np.int64) * providers + provider, result.bill.charge_pico,
+    sums = exact_group_sums(w.segment.astype(np.int64) * providers + provider, result.bill.charge,
                             len(w.segments) * providers)
     rates = result.bill.provider_rate
-    return {name: sum((pico_to_decimal(sums[s * providers + p]) * rates[p] for p in range(providers)), Decimal(0))
+    return {name: sum((money_to_decimal(sums[s * providers + p]) * rates[p] for p in range(providers)), Decimal(0))
             for s, name in enumerate(w.segments)}
 
 

@@ -9,7 +9,7 @@ Plans turn list-price charges into what is actually invoiced, as extra ledger li
 - purchases and fees are lines of their own: ``package`` and ``top_up`` when bought,
   ``subscription`` at each billing period's start, ``minimum_true_up`` at its end when usage
   (after allowances) fell short of the commitment.
-Everything is exact integer pico units; a request's net charge is the sum of its lines.
+Everything is exact integer money units (1e-15); a request's net charge is the sum of its lines.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .units import price_to_micro
+from .units import money_from_price_units, price_to_units
 
 __all__ = ["PlanLines", "apply_plans"]
 
 _INF = float("inf")
 
 
-def _pico(money) -> int:
-    return price_to_micro(money) * 10**6
+def _money(money) -> int:
+    return money_from_price_units(price_to_units(money))
 
 
 @dataclass
@@ -39,7 +39,7 @@ class PlanLines:
     time_s: list[float] = field(default_factory=list)
     component: list[str] = field(default_factory=list)
     quantity: list[int] = field(default_factory=list)
-    amount_pico: list[int] = field(default_factory=list)
+    amount: list[int] = field(default_factory=list)
     wallet: list[tuple] = field(default_factory=list)  # (time_s, provider, account, wallet, change, balance)
 
     def add(self, rid, provider, account, time_s, component, quantity, amount) -> None:
@@ -49,132 +49,163 @@ class PlanLines:
         self.time_s.append(time_s)
         self.component.append(component)
         self.quantity.append(quantity)
-        self.amount_pico.append(amount)
+        self.amount.append(amount)
 
     def __len__(self) -> int:
         return len(self.request_id)
 
 
-@dataclass
-class _Allowance:
-    source: str
-    tokens: int
-    start: float
-    end: float
+def _group_exclusive_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per group (rows sorted by group, `first` marks each group's first row): the sum of earlier rows."""
+    total = np.cumsum(values)
+    before = total - values
+    start_offset = np.maximum.accumulate(np.where(first, before, 0))  # `before` at the group's first row
+    return before - start_offset
 
 
-@dataclass
-class _Wallet:
-    name: str
-    balance: int
-    start: float
-    end: float
-    granted: bool
+def _positions_value(start, take, starts, quantities, units) -> np.ndarray:
+    """Value of token positions [start, start + take) of each request, priced component by component."""
+    value = np.zeros(len(start), dtype=object if units.dtype == object else np.int64)
+    for c in range(quantities.shape[0]):
+        overlap = np.clip(np.minimum(start + take, starts[c] + quantities[c]) - np.maximum(start, starts[c]), 0, None)
+        value = value + overlap * units[c]
+    return value
 
 
 def apply_plans(scenario, workload, finish: np.ndarray, provider: np.ndarray, tables, period_edges) -> PlanLines:
-    """The plan lines of every (provider, account) whose customer segment has a plan."""
+    """The plan lines of every (provider, account) whose customer segment has a plan.
+
+    Vectorised: each allowance and each wallet is one pass over the requests in completion order
+    (a group-wise cumulative sum per account), in priority order.
+    """
     lines = PlanLines()
     if not scenario.plans:
         return lines
-    horizon = scenario.duration
-    segment_plan = [scenario.plans.get(c.plan) if c.plan else None for c in scenario.customers]
     for p, (rows, table) in tables.items():
-        plan_rows = [i for i, r in enumerate(rows.tolist()) if segment_plan[workload.segment[r]] is not None]
-        by_account: dict[int, list[int]] = {}
-        for i in plan_rows:
-            by_account.setdefault(int(workload.account[rows[i]]), []).append(i)
-        # every account of a planned segment that uses this provider gets its plan, used or not
-        for seg, plan in enumerate(segment_plan):
-            if plan is None or scenario.providers[p].name not in scenario.customers[seg].providers:
+        for seg, customer in enumerate(scenario.customers):
+            if customer.plan is None or scenario.providers[p].name not in customer.providers:
                 continue
-            for account in np.flatnonzero(workload.account_segment == seg).tolist():
-                items = sorted(by_account.get(account, []), key=lambda i: (finish[rows[i]], rows[i]))
-                _account_lines(lines, plan, p, account, items, rows, table, finish, period_edges, horizon)
+            plan = scenario.plans[customer.plan]
+            accounts = np.flatnonzero(workload.account_segment == seg)
+            mine = np.flatnonzero(workload.segment[rows] == seg)
+            order = np.lexsort((rows[mine], finish[rows[mine]], workload.account[rows[mine]]))
+            _segment_lines(lines, plan, p, accounts, mine[order], rows, table, finish, workload,
+                           np.asarray(period_edges, dtype=float), float(scenario.duration))
     return lines
 
 
-def _account_lines(lines, plan, p, account, items, rows, table, finish, period_edges, horizon) -> None:
-    allowances: list[_Allowance] = []
-    wallets: list[_Wallet] = []
+def _allowances(plan, edges, horizon):
+    """(source, tokens, start, end) in consumption order: free quota, the period's subscription tokens,
+    then packages earliest-expiring first."""
+    found = []
     if plan.free_quota is not None:
         end = plan.free_quota.valid_for if plan.free_quota.valid_for is not None else _INF
-        allowances.append(_Allowance("free_quota", plan.free_quota.tokens, 0.0, end))
+        found.append((0, end, "free_quota", plan.free_quota.tokens, 0.0))
+    if plan.subscription is not None and plan.subscription.included_tokens:
+        bounds = list(edges) + [horizon]
+        for k in range(len(edges)):
+            found.append((1, bounds[k + 1], "subscription", plan.subscription.included_tokens, bounds[k]))
     for k, package in enumerate(plan.packages):
-        if package.at >= horizon:
-            continue
-        end = package.at + package.valid_for if package.valid_for is not None else _INF
-        allowances.append(_Allowance(f"package[{k}]", package.tokens, package.at, end))
-        lines.add(-1, p, account, package.at, f"package[{k}]", package.tokens, _pico(package.price))
-    for k, credit in enumerate(plan.credits):
-        if credit.at >= horizon:
-            continue
-        end = credit.at + credit.valid_for if credit.valid_for is not None else _INF
-        wallets.append(_Wallet(f"{credit.kind}[{k}]", _pico(credit.amount), credit.at, end, credit.kind == "granted"))
-        if credit.kind == "paid":
-            lines.add(-1, p, account, credit.at, f"top_up[{k}]", 0, _pico(credit.amount))
-        lines.wallet.append((credit.at, p, account, f"{credit.kind}[{k}]", _pico(credit.amount), _pico(credit.amount)))
-    edges = list(period_edges) + [horizon]
-    n_periods = len(period_edges)
-    subscription = plan.subscription
-    if subscription is not None:
-        for k in range(n_periods):
-            lines.add(-1, p, account, edges[k], "subscription", 0, _pico(subscription.fee))
-            if subscription.included_tokens:
-                allowances.append(_Allowance("subscription", subscription.included_tokens, edges[k], edges[k + 1]))
-    # free quota first, then the period's subscription tokens, then packages, earliest expiry first
-    rank = {"free_quota": 0, "subscription": 1}
-    allowances.sort(key=lambda a: (rank.get(a.source, 2), a.end))
-    wallets.sort(key=lambda w: (not w.granted, w.end))  # granted first, then earliest expiry
-    usage_by_period = [0] * n_periods
-    for i in items:
-        rid = int(rows[i])
-        t = float(finish[rid])
-        k = int(np.searchsorted(period_edges, t, side="right") - 1)
-        charge = _cover_tokens(lines, table, i, rid, p, account, t, allowances)
-        usage_by_period[k] += charge
-        _pay_from_wallets(lines, wallets, rid, p, account, t, charge)
+        if package.at < horizon:
+            end = package.at + package.valid_for if package.valid_for is not None else _INF
+            found.append((2, end, f"package[{k}]", package.tokens, package.at))
+    return [(source, tokens, start, end) for _, end, source, tokens, start in sorted(found, key=lambda a: a[:2])]
+
+
+def _segment_lines(lines, plan, p, accounts, items, rows, table, finish, workload, edges, horizon) -> None:
+    for account in accounts.tolist():
+        _fixed_lines(lines, plan, p, account, edges, horizon)
+    n = len(items)
+    rid = rows[items]
+    t = finish[rid]
+    account = workload.account[rid].astype(np.int64)
+    first = np.r_[True, account[1:] != account[:-1]] if n else np.zeros(0, bool)
+    quantities = np.stack([table.quantity[c][items] for c in table.components]).astype(np.int64) if n else \
+        np.zeros((0, 0), np.int64)
+    units = np.stack([table.unit_price[c][items] for c in table.components]) if n else np.zeros((0, 0), np.int64)
+    starts = np.cumsum(quantities, axis=0) - quantities  # first position of each component in the request
+    remaining = quantities.sum(axis=0) if n else np.zeros(0, np.int64)
+    covered = np.zeros(n, dtype=np.int64)
+    charge = _positions_value(np.zeros(n, np.int64), remaining, starts, quantities, units)
+    for source, tokens, start, end in _allowances(plan, edges, horizon):
+        eligible = np.where((t >= start) & (t < end), remaining, 0)
+        take = np.clip(tokens - _group_exclusive_cumsum(eligible, first), 0, eligible)
+        used = np.flatnonzero(take)
+        if len(used):
+            value = _positions_value(covered[used], take[used], starts[:, used], quantities[:, used], units[:, used])
+            _extend(lines, rid[used], p, account[used], t[used], f"allowance:{source}", take[used], -value)
+            charge[used] = charge[used] - value
+        covered += take
+        remaining -= take
     if plan.minimum_commitment is not None:
-        minimum = _pico(plan.minimum_commitment)
-        for k in range(n_periods):
-            if usage_by_period[k] < minimum:
-                end = min(edges[k + 1], horizon)
-                lines.add(-1, p, account, np.nextafter(end, 0.0), "minimum_true_up", 0, minimum - usage_by_period[k])
+        _true_up(lines, plan, p, account, t, charge, edges, horizon, accounts)
+    _wallets(lines, plan, p, rid, account, t, charge, first, horizon)
 
 
-def _cover_tokens(lines, table, i, rid, p, account, t, allowances) -> int:
-    """Cover the request's tokens from allowances (in charge-line order); its remaining charge."""
-    charge = 0
-    sources: dict[str, list[int]] = {}  # source -> [tokens, value]
-    for component in table.components:
-        q = int(table.quantity[component][i])
-        if q == 0:
+def _fixed_lines(lines, plan, p, account, edges, horizon) -> None:
+    """Purchases and fees of one account: packages, paid top-ups, a subscription fee per period."""
+    for k, package in enumerate(plan.packages):
+        if package.at < horizon:
+            lines.add(-1, p, account, package.at, f"package[{k}]", package.tokens, _money(package.price))
+    for k, credit in enumerate(plan.credits):
+        if credit.at < horizon:
+            if credit.kind == "paid":
+                lines.add(-1, p, account, credit.at, f"top_up[{k}]", 0, _money(credit.amount))
+            lines.wallet.append((credit.at, p, account, f"{credit.kind}[{k}]", _money(credit.amount),
+                                 _money(credit.amount)))
+    if plan.subscription is not None:
+        for start in edges.tolist():
+            lines.add(-1, p, account, start, "subscription", 0, _money(plan.subscription.fee))
+
+
+def _true_up(lines, plan, p, account, t, charge, edges, horizon, accounts) -> None:
+    """Bring each account's usage (after allowances) up to the commitment in every period."""
+    minimum = _money(plan.minimum_commitment)
+    periods = len(edges)
+    period = np.searchsorted(edges, t, side="right") - 1
+    key = account * periods + period
+    codes, group = np.unique(key, return_inverse=True)
+    from .billing import exact_group_sums
+
+    usage = dict(zip(codes.tolist(), exact_group_sums(group, charge, len(codes))))
+    bounds = list(edges) + [horizon]
+    for a in accounts.tolist():
+        for k in range(periods):
+            short = minimum - usage.get(a * periods + k, 0)
+            if short > 0:
+                lines.add(-1, p, a, float(np.nextafter(min(bounds[k + 1], horizon), 0.0)), "minimum_true_up", 0, short)
+
+
+def _wallets(lines, plan, p, rid, account, t, charge, first, horizon) -> None:
+    """Pay remaining charges from wallets: granted before paid, earliest-expiring first, never below zero."""
+    wallets = []
+    for k, credit in enumerate(plan.credits):
+        if credit.at < horizon:
+            end = credit.at + credit.valid_for if credit.valid_for is not None else _INF
+            wallets.append((credit.kind != "granted", end, k, credit))
+    remaining = charge.copy()
+    for _, end, k, credit in sorted(wallets, key=lambda w: w[:3]):
+        balance = _money(credit.amount)
+        eligible = np.where((t >= credit.at) & (t < end), remaining, 0)
+        spent_before = _group_exclusive_cumsum(eligible, first)
+        take = np.clip(balance - spent_before, 0, eligible)
+        used = np.flatnonzero(take)
+        if not len(used):
             continue
-        unit = int(table.unit_price_micro[component][i])
-        charge += q * unit
-        for allowance in allowances:
-            if q == 0:
-                break
-            if allowance.tokens and allowance.start <= t < allowance.end:
-                take = min(q, allowance.tokens)
-                allowance.tokens -= take
-                q -= take
-                entry = sources.setdefault(allowance.source, [0, 0])
-                entry[0] += take
-                entry[1] += take * unit
-    for source, (tokens, value) in sources.items():
-        lines.add(rid, p, account, t, f"allowance:{source}", tokens, -value)
-        charge -= value
-    return charge
+        _extend(lines, rid[used], p, account[used], t[used], f"credit:{credit.kind}", np.zeros(len(used), np.int64),
+                -take[used])
+        left = balance - (spent_before[used] + take[used])
+        lines.wallet.extend((float(a), p, int(b), f"{credit.kind}[{k}]", -int(c), int(d))
+                            for a, b, c, d in zip(t[used], account[used], take[used], left))
+        remaining = remaining - take
 
 
-def _pay_from_wallets(lines, wallets, rid, p, account, t, charge) -> None:
-    for wallet in wallets:
-        if charge <= 0:
-            return
-        if wallet.balance and wallet.start <= t < wallet.end:
-            take = min(charge, wallet.balance)
-            wallet.balance -= take
-            charge -= take
-            lines.add(rid, p, account, t, f"credit:{'granted' if wallet.granted else 'paid'}", 0, -take)
-            lines.wallet.append((t, p, account, wallet.name, -take, wallet.balance))
+def _extend(lines, rids, p, accounts, times, component, quantities, amounts) -> None:
+    count = len(rids)
+    lines.request_id.extend(rids.tolist())
+    lines.provider.extend([p] * count)
+    lines.account.extend(accounts.tolist())
+    lines.time_s.extend(times.tolist())
+    lines.component.extend([component] * count)
+    lines.quantity.extend(np.asarray(quantities).tolist())
+    lines.amount.extend([int(a) for a in np.asarray(amounts).tolist()])

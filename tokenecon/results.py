@@ -14,7 +14,7 @@ from .demand import Workload
 from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import BATCH, BATCH_EXPIRED, COMPLETED, REASONS, REJECTED, RUNNING, SERVICE_TIERS, STATUS, TIMED_OUT
-from .units import format_decimal, format_money, pico_to_decimal
+from .units import format_decimal, format_money, money_from_price_units, money_to_decimal
 
 __all__ = ["Result"]
 
@@ -52,7 +52,7 @@ class Result:
         w = self.workload
         provider = self._col("provider")
         names = np.asarray([p.name for p in self.scenario.providers] + [""], dtype=object)
-        charge = self.bill.charge_pico
+        charge = self.bill.charge
         sc_currency = self.scenario.currency
         return pd.DataFrame({
             "request_id": np.arange(len(w), dtype=np.int64),
@@ -74,7 +74,7 @@ class Result:
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
             "charge": [format_money(c) for c in charge.tolist()],
             "currency": np.asarray(self.bill.provider_currency + [sc_currency], dtype=object)[provider],
-            "list_charge": [format_money(c) for c in self.bill.list_charge_pico.tolist()]
+            "list_charge": [format_money(c) for c in self.bill.list_charge.tolist()]
             if len(self.bill.plan_lines) else [format_money(c) for c in charge.tolist()],
         })
 
@@ -97,9 +97,9 @@ class Result:
                     "provider": names[p],
                     "component": component,
                     "quantity": table.quantity[component][used],
-                    "unit_price_per_1m": [format_money(u * 10**6)
-                                          for u in table.unit_price_micro[component][used].tolist()],
-                    "amount": [format_money(a) for a in table.amount_pico[component][used].tolist()],
+                    "unit_price_per_1m": [format_money(money_from_price_units(u))
+                                          for u in table.unit_price[component][used].tolist()],
+                    "amount": [format_money(a) for a in table.amount[component][used].tolist()],
                 }))
         lines = self.bill.plan_lines
         if len(lines):
@@ -110,7 +110,7 @@ class Result:
                 "component": lines.component,
                 "quantity": lines.quantity,
                 "unit_price_per_1m": "",
-                "amount": [format_money(a) for a in lines.amount_pico],
+                "amount": [format_money(a) for a in lines.amount],
                 "time_s": lines.time_s,
             }))
         if not frames:
@@ -170,7 +170,7 @@ class Result:
             "cache_write_tokens": int(w.cache_write_tokens[done].sum()),
             "revenue": format_decimal(self.bill.revenue),
             "list_charges": format_money(sum(exact_group_sums(np.zeros(len(w), np.int64),
-                                                              self.bill.list_charge_pico, 1))),
+                                                              self.bill.list_charge, 1))),
             "revenue_invoiced": str(self.bill.invoiced_total),
             "currency": sc.currency,
             "wait_mean_s": _mean(start[started] - arrival[started]),
@@ -204,14 +204,14 @@ class Result:
             out[prefix + "requests_timed_out"] = int(((status == TIMED_OUT) & mine).sum())
             out[prefix + "input_tokens"] = int(w.input_tokens[done & mine].sum())
             out[prefix + "output_tokens"] = int(w.output_tokens[done & mine].sum())
-            out[prefix + "revenue"] = format_money(self.bill.revenue_by_provider_pico[p])
+            out[prefix + "revenue"] = format_money(self.bill.revenue_by_provider[p])
             out[prefix + "currency"] = self.bill.provider_currency[p]
             out[prefix + "gpu_cost"] = round(float(rows["gpu_cost"].sum()), 6)
             out[prefix + "energy_kwh"] = round(float(rows["energy_kwh"].sum()), 6)
             out[prefix + "energy_cost"] = round(float(rows["energy_cost"].sum()), 6)
             out[prefix + "utilization"] = float((rows["utilization"] * rows["replica_s"]).sum() / rows["replica_s"].sum())
             cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
-            revenue = pico_to_decimal(self.bill.revenue_by_provider_pico[p]) * self.bill.provider_rate[p]
+            revenue = money_to_decimal(self.bill.revenue_by_provider[p]) * self.bill.provider_rate[p]
             out[prefix + "margin"] = round(float(revenue) - cost, 6)  # in the scenario currency
         out.update(self.meta)
         return out
@@ -221,20 +221,20 @@ class Result:
         return windows[self._col("provider")]
 
     def revenue_by_interval(self) -> tuple[np.ndarray, list[int]]:
-        """Exact revenue (pico) per provider x interval, by completion time: (codes, sums)."""
+        """Exact revenue (money units) per provider x interval, by completion time: (codes, sums)."""
         edges = self.sim.edges
         done = self._completed
         rows = np.flatnonzero(done)
         interval = np.clip(np.searchsorted(edges, self._col("finish_s")[rows], side="right") - 1, 0, len(edges) - 2)
         code = self._col("provider")[rows].astype(np.int64) * (len(edges) - 1) + interval
         groups = len(self.scenario.providers) * (len(edges) - 1)
-        amounts = self.bill.charge_pico[rows]
+        amounts = self.bill.charge[rows]
         lines = self.bill.plan_lines
         other = [i for i, r in enumerate(lines.request_id) if r < 0]  # fees and purchases, by their time
         if other:
             times = np.asarray([lines.time_s[i] for i in other])
             k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
             code = np.concatenate([code, np.asarray([lines.provider[i] for i in other]) * (len(edges) - 1) + k])
-            amounts = np.concatenate([amounts.astype(object), np.asarray([lines.amount_pico[i] for i in other],
+            amounts = np.concatenate([amounts.astype(object), np.asarray([lines.amount[i] for i in other],
                                                                          dtype=object)])
         return np.arange(groups), exact_group_sums(code, amounts, groups)

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from .errors import ScenarioError, UnknownNameError
-from .units import CURRENCY_MINOR_UNITS, parse_duration, parse_rate, price_to_micro
+from .units import CURRENCY_MINOR_UNITS, PRICE_DECIMALS, parse_duration, parse_rate, price_to_units
 
 __all__ = [
     "Scenario",
@@ -58,13 +58,13 @@ Rate = Annotated[
 
 
 def _exact_price(value: object) -> Decimal:
-    return Decimal(price_to_micro(value)) / Decimal(10**6)
+    return Decimal(price_to_units(value)).scaleb(-PRICE_DECIMALS)
 
 
 Price = Annotated[
     Decimal,
     BeforeValidator(_exact_price),
-    WithJsonSchema({"type": ["number", "string"], "description": "currency units per 1M tokens, <= 6 decimals"}),
+    WithJsonSchema({"type": ["number", "string"], "description": "currency units per 1M tokens, <= 9 decimals"}),
 ]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 
@@ -341,7 +341,7 @@ PricingSpec = Annotated[Union[PerTokenPricing, ContextTiersPricing, VolumeTiersP
 Money = Annotated[
     Decimal,
     BeforeValidator(_exact_price),
-    WithJsonSchema({"type": ["number", "string"], "description": "currency units, <= 6 decimals"}),
+    WithJsonSchema({"type": ["number", "string"], "description": "currency units, <= 9 decimals"}),
 ]
 
 

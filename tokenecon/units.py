@@ -3,10 +3,12 @@
 Durations: ``"250ms"``, ``"30s"``, ``"15min"``, ``"24h"``, ``"7d"``, ``"2w"`` -> seconds (float).
 Rates: ``"2/s"``, ``"120/min"``, ``"5000/h"``, ``"1e6/d"`` -> events per second (float).
 
-Money is never a float. A price is given per 1M tokens as a decimal and stored as an integer
-number of *micro* currency units per 1M tokens; a token count times that integer is then an
-exact charge in *pico* currency units (1e-12). Sums are Python integers (unbounded).
-Rounding to the currency's minor unit happens once, on the invoice (see `round_to_minor`).
+Money is never a float. A price is given per 1M tokens as a decimal with at most
+`PRICE_DECIMALS` (9) places and stored as an integer number of price units (1e-9 currency per
+1M tokens); a token count times that integer is an exact amount in money units (1e-15 of the
+currency). The fine grid keeps every derived price exact (a 1.25x cache write at 50% off-peak,
+batch and surge). Sums are Python integers (unbounded). Rounding to the currency's minor unit
+happens once, on the invoice (see `round_to_minor`).
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ __all__ = [
     "parse_duration",
     "parse_rate",
     "format_duration",
-    "price_to_micro",
-    "pico_to_decimal",
+    "price_to_units",
+    "money_to_decimal",
+    "money_from_price_units",
     "format_money",
     "format_decimal",
     "round_to_minor",
     "CURRENCY_MINOR_UNITS",
-    "PICO_PER_UNIT",
+    "MONEY_UNITS_PER_UNIT",
+    "PRICE_UNITS",
 ]
 
 _NUMBER = r"([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)"
@@ -40,8 +44,11 @@ _DURATION_UNITS = {
 _DURATION_RE = re.compile(rf"^\s*{_NUMBER}\s*(ms|s|sec|min|h|d|w)\s*$")
 _RATE_RE = re.compile(rf"^\s*{_NUMBER}\s*/\s*(s|sec|min|h|d)\s*$")
 
-PICO_PER_UNIT = 10**12
-_MICRO = Decimal(10**6)
+PRICE_DECIMALS = 9  # a price per 1M tokens is an integer of 1e-9 currency units
+MONEY_DECIMALS = PRICE_DECIMALS + 6  # an amount (tokens x price per token) is an integer of 1e-15 units
+PRICE_UNITS = 10**PRICE_DECIMALS
+MONEY_UNITS_PER_UNIT = 10**MONEY_DECIMALS
+MONEY_PER_PRICE_UNIT = 10**6  # a currency amount given as a price-unit integer, scaled to money units
 
 # ISO 4217 minor units of the currencies tokenecon knows; an unknown code is an error.
 CURRENCY_MINOR_UNITS: dict[str, int] = {
@@ -85,11 +92,11 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def price_to_micro(value: object) -> int:
-    """A price per 1M tokens as an exact integer of micro currency units.
+def price_to_units(value: object) -> int:
+    """A price per 1M tokens (or a currency amount) as an exact integer of 1e-9 currency units.
 
     Accepts ints, decimal strings and floats (floats through their shortest repr, so
-    ``2.5`` is exactly 2.5). More than 6 decimal places cannot be represented exactly
+    ``2.5`` is exactly 2.5). More than 9 decimal places cannot be represented exactly
     and is an error rather than a silent rounding.
     """
     if isinstance(value, bool):
@@ -102,21 +109,25 @@ def price_to_micro(value: object) -> int:
         raise ValueError(f"expected a finite price (got {value!r})")
     if amount < 0:
         raise ValueError(f"a price must be >= 0 (got {value!r})")
-    micro = amount * _MICRO
-    if micro != micro.to_integral_value():
-        raise ValueError(f"a price per 1M tokens may have at most 6 decimal places (got {value!r})")
-    return int(micro)
+    units = amount.scaleb(PRICE_DECIMALS)
+    if units != units.to_integral_value():
+        raise ValueError(f"a price per 1M tokens may have at most {PRICE_DECIMALS} decimal places (got {value!r})")
+    return int(units)
 
 
-def pico_to_decimal(pico: int) -> Decimal:
-    """An exact Decimal from integer pico currency units."""
-    return Decimal(int(pico)).scaleb(-12)
+def money_to_decimal(amount: int) -> Decimal:
+    """An exact Decimal from an integer amount of money units (1e-15)."""
+    return Decimal(int(amount)).scaleb(-MONEY_DECIMALS)
 
 
-def format_money(pico: int) -> str:
-    """Exact plain decimal string of a pico-unit amount, without exponent or trailing zeros."""
-    text = format(pico_to_decimal(pico).normalize(), "f")
-    return text
+def money_from_price_units(units: int) -> int:
+    """A currency amount given in price units (as `price_to_units` parses it), in money units."""
+    return units * MONEY_PER_PRICE_UNIT
+
+
+def format_money(amount: int) -> str:
+    """Exact plain decimal string of a money-unit amount, without exponent or trailing zeros."""
+    return format_decimal(money_to_decimal(amount))
 
 
 def format_decimal(value: Decimal) -> str:
@@ -124,7 +135,7 @@ def format_decimal(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
-def round_to_minor(pico: int, currency: str) -> Decimal:
-    """The one rounding step: an exact amount to the currency's minor unit, half up."""
+def round_to_minor(amount: int, currency: str) -> Decimal:
+    """The one rounding step: an exact amount (money units) to the currency's minor unit, half up."""
     places = CURRENCY_MINOR_UNITS[currency]
-    return pico_to_decimal(pico).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return money_to_decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -76,14 +76,14 @@ class Usage:
 class ChargeTable:
     """Charge lines of n requests: per component a quantity, a unit price and an exact amount.
 
-    Unit prices are integer micro currency units per 1M tokens; amounts are integer pico
-    currency units (quantity x unit price), so nothing here is ever rounded.
+    Unit prices are integer price units (1e-9 currency per 1M tokens); amounts are integer money
+    units (1e-15 currency: quantity x unit price), so nothing here is ever rounded.
     """
 
     components: tuple[str, ...]
     quantity: dict[str, np.ndarray]
-    unit_price_micro: dict[str, np.ndarray]
-    amount_pico: dict[str, np.ndarray]
+    unit_price: dict[str, np.ndarray]
+    amount: dict[str, np.ndarray]
 
     @classmethod
     def from_prices(cls, quantity: dict[str, np.ndarray], unit: dict[str, np.ndarray]) -> "ChargeTable":
@@ -91,9 +91,9 @@ class ChargeTable:
         amount = {c: line_amounts(quantity[c], unit[c]) for c in components}
         return cls(components, quantity, unit, amount)
 
-    def total_pico(self) -> np.ndarray:
+    def totals(self) -> np.ndarray:
         """Each request's charge: the sum of its lines (int64, or exact Python ints if huge)."""
-        amounts = [self.amount_pico[c] for c in self.components]
+        amounts = [self.amount[c] for c in self.components]
         if not amounts:
             return np.zeros(0, dtype=np.int64)
         if any(a.dtype == object for a in amounts) or sum(int(np.abs(a).max(initial=0)) for a in amounts) >= _INT64_SAFE:
@@ -101,13 +101,13 @@ class ChargeTable:
         return np.sum(amounts, axis=0, dtype=np.int64)
 
 
-def line_amounts(quantity: np.ndarray, unit_price_micro: np.ndarray) -> np.ndarray:
+def line_amounts(quantity: np.ndarray, unit_price: np.ndarray) -> np.ndarray:
     """quantity x price exactly: int64 when it cannot overflow, Python ints otherwise."""
     q_max = int(np.abs(quantity).max(initial=0))
-    p_max = int(np.abs(unit_price_micro).max(initial=0))
+    p_max = int(np.abs(unit_price).max(initial=0))
     if q_max * p_max < _INT64_SAFE:
-        return quantity.astype(np.int64) * unit_price_micro.astype(np.int64)
-    return quantity.astype(object) * unit_price_micro.astype(object)
+        return quantity.astype(np.int64) * unit_price.astype(np.int64)
+    return quantity.astype(object) * unit_price.astype(object)
 
 
 class PricingPolicy(ABC):

@@ -1,8 +1,8 @@
-"""Rate cards and price tables: exact integer micro-unit prices per token class.
+"""Rate cards and price tables: exact integer prices (1e-9 per 1M tokens) per token class.
 
 A policy's prices form a table indexed by (tier, time-of-use window, token class); index 0 on
-the window axis means "no window applies". Every entry is checked to be a whole number of micro
-currency units when the policy is built, so pricing a request never rounds.
+the window axis means "no window applies". Every entry is checked to be a whole number of price
+units when the policy is built, so pricing a request never rounds.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..errors import PricingError
-from ..units import price_to_micro
+from ..units import PRICE_DECIMALS, price_to_units
 from .base import COMPONENTS, SERVICE_TIERS
 
 __all__ = ["rate_card", "price_table"]
@@ -21,22 +21,22 @@ _DEFAULT_MULTIPLIER = {"cached_input": ("input", Decimal(1)), "cache_write": ("i
                        "cache_write_1h": ("input", Decimal(2)), "reasoning": ("output", Decimal(1))}
 
 
-def _exact_micro(value: Decimal, what: str) -> int:
-    micro = value * 10**6
-    if micro != micro.to_integral_value():
-        raise PricingError(f"{what} = {value} per 1M tokens is not exact to 6 decimals; give it explicitly")
-    return int(micro)
+def _exact_price(value: Decimal, what: str) -> int:
+    units = value.scaleb(PRICE_DECIMALS)
+    if units != units.to_integral_value():
+        raise PricingError(f"{what} = {value} per 1M tokens is not exact to 9 decimals; give it explicitly")
+    return int(units)
 
 
 def rate_card(fields, where: str) -> dict[str, int]:
     """Micro-unit prices of every token class, with the documented defaults filled in."""
-    prices = {"input": price_to_micro(fields.input), "output": price_to_micro(fields.output)}
+    prices = {"input": price_to_units(fields.input), "output": price_to_units(fields.output)}
     for component, (base, factor) in _DEFAULT_MULTIPLIER.items():
         given = getattr(fields, component)
         if given is not None:
-            prices[component] = price_to_micro(given)
+            prices[component] = price_to_units(given)
         else:
-            prices[component] = _exact_micro(Decimal(prices[base]) / 10**6 * factor, f"{where}.{component}")
+            prices[component] = _exact_price(Decimal(prices[base]).scaleb(-PRICE_DECIMALS) * factor, f"{where}.{component}")
     return prices
 
 
@@ -58,8 +58,8 @@ def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, surge, 
             for w, factor in enumerate(factors):
                 for s, level in enumerate(levels):
                     for u, surge_factor in enumerate(surges):
-                        table[t, w, s, u, c] = _exact_micro(
-                            Decimal(card[component]) / 10**6 * factor * level * surge_factor,
+                        table[t, w, s, u, c] = _exact_price(
+                            Decimal(card[component]).scaleb(-PRICE_DECIMALS) * factor * level * surge_factor,
                             f"{where}: {component}" + (f" x window {w - 1}" if w else "")
                             + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x surge {surge_factor}" if u else ""))
     return table

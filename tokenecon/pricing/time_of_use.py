@@ -6,7 +6,7 @@ crosses midnight, and then belongs to the day it starts on. Holidays count as we
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -25,12 +25,13 @@ def window_index(time_of_use, usage) -> np.ndarray:
         raise ValueError("time-of-use pricing needs arrival times and the scenario start")
     utc = pd.Timestamp(usage.start).tz_convert("UTC")
     local = (utc + pd.to_timedelta(usage.arrival_s, unit="s")).tz_convert(str(time_of_use.timezone))
-    second = (local.hour * 3600 + local.minute * 60 + local.second).to_numpy() + local.microsecond.to_numpy() / 1e6
-    weekday = local.day_of_week.to_numpy()
-    dates = local.normalize().tz_localize(None).date if len(local) else []
-    holidays = set(time_of_use.holidays)
-    holiday = np.fromiter((d in holidays for d in dates), dtype=bool, count=n)
-    previous_holiday = np.fromiter((d - timedelta(days=1) in holidays for d in dates), dtype=bool, count=n)
+    wall_ns = local.tz_localize(None).as_unit("ns").asi8  # local wall-clock time, ns since 1970-01-01
+    day = np.floor_divide(wall_ns, 86_400 * 10**9)
+    second = (wall_ns - day * 86_400 * 10**9) / 1e9
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+    holidays = np.asarray([(h - date(1970, 1, 1)).days for h in time_of_use.holidays], dtype=np.int64)
+    holiday = np.isin(day, holidays)
+    previous_holiday = np.isin(day - 1, holidays)
     result = np.zeros(n, dtype=np.intp)
     for k, window in enumerate(time_of_use.windows, start=1):
         start = _seconds(window.start)

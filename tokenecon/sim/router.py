@@ -40,7 +40,7 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
             prices = []
             for c in candidates:
                 total = policies[scenario.providers[c].price].charges(
-                    workload.usage_for(c, rows, start=scenario.start_local)).total_pico()
+                    workload.usage_for(c, rows, start=scenario.start_local)).totals()
                 if len(currencies) > 1:  # compare in the scenario currency, exactly
                     rate = scenario.to_reporting(scenario.provider_currency(c))
                     total = np.asarray([Decimal(int(v)) * rate for v in total], dtype=object)
