@@ -143,9 +143,13 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
     lines = apply_plans(scenario, workload, finish, provider, tables, edges)
     _provisioned_lines(scenario, workload, edges, lines)
     if len(lines):
-        charge = charge.astype(object)
-        for rid, amount in zip(lines.request_id, lines.amount):
-            if rid >= 0:
+        on_request = lines.request_id >= 0
+        amounts = lines.amount[on_request]
+        if charge.dtype != object and amounts.dtype != object:
+            np.add.at(charge, lines.request_id[on_request], amounts)  # exact: int64 that cannot overflow
+        else:  # beyond int64: exact Python integers
+            charge = charge.astype(object)
+            for rid, amount in zip(lines.request_id[on_request].tolist(), amounts.tolist()):
                 charge[rid] += amount
     invoices, subtotals, invoice_provider, by_provider = _invoices(scenario, workload, records, charge, billed, lines)
     currencies = [scenario.provider_currency(p) for p in range(len(scenario.providers))]
@@ -179,7 +183,7 @@ def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
     edges, period_starts = period_edges(scenario)
     finish = records.column("finish_s")
     rows = np.flatnonzero(billed)
-    extra = np.flatnonzero(np.asarray(lines.request_id, dtype=np.int64) < 0) if len(lines) else np.zeros(0, int)
+    extra = np.flatnonzero(lines.request_id < 0)
     n_accounts, n_periods = len(workload.accounts), len(edges)
 
     def key_of(provider, account, times):
@@ -187,14 +191,12 @@ def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
         return (provider.astype(np.int64) * n_accounts + account.astype(np.int64)) * n_periods + period
 
     request_keys = key_of(records.column("provider")[rows], workload.account[rows], finish[rows])
-    extra_keys = key_of(np.asarray(lines.provider, dtype=np.int64)[extra], np.asarray(lines.account)[extra],
-                        np.asarray(lines.time_s, dtype=float)[extra]) if len(extra) else np.zeros(0, np.int64)
+    extra_keys = key_of(lines.provider[extra], lines.account[extra], lines.time_s[extra])
     codes, group = np.unique(np.concatenate([request_keys, extra_keys]), return_inverse=True)
-    amounts = np.concatenate([np.asarray(charge[rows], dtype=object),
-                              np.asarray([lines.amount[i] for i in extra], dtype=object)])
-    subtotals = exact_group_sums(group, amounts if len(extra) or charge.dtype == object else charge[rows],
-                                 len(codes))
     request_group = group[: len(rows)]
+    subtotals = exact_group_sums(request_group, charge[rows], len(codes))
+    for g, i in zip(group[len(rows):].tolist(), extra.tolist()):  # fees and purchases: few
+        subtotals[g] += int(lines.amount[i])
     counts = np.bincount(request_group, minlength=len(codes))
 
     def token_sum(column: np.ndarray) -> np.ndarray:
@@ -232,12 +234,9 @@ def reconcile(result: Bill) -> None:
     """Per provider (one currency each): charge lines (usage + plans) = request charges + other lines
     = invoices = revenue, exactly. A mismatch is a bug and fails loudly."""
     providers = len(result.revenue_by_provider)
-    from_lines = [0] * providers
-    other = [0] * providers
-    for r, p, amount in zip(result.plan_lines.request_id, result.plan_lines.provider, result.plan_lines.amount):
-        from_lines[p] += amount
-        if r < 0:
-            other[p] += amount
+    lines = result.plan_lines
+    from_lines = exact_group_sums(lines.provider, lines.amount, providers)
+    other = exact_group_sums(lines.provider, np.where(lines.request_id < 0, lines.amount, 0), providers)
     per_request = [0] * providers
     for p, (rows, table) in result.tables.items():
         for component in table.components:

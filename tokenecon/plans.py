@@ -14,8 +14,6 @@ Everything is exact integer money units (1e-15); a request's net charge is the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .units import money_from_price_units, price_to_units
@@ -29,30 +27,59 @@ def _money(money) -> int:
     return money_from_price_units(price_to_units(money))
 
 
-@dataclass
 class PlanLines:
-    """Extra ledger lines (columns) and the wallet movements behind them."""
+    """Extra ledger lines, columnar, and the wallet movements behind them.
 
-    request_id: list[int] = field(default_factory=list)  # -1: not tied to a request
-    provider: list[int] = field(default_factory=list)
-    account: list[int] = field(default_factory=list)
-    time_s: list[float] = field(default_factory=list)
-    component: list[str] = field(default_factory=list)
-    quantity: list[int] = field(default_factory=list)
-    amount: list[int] = field(default_factory=list)
-    wallet: list[tuple] = field(default_factory=list)  # (time_s, provider, account, wallet, change, balance)
+    Lines are added one by one (fees, purchases) or as arrays (one per allowance or wallet pass);
+    the columns are numpy arrays built once, on first read.
+    """
+
+    _NAMES = ("request_id", "provider", "account", "time_s", "component", "quantity", "amount")
+
+    def __init__(self) -> None:
+        self._parts: list[tuple] = []  # tuples of 7 equal-length arrays
+        self._single: list[tuple] = []
+        self._columns: dict[str, np.ndarray] | None = None
+        self.wallet: list[tuple] = []  # (time_s, provider, account, wallet, change, balance)
 
     def add(self, rid, provider, account, time_s, component, quantity, amount) -> None:
-        self.request_id.append(rid)
-        self.provider.append(provider)
-        self.account.append(account)
-        self.time_s.append(time_s)
-        self.component.append(component)
-        self.quantity.append(quantity)
-        self.amount.append(amount)
+        self._single.append((rid, provider, account, time_s, component, quantity, amount))
+        self._columns = None
+
+    def extend(self, rids, provider, accounts, times, component, quantities, amounts) -> None:
+        count = len(rids)
+        self._parts.append((np.asarray(rids, np.int64), np.full(count, provider, np.int64),
+                            np.asarray(accounts, np.int64), np.asarray(times, float),
+                            np.full(count, component, dtype=object), np.asarray(quantities, np.int64),
+                            np.asarray(amounts)))
+        self._columns = None
+
+    def _build(self) -> dict[str, np.ndarray]:
+        if self._columns is None:
+            parts = list(self._parts)
+            if self._single:
+                cols = list(zip(*self._single))
+                parts.append((np.asarray(cols[0], np.int64), np.asarray(cols[1], np.int64),
+                              np.asarray(cols[2], np.int64), np.asarray(cols[3], float),
+                              np.asarray(cols[4], dtype=object), np.asarray(cols[5], np.int64),
+                              np.asarray(cols[6], dtype=object)))
+            if not parts:
+                parts = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                          np.zeros(0, dtype=object), np.zeros(0, np.int64), np.zeros(0, np.int64))]
+            columns = {name: np.concatenate([part[k] for part in parts]) for k, name in enumerate(self._NAMES)}
+            amount = columns["amount"]
+            if amount.dtype == object and (not len(amount) or max(abs(int(a)) for a in amount) < 2**62):
+                columns["amount"] = amount.astype(np.int64)
+            self._columns = columns
+        return self._columns
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in PlanLines._NAMES:
+            return self._build()[name]
+        raise AttributeError(name)
 
     def __len__(self) -> int:
-        return len(self.request_id)
+        return sum(len(part[0]) for part in self._parts) + len(self._single)
 
 
 def _group_exclusive_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
@@ -201,11 +228,4 @@ def _wallets(lines, plan, p, rid, account, t, charge, first, horizon) -> None:
 
 
 def _extend(lines, rids, p, accounts, times, component, quantities, amounts) -> None:
-    count = len(rids)
-    lines.request_id.extend(rids.tolist())
-    lines.provider.extend([p] * count)
-    lines.account.extend(accounts.tolist())
-    lines.time_s.extend(times.tolist())
-    lines.component.extend([component] * count)
-    lines.quantity.extend(np.asarray(quantities).tolist())
-    lines.amount.extend([int(a) for a in np.asarray(amounts).tolist()])
+    lines.extend(rids, p, accounts, times, component, quantities, amounts)

@@ -104,13 +104,13 @@ class Result:
         lines = self.bill.plan_lines
         if len(lines):
             frames.append(pd.DataFrame({
-                "request_id": pd.array([r if r >= 0 else None for r in lines.request_id], dtype="Int64"),
-                "customer": [self.workload.accounts[a] for a in lines.account],
-                "provider": [names[p] for p in lines.provider],
+                "request_id": pd.arrays.IntegerArray(lines.request_id, lines.request_id < 0),  # empty: no request
+                "customer": np.asarray(self.workload.accounts, dtype=object)[lines.account],
+                "provider": np.asarray(names, dtype=object)[lines.provider],
                 "component": lines.component,
                 "quantity": lines.quantity,
                 "unit_price_per_1m": "",
-                "amount": [format_money(a) for a in lines.amount],
+                "amount": [format_money(a) for a in lines.amount.tolist()],
                 "time_s": lines.time_s,
             }))
         if not frames:
@@ -230,11 +230,9 @@ class Result:
         groups = len(self.scenario.providers) * (len(edges) - 1)
         amounts = self.bill.charge[rows]
         lines = self.bill.plan_lines
-        other = [i for i, r in enumerate(lines.request_id) if r < 0]  # fees and purchases, by their time
-        if other:
-            times = np.asarray([lines.time_s[i] for i in other])
-            k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
-            code = np.concatenate([code, np.asarray([lines.provider[i] for i in other]) * (len(edges) - 1) + k])
-            amounts = np.concatenate([amounts.astype(object), np.asarray([lines.amount[i] for i in other],
-                                                                         dtype=object)])
+        other = np.flatnonzero(lines.request_id < 0)  # fees and purchases, by their time
+        if len(other):
+            k = np.clip(np.searchsorted(edges, lines.time_s[other], side="right") - 1, 0, len(edges) - 2)
+            code = np.concatenate([code, lines.provider[other] * (len(edges) - 1) + k])
+            amounts = np.concatenate([amounts.astype(object), lines.amount[other].astype(object)])
         return np.arange(groups), exact_group_sums(code, amounts, groups)
