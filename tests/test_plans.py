@@ -132,3 +132,12 @@ def test_wallets_never_go_below_zero_and_billing_reconciles(free, included, pack
     assert (result.requests["charge"].map(Decimal) >= 0).all()
     ledger = result.ledger
     assert sum(ledger["amount"].map(Decimal)) == Decimal(result.summary()["revenue"])
+
+
+def test_invoice_line_items_add_up_to_the_invoices():
+    result = planned(duration="2d", rate="0.01/s")
+    lines = result.invoice_lines
+    for _, invoice in result.invoices.iterrows():
+        mine = lines[(lines["customer"] == invoice["customer"]) & (lines["period_start"] == invoice["period_start"])]
+        assert sum(mine["amount"].map(Decimal)) == Decimal(invoice["subtotal"])
+    assert {"input", "output", "subscription", "allowance:subscription"} <= set(lines["component"])

@@ -49,6 +49,7 @@ class Comparison:
                 "requests_completed": s["requests_completed"],
                 "requests_rejected": s["requests_rejected"],
                 "requests_timed_out": s["requests_timed_out"],
+                "batch_window_missed": s.get("batch_window_missed", 0),
                 "ttft_p50_s": s["ttft_p50_s"], "ttft_p95_s": s["ttft_p95_s"],
                 "e2e_latency_p50_s": s["e2e_latency_p50_s"], "e2e_latency_p95_s": s["e2e_latency_p95_s"],
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -117,6 +118,30 @@ class Result:
             return pd.DataFrame(columns=["request_id", "customer", "provider", "component", "quantity",
                                          "unit_price_per_1m", "amount"])
         return pd.concat(frames, ignore_index=True).sort_values(["request_id"], kind="stable", ignore_index=True)
+
+    @cached_property
+    def invoice_lines(self) -> pd.DataFrame:
+        """Invoice line items: per provider, customer, billing period and component, the summed lines."""
+        from .billing import period_edges
+
+        ledger = self.ledger
+        edges, starts = period_edges(self.scenario)
+        finish = self._col("finish_s")
+        rid = ledger["request_id"]
+        when = np.where(rid.notna(), finish[rid.fillna(0).astype(np.int64).to_numpy()],
+                        ledger["time_s"].to_numpy(dtype=float, na_value=np.nan) if "time_s" in ledger else np.nan)
+        period = np.clip(np.searchsorted(edges, when, side="right") - 1, 0, len(edges) - 1)
+        fmt = "%Y-%m-%dT%H:%M:%S%z"
+        frame = pd.DataFrame({
+            "provider": ledger["provider"], "customer": ledger["customer"],
+            "period_start": np.asarray([s.strftime(fmt) for s in starts[:-1]], dtype=object)[period],
+            "component": ledger["component"].str.split("@").str[0],
+            "quantity": ledger["quantity"], "amount": ledger["amount"].map(Decimal),
+        })
+        grouped = frame.groupby(["provider", "customer", "period_start", "component"], sort=True)
+        out = grouped.agg(quantity=("quantity", "sum"), amount=("amount", lambda a: sum(a, Decimal(0))))
+        out["amount"] = out["amount"].map(format_decimal)
+        return out.reset_index()
 
     @cached_property
     def wallets(self) -> pd.DataFrame:

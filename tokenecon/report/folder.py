@@ -59,6 +59,7 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
         result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         result.invoices.to_csv(tmp / "invoices.csv", index=False)
         result.ledger.to_csv(tmp / "ledger.csv", index=False)
+        result.invoice_lines.to_csv(tmp / "invoice_lines.csv", index=False)
         if len(result.bill.plan_lines.wallet):
             result.wallets.to_csv(tmp / "wallets.csv", index=False)
         scenario = result.scenario.model_dump(mode="json", exclude={"base_dir"})
