@@ -178,12 +178,19 @@ class TimeWindow(Spec):
     end: Clock
     days: Literal["all", "weekdays", "weekends"] | list[Weekday] = "all"
     multipliers: dict[Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "all"],
-                      Multiplier] = Field(min_length=1)
+                      Multiplier] = Field(default_factory=dict)
+    prices: dict[Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning"],
+                 Price] = Field(default_factory=dict, description="explicit prices in the window (all tiers)")
 
     @model_validator(mode="after")
     def _not_empty(self) -> "TimeWindow":
         if self.start == self.end:
             raise ValueError(f"window start and end are equal ({self.start}): an empty window")
+        if not self.multipliers and not self.prices:
+            raise ValueError("a window needs 'multipliers' or 'prices'")
+        both = set(self.multipliers) & set(self.prices)
+        if both:
+            raise ValueError(f"{sorted(both)[0]} has both a multiplier and a price in this window")
         return self
 
     def day_set(self) -> tuple[str, ...]:
@@ -539,7 +546,7 @@ class Scenario(Spec):
     currency: str = "USD"
     billing_period: Literal["month", "day"] = "month"
     providers: list[ProviderSpec] = Field(min_length=1)
-    pricing: dict[Name, PricingSpec] = Field(min_length=1)
+    pricing: dict[str, PricingSpec] = Field(min_length=1)
     customers: list[CustomerSpec] = Field(min_length=1)
     plans: dict[Name, PlanSpec] = Field(default_factory=dict)
     exchange_rates: dict[str, Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(gt=0)]] = Field(
@@ -559,6 +566,14 @@ class Scenario(Spec):
             except ValueError:
                 pass  # reported by the duration field itself
         return data
+
+    @field_validator("pricing")
+    @classmethod
+    def _pricing_names(cls, value: dict) -> dict:
+        for name in value:
+            if not name.startswith("catalog:") and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", name):
+                raise ValueError(f"pricing name {name!r}: use letters, digits, '_', '.', '-'")
+        return value
 
     @field_validator("currency")
     @classmethod
@@ -649,12 +664,35 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>", base_dir: str =
         raise ScenarioError(f"expected a mapping of scenario fields, got {type(data).__name__}", path=source)
     if "base_dir" in data:
         raise ScenarioError("unknown field 'base_dir'", path=source)
+    data = _resolve_catalog(data, source)
     try:
         scenario = Scenario.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
         raise _first_error(exc, data, source) from None
     _check_references(scenario, source)
     return scenario
+
+
+def _resolve_catalog(data: dict, source: str) -> dict:
+    """Add the catalog entries that providers name (``price: catalog:...``) to ``pricing:``."""
+    providers = data.get("providers")
+    if not isinstance(providers, list):
+        return data
+    from .catalog import CATALOG_PREFIX, lookup
+
+    pricing = dict(data.get("pricing") or {})
+    for i, provider in enumerate(providers):
+        price = provider.get("price") if isinstance(provider, dict) else None
+        if not isinstance(price, str) or not price.startswith(CATALOG_PREFIX):
+            continue
+        if price in pricing:
+            raise ScenarioError("pricing names may not start with 'catalog:'", path=source, field=f"pricing.{price}")
+        try:
+            entry = lookup(price)
+        except UnknownNameError as exc:
+            raise ScenarioError(str(exc), path=source, field=f"providers[{i}].price") from None
+        pricing[price] = {**entry.pricing, "currency": entry.currency}
+    return {**data, "pricing": pricing} if pricing else data
 
 
 def _first_error(exc: ValidationError, data: Any, source: str) -> ScenarioError:

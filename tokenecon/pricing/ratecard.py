@@ -53,13 +53,16 @@ def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, surge, 
                      dtype=np.int64)
     for t, card in enumerate(cards):
         for c, component in enumerate(COMPONENTS):
-            factors = [Decimal(1)] + [w.multipliers.get(component, w.multipliers.get("all", Decimal(1)))
+            base = Decimal(card[component]).scaleb(-PRICE_DECIMALS)
+            # per window: an explicit price, else the base price times the window's multiplier
+            window_prices = [base] + [w.prices[component] if component in w.prices else
+                                      base * w.multipliers.get(component, w.multipliers.get("all", Decimal(1)))
                                       for w in windows]
-            for w, factor in enumerate(factors):
+            for w, window_price in enumerate(window_prices):
                 for s, level in enumerate(levels):
                     for u, surge_factor in enumerate(surges):
                         table[t, w, s, u, c] = _exact_price(
-                            Decimal(card[component]).scaleb(-PRICE_DECIMALS) * factor * level * surge_factor,
+                            window_price * level * surge_factor,
                             f"{where}: {component}" + (f" x window {w - 1}" if w else "")
                             + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x surge {surge_factor}" if u else ""))
     return table
