@@ -4,7 +4,8 @@ Field names (USD per token): ``input_cost_per_token``, ``output_cost_per_token``
 ``cache_read_input_token_cost``, ``cache_creation_input_token_cost``,
 ``cache_creation_input_token_cost_above_1hr``, ``output_cost_per_reasoning_token``,
 ``input_cost_per_token_above_<N>k_tokens`` / ``output_..._above_<N>k_tokens`` (the whole request
-at the higher rate above N thousand input tokens), ``input_cost_per_token_batches`` (a batch
+at the higher rate above N thousand input tokens; a price not given above the threshold keeps
+the base price), ``input_cost_per_token_batches`` (a batch
 multiplier when input and output are discounted alike). Entries whose ``mode`` is not ``chat``
 (or ``completion``/``responses``), or that have no token prices, are skipped and counted.
 """
@@ -111,7 +112,7 @@ def export_litellm(entries: list[CatalogEntry]) -> dict:
         for k, tier in enumerate(tiers):
             suffix = "" if k == 0 else f"_above_{tiers[k - 1]['up_to'] // 1000}k_tokens"
             for ours, theirs in names.items():
-                if ours in tier:
+                if ours in tier and (k == 0 or tier[ours] != tiers[0].get(ours)):  # higher tiers inherit the rest
                     item[theirs + suffix] = float(Decimal(str(tier[ours])) / _MILLION)
         batch = pricing.get("service_tiers", {}).get("batch")
         if batch is not None:
