@@ -238,6 +238,12 @@ class Result:
             cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
             revenue = money_to_decimal(self.bill.revenue_by_provider[p]) * self.bill.provider_rate[p]
             out[prefix + "margin"] = round(float(revenue) - cost, 6)  # in the scenario currency
+        for customer in sc.customers:
+            if customer.arrivals.type == "trace":
+                from .demand.traces import load_trace
+
+                trace = load_trace(sc.resolve_path(customer.arrivals.path), customer.arrivals)
+                out[f"{customer.name}.trace_rows_skipped"] = trace.skipped
         out.update(self.meta)
         return out
 

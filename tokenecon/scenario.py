@@ -143,7 +143,31 @@ class PoissonArrivals(Spec):
         return value
 
 
-ArrivalSpec = Annotated[Union[PoissonArrivals], Field(discriminator="type")]
+class TraceArrivals(Spec):
+    """Replay a recorded trace: arrival times and token sizes come from the file.
+
+    Formats: ``azure`` (``TIMESTAMP,ContextTokens,GeneratedTokens``, the Azure LLM inference
+    trace), ``csv`` (any CSV, with `columns` naming the time and token columns), ``openai_usage``
+    (JSONL lines with ``timestamp`` and an OpenAI-style ``usage``), ``meter_log`` (the meter's
+    request logs: times from ``timestamp``, sizes from ``usage``). Times are made relative to the
+    first row; `speed` plays them faster (60: an hour in a minute) or slower (0.5); `loop`
+    repeats the trace until the horizon; `sample` keeps each row with that probability.
+    """
+
+    type: Literal["trace"]
+    path: str
+    format: Literal["azure", "csv", "openai_usage", "meter_log"] = "azure"
+    columns: dict[Literal["time", "input", "output", "cached", "reasoning", "customer"], str] = Field(
+        default_factory=dict, description="csv: which column holds what (time and input, output at least)")
+    time_unit: Literal["datetime", "s", "ms"] = "datetime"
+    speed: float = Field(default=1.0, gt=0)
+    loop: bool = False
+    sample: float = Field(default=1.0, gt=0, le=1)
+    skip_bad: bool = False
+    by_customer: bool = Field(default=False, description="one account per distinct customer in the trace")
+
+
+ArrivalSpec = Annotated[Union[PoissonArrivals, TraceArrivals], Field(discriminator="type")]
 
 # ---------------------------------------------------------------- pricing
 
@@ -515,6 +539,10 @@ class CustomerSpec(Spec):
     @model_validator(mode="after")
     def _sizes_or_corpus(self) -> "CustomerSpec":
         sizes = (self.input_tokens is not None, self.output_tokens is not None)
+        if self.arrivals.type == "trace":
+            if any(sizes) or self.corpus is not None:
+                raise ValueError("a trace gives the sizes: drop 'input_tokens', 'output_tokens' and 'corpus'")
+            return self
         if self.corpus is not None and any(sizes):
             raise ValueError("give either 'corpus' or 'input_tokens' and 'output_tokens', not both")
         if self.corpus is None and not all(sizes):
@@ -807,6 +835,13 @@ def _check_references(scenario: Scenario, source: str) -> None:
                     path=source,
                     field=f"customers[{i}].{field}.path",
                 )
+        if customer.arrivals.type == "trace":
+            if not scenario.resolve_path(customer.arrivals.path).is_file():
+                raise ScenarioError(f"file not found: {scenario.resolve_path(customer.arrivals.path)}", path=source,
+                                    field=f"customers[{i}].arrivals.path")
+            if customer.arrivals.format == "csv" and not {"time", "input", "output"} <= set(customer.arrivals.columns):
+                raise ScenarioError("format csv needs columns: {time: ..., input: ..., output: ...}", path=source,
+                                    field=f"customers[{i}].arrivals.columns")
         if customer.corpus is not None and not scenario.resolve_path(customer.corpus.path).is_file():
             raise ScenarioError(f"file not found: {scenario.resolve_path(customer.corpus.path)}", path=source,
                                 field=f"customers[{i}].corpus.path")
@@ -860,7 +895,7 @@ def _check_tokenizers(scenario: Scenario, source: str) -> None:
             name = _tokenizer_name(provider.tokenizer)
         except UnknownNameError as exc:
             raise ScenarioError(str(exc), path=source, field=f"providers[{i}].tokenizer") from None
-        sized = [c for c in scenario.customers if c.corpus is None and provider.name in c.providers]
+        sized = [c for c in scenario.customers if c.corpus is None and provider.name in c.providers]  # sizes, traces
         if not sized:
             continue
         if calibration is None:

@@ -23,6 +23,7 @@ from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
 from .arrivals import poisson_arrival_times
 from .corpus import corpus_counts
 from .sizes import draw_sizes
+from .traces import load_trace, replay
 from .streams import stream
 
 __all__ = ["Workload", "build_workload", "account_names", "provider_ratios"]
@@ -73,8 +74,13 @@ class Workload:
         return replace(self, **{name: getattr(self, name)[rows, cols] for name in self.TOKEN_COLUMNS})
 
 
-def account_names(customer: CustomerSpec) -> list[str]:
-    """``sme`` with count 50 -> ``sme-01`` ... ``sme-50``; count 1 -> ``sme``."""
+def account_names(customer: CustomerSpec, scenario: Scenario | None = None) -> list[str]:
+    """``sme`` with count 50 -> ``sme-01`` ... ``sme-50``; count 1 -> ``sme``; a trace replayed
+    `by_customer` -> one account per customer named in the trace."""
+    if customer.arrivals.type == "trace" and customer.arrivals.by_customer and scenario is not None:
+        trace = load_trace(scenario.resolve_path(customer.arrivals.path), customer.arrivals)
+        names = sorted({str(c) for c in trace.customer if str(c)})
+        return [f"{customer.name}:{n}" for n in names] or [customer.name]
     if customer.count == 1:
         return [customer.name]
     width = len(str(customer.count))
@@ -99,12 +105,38 @@ def _convert(tokens: np.ndarray, ratio: float) -> np.ndarray:
     return tokens if ratio == 1.0 else np.maximum(1, np.rint(tokens * ratio)).astype(np.int64)
 
 
-def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[float]) -> dict[str, np.ndarray]:
+def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[float],
+                      accounts_of_segment: list[str]) -> dict[str, np.ndarray]:
     seed, name = scenario.seed, customer.name
-    times = poisson_arrival_times(customer.arrivals, scenario.start_local, scenario.duration,
-                                  stream(seed, "arrivals", name))
-    n = len(times)
     providers = len(scenario.providers)
+    trace = None
+    if customer.arrivals.type == "trace":
+        trace = load_trace(scenario.resolve_path(customer.arrivals.path), customer.arrivals)
+        rows, times = replay(trace, customer.arrivals, scenario.duration, stream(seed, "trace_sample", name))
+        rows = rows.astype(np.int64)
+    else:
+        times = poisson_arrival_times(customer.arrivals, scenario.start_local, scenario.duration,
+                                      stream(seed, "arrivals", name))
+    n = len(times)
+    if trace is not None:  # sizes are the trace's, in reference tokens like size distributions
+        inputs = np.stack([_convert(trace.input_tokens[rows], r) for r in ratios])
+        outputs = np.stack([_convert(trace.output_tokens[rows], r) for r in ratios])
+        reasoning = np.stack([_convert(trace.reasoning_tokens[rows], r) if trace.reasoning_tokens.any()
+                              else np.zeros(n, np.int64) for r in ratios])
+        if trace.cached_input_tokens.any():
+            cached = np.minimum(np.stack([_convert(trace.cached_input_tokens[rows], r) if r != 1.0
+                                          else trace.cached_input_tokens[rows] for r in ratios]), inputs)
+        else:
+            cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
+        writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
+        if customer.arrivals.by_customer:
+            index = {n_: k for k, n_ in enumerate(accounts_of_segment)}
+            accounts = np.asarray([index.get(f"{name}:{c}", 0) for c in trace.customer[rows]], dtype=np.int32)
+        else:
+            accounts = stream(seed, "account", name).integers(0, len(accounts_of_segment), size=n, dtype=np.int32)
+        return {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
+                "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h"),
+                "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
     if customer.corpus is not None:
         path = scenario.resolve_path(customer.corpus.path)
         entry = None
@@ -144,10 +176,10 @@ def build_workload(scenario: Scenario) -> Workload:
     parts = []
     for seg_index, customer in enumerate(scenario.customers):
         offset = len(accounts)
-        names = account_names(customer)
+        names = account_names(customer, scenario)
         accounts.extend(names)
         account_segment.extend([seg_index] * len(names))
-        part = _segment_requests(scenario, customer, ratios)
+        part = _segment_requests(scenario, customer, ratios, names)
         part["account"] = part["account"] + offset
         part["segment"] = np.full(len(part["arrival_s"]), seg_index, dtype=np.int32)
         parts.append(part)

@@ -1,0 +1,100 @@
+"""Trace replay: exact counts and totals, time scaling, looping, sampling, bad rows."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tokenecon
+from tokenecon.errors import InputDataError
+
+from .conftest import ROOT, scenario_dict
+
+AZURE = ROOT / "scenarios" / "data" / "azure-llm-inference-2023" / "AzureLLMInferenceTrace_code.csv"
+
+
+def trace_scenario(arrivals, duration="1h", **customer):
+    data = scenario_dict(duration=duration)
+    data["providers"][0]["replicas"] = 4
+    data["customers"] = [{"name": "replay", "count": 5, "arrivals": {"type": "trace", **arrivals},
+                          "providers": ["p1"], **customer}]
+    return tokenecon.scenario_from_dict(data)
+
+
+def test_azure_replay_is_exact():
+    result = tokenecon.run(tokenecon.scenario_from_dict(
+        {**__import__("yaml").safe_load((ROOT / "scenarios" / "azure_trace_replay.yaml").read_text()),
+         }, base_dir=str(ROOT / "scenarios")))
+    raw = pd.read_csv(AZURE)
+    r = result.requests
+    assert len(r) == len(raw) == 8819
+    assert r["input_tokens"].sum() == raw["ContextTokens"].sum() == 18_059_974
+    assert r["output_tokens"].sum() == raw["GeneratedTokens"].sum() == 245_896
+    times = pd.to_datetime(raw["TIMESTAMP"], format="ISO8601")
+    expected = (times - times.iloc[0]).dt.total_seconds().to_numpy()
+    assert np.allclose(np.sort(r["arrival_s"].to_numpy()), np.sort(expected), atol=1e-6)
+    assert sorted(r["input_tokens"]) == sorted(raw["ContextTokens"])
+
+
+def test_speed_loop_and_sample():
+    fast = tokenecon.run(trace_scenario({"path": str(AZURE), "speed": 60}, duration="1min"))
+    assert len(fast.requests) == 8819 and fast.requests["arrival_s"].max() < 60
+    looped = tokenecon.run(trace_scenario({"path": str(AZURE), "speed": 60, "loop": True}, duration="3min"))
+    times = fast.requests["arrival_s"].sort_values().to_numpy()
+    shift = times[-1] + times[-1] / (len(times) - 1)  # one pass, then one mean gap
+    expected = sum(int((times + k * shift < 180).sum()) for k in range(5))
+    assert len(looped.requests) == expected and 3 * 8819 < expected < 4 * 8819
+    sampled = tokenecon.run(trace_scenario({"path": str(AZURE), "sample": 0.25}))
+    assert abs(len(sampled.requests) - 8819 / 4) < 4 * np.sqrt(8819 * 0.25 * 0.75)
+    slow = tokenecon.run(trace_scenario({"path": str(AZURE), "speed": 0.5}))  # two hours of trace in one
+    assert abs(len(slow.requests) - 8819 / 2) < 300
+
+
+def test_csv_with_columns_and_customers(tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text("t,who,prompt,completion,hit\n0,alice,100,10,50\n1.5,bob,200,20,0\n3,alice,300,30,100\n")
+    result = tokenecon.run(trace_scenario({
+        "path": str(path), "format": "csv", "time_unit": "s", "by_customer": True,
+        "columns": {"time": "t", "input": "prompt", "output": "completion", "cached": "hit", "customer": "who"}}))
+    r = result.requests.sort_values("arrival_s")
+    assert r["arrival_s"].tolist() == [0.0, 1.5, 3.0]
+    assert r["customer"].tolist() == ["replay:alice", "replay:bob", "replay:alice"]
+    assert r["cached_input_tokens"].tolist() == [50, 0, 100]
+
+
+def test_openai_usage_jsonl(tmp_path):
+    path = tmp_path / "usage.jsonl"
+    rows = [{"created": 1700000000 + k, "user": "u1",
+             "usage": {"prompt_tokens": 100 + k, "completion_tokens": 10,
+                       "prompt_tokens_details": {"cached_tokens": 64},
+                       "completion_tokens_details": {"reasoning_tokens": 5}}} for k in range(4)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = tokenecon.run(trace_scenario({"path": str(path), "format": "openai_usage"}))
+    r = result.requests
+    assert r["input_tokens"].tolist() == [100, 101, 102, 103]
+    assert set(r["cached_input_tokens"]) == {64} and set(r["reasoning_tokens"]) == {5}
+
+
+@pytest.mark.parametrize("row,message", [
+    ("2023-11-16 18:17:05.0,12,-3", "line 3: bad token counts"),
+    ("yesterday,12,3", "line 3: bad time"),
+    ("2023-11-16 18:17:05.0,,3", "line 3: bad token counts"),
+])
+def test_bad_rows_name_the_line(row, message, tmp_path):
+    path = tmp_path / "trace.csv"
+    path.write_text(f"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04.0,10,2\n{row}\n"
+                    "2023-11-16 18:17:06.0,10,2\n")
+    with pytest.raises(InputDataError, match=message):
+        tokenecon.run(trace_scenario({"path": str(path)}))
+    result = tokenecon.run(trace_scenario({"path": str(path), "skip_bad": True}))
+    assert len(result.requests) == 2 and result.summary()["replay.trace_rows_skipped"] == 1
+
+
+def test_trace_and_sizes_do_not_mix():
+    from tokenecon.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="a trace gives the sizes"):
+        trace_scenario({"path": str(AZURE)}, input_tokens={"type": "fixed", "value": 3})
