@@ -49,8 +49,8 @@ def test_speed_loop_and_sample():
     assert len(looped.requests) == expected and 3 * 8819 < expected < 4 * 8819
     sampled = tokenecon.run(trace_scenario({"path": str(AZURE), "sample": 0.25}))
     assert abs(len(sampled.requests) - 8819 / 4) < 4 * np.sqrt(8819 * 0.25 * 0.75)
-    slow = tokenecon.run(trace_scenario({"path": str(AZURE), "speed": 0.5}))  # two hours of trace in one
-    assert abs(len(slow.requests) - 8819 / 2) < 300
+    slow = tokenecon.run(trace_scenario({"path": str(AZURE), "speed": 0.5}))  # trace time runs at half speed
+    assert len(slow.requests) == int((times * 60 < 1800).sum())  # the trace's first 30 minutes fill the hour
 
 
 def test_csv_with_columns_and_customers(tmp_path):
