@@ -127,12 +127,48 @@ SizeSpec = Annotated[
 ProfileName = Literal["flat", "diurnal", "office_hours"]
 
 
+class ExponentialGrowth(Spec):
+    """Demand x (1 + rate) per `per`, compounding continuously from the start."""
+
+    type: Literal["exponential"]
+    rate: float = Field(gt=-1)
+    per: Duration = Field(default=30 * 86400.0, gt=0)
+
+
+class LogisticGrowth(Spec):
+    """Demand rising along a logistic curve from 1x towards `ceiling` x, steepest at `midpoint`."""
+
+    type: Literal["logistic"]
+    ceiling: float = Field(gt=1)
+    midpoint: Duration = Field(ge=0)
+    steepness: Duration = Field(gt=0, description="time for e-fold change near the midpoint")
+
+
+class PiecewiseGrowth(Spec):
+    """Demand multipliers at given times (from the start), linear in between, flat beyond."""
+
+    type: Literal["piecewise"]
+    points: list[tuple[Duration, Annotated[float, Field(ge=0)]]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PiecewiseGrowth":
+        times = [t for t, _ in self.points]
+        if times != sorted(times) or len(set(times)) != len(times):
+            raise ValueError("growth points must be in increasing time order")
+        return self
+
+
+GrowthSpec = Annotated[Union[ExponentialGrowth, LogisticGrowth, PiecewiseGrowth], Field(discriminator="type")]
+
+
 class PoissonArrivals(Spec):
-    """Poisson arrivals; `rate` is the segment's mean rate, scaled hour by hour by `profile`."""
+    """Poisson arrivals; `rate` is the segment's mean rate, scaled hour by hour by `profile` and
+    by `growth` over the horizon (evaluated at each hour's midpoint)."""
 
     type: Literal["poisson"]
     rate: Rate = Field(gt=0)
     profile: ProfileName | Annotated[list[float], Field(min_length=24, max_length=24)] = "flat"
+    growth: GrowthSpec | None = None
 
     @field_validator("profile")
     @classmethod
@@ -518,6 +554,50 @@ class Provisioned(Spec):
     spillover: bool = True
 
 
+class Elasticity(Spec):
+    """Constant price elasticity: demand x (price / reference_price) ^ elasticity.
+
+    The price is each request's list price per 1M tokens (all token classes together) at its
+    first-listed provider, at its arrival time. Demand is drawn at `max_multiplier` x the rate
+    and thinned, so cheaper-than-reference prices can raise demand up to that cap.
+    """
+
+    elasticity: float = Field(le=0)
+    reference_price: Price
+    max_multiplier: float = Field(default=4.0, ge=1)
+
+
+class Choice(Spec):
+    """Provider choice for `routing: logit` (utility = beta_price x price per 1M tokens +
+    beta_latency x expected latency in seconds) or `routing: sticky` (each account picks a
+    provider once, by `shares`, and stays)."""
+
+    beta_price: float = 0.0
+    beta_latency: float = 0.0
+    latency_s: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    shares: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+
+class Budget(Spec):
+    """A spending cap per account and billing period (at list prices): when reached, the account
+    stops sending (`stop`) or sends to `downgrade_to` for the rest of the period; resets each period."""
+
+    amount: Money
+    action: Literal["stop", "downgrade"] = "stop"
+    downgrade_to: str | None = None
+
+
+class Flexible(Spec):
+    """A share of requests that can wait for a discount: moved to the start of the provider's next
+    discounted time-of-use window when it begins within `max_delay` (spread over its first
+    `spread`), or sent to the batch tier (`to: batch`)."""
+
+    share: float = Field(ge=0, le=1)
+    to: Literal["offpeak", "batch"] = "offpeak"
+    max_delay: Duration = Field(default=12 * 3600.0, gt=0)
+    spread: Duration = Field(default=3600.0, gt=0)
+
+
 class CustomerSpec(Spec):
     name: Name
     count: int = Field(default=1, ge=1)
@@ -531,7 +611,11 @@ class CustomerSpec(Spec):
                                      description="share of the uncached input written to the prompt cache")
     cache_ttl: Literal["5min", "1h"] = "5min"
     providers: list[str] = Field(min_length=1)
-    routing: Literal["cheapest", "round_robin", "least_loaded"] = "cheapest"
+    routing: Literal["cheapest", "round_robin", "least_loaded", "logit", "sticky"] = "cheapest"
+    choice: Choice | None = None
+    elasticity: Elasticity | None = None
+    budget: Budget | None = None
+    flexible: Flexible | None = None
     service_tier: Literal["standard", "priority", "flex", "batch"] = "standard"
     plan: str | None = Field(default=None, description="a key of `plans`: prepaid, credits, subscription")
     provisioned: Provisioned | None = None
@@ -566,6 +650,7 @@ class TokenCalibration(Spec):
 
 class Scenario(Spec):
     name: Name
+    question: str | None = Field(default=None, description="what this scenario answers (shown in its report)")
     seed: int = Field(default=0, ge=0)
     start: datetime = datetime(2026, 1, 1, tzinfo=dt_timezone.utc)
     timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
@@ -809,6 +894,37 @@ def _check_references(scenario: Scenario, source: str) -> None:
                 raise ScenarioError(f"provider '{customer.provisioned.provider}' is not among this customer's "
                                     f"providers ({', '.join(customer.providers)})", path=source,
                                     field=f"{where}.provider")
+        where = f"customers[{i}]"
+        if customer.routing in ("logit", "sticky"):
+            choice = customer.choice
+            if choice is None:
+                raise ScenarioError(f"routing '{customer.routing}' needs a 'choice' section", path=source,
+                                    field=f"{where}.choice")
+            needed = choice.shares if customer.routing == "sticky" else choice.latency_s if choice.beta_latency else {}
+            for name in needed:
+                if name not in customer.providers:
+                    raise ScenarioError(_unknown("provider", name, customer.providers), path=source,
+                                        field=f"{where}.choice")
+            if customer.routing == "sticky" and (set(choice.shares) != set(customer.providers)
+                                                 or not sum(choice.shares.values()) > 0):
+                raise ScenarioError("sticky routing needs a share for every provider of the customer",
+                                    path=source, field=f"{where}.choice.shares")
+            if customer.routing == "logit" and choice.beta_latency and set(choice.latency_s) != set(customer.providers):
+                raise ScenarioError("logit with beta_latency needs latency_s for every provider of the customer",
+                                    path=source, field=f"{where}.choice.latency_s")
+        if customer.budget is not None:
+            if customer.routing == "least_loaded":
+                raise ScenarioError("budgets need routing decided before the run (not least_loaded)", path=source,
+                                    field=f"{where}.budget")
+            if customer.budget.action == "downgrade" and customer.budget.downgrade_to not in provider_names:
+                raise ScenarioError(_unknown("provider", str(customer.budget.downgrade_to), provider_names),
+                                    path=source, field=f"{where}.budget.downgrade_to")
+        if customer.flexible is not None and customer.flexible.to == "batch":
+            for name in customer.providers:
+                price = scenario.provider(name).price
+                if scenario.pricing[price].service_tiers.batch is None:
+                    raise ScenarioError(f"provider '{name}' has no batch price for flexible demand", path=source,
+                                        field=f"{where}.flexible")
         if customer.plan is not None and customer.plan not in scenario.plans:
             raise ScenarioError(_unknown("plan", customer.plan, sorted(scenario.plans)), path=source,
                                 field=f"customers[{i}].plan")

@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from ..scenario import PoissonArrivals
+from .behaviour import growth_multiplier
 from .profiles import hourly_multipliers
 
 __all__ = ["poisson_arrival_times", "hourly_rate_segments"]
 
 
 def hourly_rate_segments(
-    rate: float, profile: str | list[float], start: datetime, duration: float
+    rate: float, profile: str | list[float], start: datetime, duration: float, growth=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Piecewise-constant rate: segment edges (seconds, len n+1) and rates (len n).
 
@@ -27,7 +28,7 @@ def hourly_rate_segments(
     inner = np.arange(first_boundary, duration, 3600.0)
     edges = np.concatenate(([0.0], inner, [duration]))
     hours = [(start + timedelta(seconds=float(t))).astimezone(tz).hour for t in edges[:-1]]
-    rates = [rate * multipliers[h] for h in hours]
+    rates = np.asarray([rate * multipliers[h] for h in hours]) * growth_multiplier(growth, (edges[:-1] + edges[1:]) / 2)
     return np.asarray(edges), np.asarray(rates)
 
 
@@ -40,7 +41,7 @@ def poisson_arrival_times(
     the integrated rate, and given that number the arrivals are i.i.d. with density
     proportional to the rate (drawn by inverting the cumulative intensity).
     """
-    edges, rates = hourly_rate_segments(spec.rate, spec.profile, start, duration)
+    edges, rates = hourly_rate_segments(spec.rate, spec.profile, start, duration, spec.growth)
     cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(edges))))
     total = cumulative[-1]
     count = int(rng.poisson(total))

@@ -21,6 +21,7 @@ from ..pricing.base import SERVICE_TIERS
 from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
 
 from .arrivals import poisson_arrival_times
+from .behaviour import elastic_keep, request_prices, shift_to_offpeak
 from .corpus import corpus_counts
 from .sizes import draw_sizes
 from .traces import load_trace, replay
@@ -115,7 +116,10 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
         rows, times = replay(trace, customer.arrivals, scenario.duration, stream(seed, "trace_sample", name))
         rows = rows.astype(np.int64)
     else:
-        times = poisson_arrival_times(customer.arrivals, scenario.start_local, scenario.duration,
+        arrivals = customer.arrivals
+        if customer.elasticity is not None:  # draw at the cap, thin by price below
+            arrivals = arrivals.model_copy(update={"rate": arrivals.rate * customer.elasticity.max_multiplier})
+        times = poisson_arrival_times(arrivals, scenario.start_local, scenario.duration,
                                       stream(seed, "arrivals", name))
     n = len(times)
     if trace is not None:  # sizes are the trace's, in reference tokens like size distributions
@@ -163,9 +167,41 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
     cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
     writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
     accounts = stream(seed, "account", name).integers(0, customer.count, size=n, dtype=np.int32)
-    return {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
+    part = {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
             "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h"),
             "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
+    return _behave(scenario, customer, part)
+
+
+def _first_provider(scenario: Scenario, customer: CustomerSpec) -> int:
+    return next(i for i, p in enumerate(scenario.providers) if p.name == customer.providers[0])
+
+
+def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Price elasticity (thinning) and flexible timing, judged at the first listed provider's price."""
+    if customer.elasticity is None and customer.flexible is None:
+        return part
+    from ..pricing import make_policy
+
+    p = _first_provider(scenario, customer)
+    spec = scenario.providers[p]
+    policy = make_policy(spec.price, scenario.pricing[spec.price])
+    seed, name = scenario.seed, customer.name
+    if customer.elasticity is not None:
+        usage = Usage(part["input"][p], part["cached"][p], part["output"][p], reasoning_tokens=part["reasoning"][p],
+                      cache_write_tokens=part["writes"][p], arrival_s=part["arrival_s"], start=scenario.start_local)
+        prices = request_prices(policy, usage, scenario.to_reporting(scenario.provider_currency(p)))
+        keep = elastic_keep(prices, customer.elasticity, stream(seed, "elasticity", name))
+        part = {k: (v[:, keep] if v.ndim == 2 else v[keep]) for k, v in part.items()}
+    if customer.flexible is not None:
+        flexible = customer.flexible
+        chosen = stream(seed, "flexible", name).random(len(part["arrival_s"])) < flexible.share
+        if flexible.to == "batch":
+            part["tier"] = np.where(chosen, SERVICE_TIERS.index("batch"), part["tier"]).astype(np.int8)
+        else:
+            part["arrival_s"] = shift_to_offpeak(part["arrival_s"], chosen, policy, scenario.start_local,
+                                                 scenario.duration, flexible, stream(seed, "flexible_delay", name))
+    return part
 
 
 def build_workload(scenario: Scenario) -> Workload:

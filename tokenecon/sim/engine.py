@@ -13,10 +13,12 @@ from ..demand import Workload
 from ..pricing import PricingPolicy
 from ..scenario import Scenario
 from .provider import Provider
-from .records import QUEUED_AT_END, RUNNING, SERVING_AT_END, Records
+from .records import BUDGET_STOP, QUEUED_AT_END, REJECTED, RUNNING, SERVING_AT_END, Records
 from .router import DYNAMIC, plan_routes
 
 __all__ = ["SimOutput", "simulate", "interval_edges"]
+
+SKIP = -2  # a request the customer does not send (its budget is spent)
 
 
 @dataclass
@@ -65,7 +67,13 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
             uncached=array("q", (inputs - cached).tobytes()), output=array("q", decoded.tobytes()),
             total_tokens=array("q", (inputs + decoded).tobytes()), accounts=len(workload.accounts),
             tier=tier, reservations=reservations))
-    route, dynamic = plan_routes(scenario, workload, policies)
+    route, dynamic, stopped = plan_routes(scenario, workload, policies)
+    if stopped.any():  # budget reached: these requests are never sent
+        records.column("status")[stopped] = REJECTED
+        records.column("reason")[stopped] = BUDGET_STOP
+        records.column("provider")[stopped] = route[stopped]
+        records.column("finish_s")[stopped] = workload.arrival_s[stopped]
+        route = np.where(stopped, SKIP, route)
     env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
     edges = interval_edges(scenario.duration, scenario.report_interval)
     samples = [{k: np.zeros(len(edges) - 1) for k in ("busy_s", "prefill_s", "occupancy_s", "queue_s", "queue_length", "in_service")}
@@ -93,6 +101,8 @@ def _source(env, arrival, route, segment, dynamic, providers):
             yield env.timeout(t - now)
             now = t
         target = route[rid]
+        if target == SKIP:
+            continue
         if target == DYNAMIC:
             candidates = dynamic[segment[rid]]
             target = min(candidates, key=lambda c: providers[c].outstanding())

@@ -17,7 +17,7 @@ STATUS = ("running", "completed", "rejected", "timed_out")
 
 # reason codes (index into REASONS)
 (NO_REASON, QUEUE_FULL, RATE_RPM, RATE_TPM, QUEUE_TIMEOUT, QUEUED_AT_END, SERVING_AT_END, FLEX_BUSY,
- BATCH_EXPIRED) = range(9)
+ BATCH_EXPIRED, BUDGET_STOP) = range(10)
 REASONS = (
     "",
     "queue_full",
@@ -28,6 +28,7 @@ REASONS = (
     "in_service_at_horizon",
     "flex_capacity_unavailable",
     "batch_window_expired",
+    "budget_exhausted",
 )
 
 # service tiers (index into SERVICE_TIERS, shared with pricing)
