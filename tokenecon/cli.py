@@ -117,14 +117,16 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     table = comparison.table()
     cur = comparison.currency
     segments = [c for c in table.columns if c.startswith("bill.")]
-    header = f"  {'policy':<28}{'revenue':>14}{'margin':>12}{'util':>7}{'rejected':>10}{'e2e p95 s':>11}"
+    header = f"  {'policy':<24}{'revenue':>13}{'margin':>12}{'util':>6}{'rejected':>10}{'timed out':>10}{'e2e p95 s':>10}"
+    if scenario.question:
+        click.echo(f"question: {scenario.question}")
     click.echo(f"{scenario.name}: {len(variants)} policies, seed {next(iter(variants.values())).seed}, "
                f"same {len(next(iter(comparison.results.values())).workload):,} requests each ({cur})")
     click.echo(header + "".join(f"{s[5:]:>14}" for s in segments))
     for _, row in table.iterrows():
-        click.echo(f"  {row['policy']:<28}{float(row['revenue']):>14,.2f}{row['margin']:>12,.2f}"
-                   f"{100 * row['utilization']:>6.0f}%{row['requests_rejected']:>10,}{row['e2e_latency_p95_s']:>11.2f}"
-                   + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
+        click.echo(f"  {row['policy']:<24}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
+                   f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
+                   f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
     click.echo(f"report: {out}/")
 
 
@@ -334,8 +336,9 @@ def catalog_import_litellm(path: Path, out: Path | None) -> None:
 
 
 def _format_summary(s: dict) -> str:
-    providers = list(dict.fromkeys(k.split(".", 1)[0] for k in s if "." in k))  # scenario order
-    lines = [
+    providers = list(dict.fromkeys(k.split(".", 1)[0] for k in s if k.endswith(".utilization")))  # scenario order
+    lines = [f"question: {s['question']}"] if s.get("question") else []
+    lines += [
         f"{s['scenario']}: {s['duration_s'] / 3600:g} h simulated in {s['wall_time_s']:.1f} s, seed {s['seed']}",
         f"  requests   {s['requests_arrived']:,} arrived: {s['requests_completed']:,} completed, "
         f"{s['requests_rejected']:,} rejected, {s['requests_timed_out']:,} timed out, "
@@ -348,6 +351,7 @@ def _format_summary(s: dict) -> str:
         f"({s['invoices']:,} invoices)",
         f"  supply     GPU {s['gpu_cost']:,.2f} + energy {s['energy_cost']:,.2f} {s['currency']}, "
         f"{s['energy_kwh']:,.1f} kWh",
+        "  bills      " + ", ".join(f"{k[5:]} {float(v):,.2f}" for k, v in s.items() if k.startswith("bill.")),
         "",
         f"  {'provider':<14}{'completed':>11}{'rejected':>10}{'timed out':>10}{'util':>7}"
         f"{'revenue':>14}{'cost':>12}{'margin':>12}",

@@ -63,12 +63,18 @@ class Comparison:
 
 
 def segment_bills(result: Result) -> dict[str, Decimal]:
-    """Exact request charges per customer segment, in the scenario currency."""
+    """Everything each customer segment is billed (requests, fees, purchases), in the scenario currency."""
     w = result.workload
     providers = len(result.scenario.providers)
     provider = np.maximum(result.sim.records.column("provider"), 0).astype(np.int64)
-    sums = exact_group_sums(w.segment.astype(np.int64) * providers + provider, result.bill.charge,
-                            len(w.segments) * providers)
+    lines = result.bill.plan_lines
+    other = np.flatnonzero(lines.request_id < 0)  # fees and purchases belong to the account's segment
+    codes = np.concatenate([w.segment.astype(np.int64) * providers + provider,
+                            w.account_segment[lines.account[other]].astype(np.int64) * providers
+                            + lines.provider[other]])
+    amounts = np.concatenate([result.bill.charge.astype(object), lines.amount[other].astype(object)]) \
+        if len(other) else result.bill.charge
+    sums = exact_group_sums(codes, amounts, len(w.segments) * providers)
     rates = result.bill.provider_rate
     return {name: sum((money_to_decimal(sums[s * providers + p]) * rates[p] for p in range(providers)), Decimal(0))
             for s, name in enumerate(w.segments)}

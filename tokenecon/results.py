@@ -180,6 +180,7 @@ class Result:
         ts = self.timeseries
         out: dict[str, Any] = {
             "scenario": sc.name,
+            "question": sc.question,
             "seed": sc.seed,
             "start": sc.start_local.isoformat(),
             "duration_s": sc.duration,
@@ -238,6 +239,10 @@ class Result:
             cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
             revenue = money_to_decimal(self.bill.revenue_by_provider[p]) * self.bill.provider_rate[p]
             out[prefix + "margin"] = round(float(revenue) - cost, 6)  # in the scenario currency
+        from .compare import segment_bills
+
+        for segment, amount in segment_bills(self).items():
+            out[f"bill.{segment}"] = format_decimal(amount)  # requests' charges, in the scenario currency
         for customer in sc.customers:
             if customer.arrivals.type == "trace":
                 from .demand.traces import load_trace

@@ -14,7 +14,8 @@ import pandas as pd  # noqa: E402
 
 __all__ = ["write_compare_figures", "COMPARE_FIGURES"]
 
-COMPARE_FIGURES = ("cost_over_time.png", "revenue_margin.png", "bill_by_segment.png", "latency_utilization.png")
+COMPARE_FIGURES = ("cost_over_time.png", "revenue_margin.png", "bill_by_segment.png", "latency_utilization.png",
+                   "load_over_time.png")
 
 
 def _save(fig, path: Path, title: str) -> None:
@@ -92,8 +93,37 @@ def latency_utilization(table: pd.DataFrame, path: Path) -> None:
     _save(fig, path, "Service by policy")
 
 
+def load_over_time(comparison, path: Path) -> None:
+    """The load curve under each policy: utilization and end-to-end p95 latency over time."""
+    fig, (util, lat) = plt.subplots(1, 2, figsize=(14, 5))
+    tz = None
+    for name, result in comparison.results.items():
+        ts = result.timeseries
+        tz = result.scenario.tz
+        weights = ts["replica_s"]
+        grouped = ts.assign(w=ts["utilization"] * weights).groupby("interval_start_s", sort=True)
+        utilization = grouped["w"].sum() / grouped["replica_s"].sum()
+        start = pd.Timestamp(result.scenario.start_local)
+        times = [start + pd.Timedelta(seconds=float(t)) for t in utilization.index]
+        util.plot(times, 100 * utilization.to_numpy(), lw=1.6, label=name)
+        lat.plot(times, grouped["e2e_p95_s"].max().to_numpy(), lw=1.4, label=name)
+    for ax in (util, lat):
+        locator = mdates.AutoDateLocator(tz=tz)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
+        ax.set_xlabel("local time")
+        ax.grid(True, alpha=0.3)
+        ax.legend(title="policy", fontsize=8)
+    util.set_ylabel("% of batch slots in use (all providers)")
+    util.set_title("Load curve")
+    lat.set_ylabel("seconds")
+    lat.set_title("End-to-end latency p95 (worst provider)")
+    _save(fig, path, "Load over time, by policy")
+
+
 def write_compare_figures(comparison, table: pd.DataFrame, folder: Path) -> None:
     cost_over_time(comparison, folder / COMPARE_FIGURES[0])
     revenue_margin(table, comparison.currency, folder / COMPARE_FIGURES[1])
     bill_by_segment(table, comparison.currency, folder / COMPARE_FIGURES[2])
     latency_utilization(table, folder / COMPARE_FIGURES[3])
+    load_over_time(comparison, folder / COMPARE_FIGURES[4])
