@@ -98,3 +98,20 @@ def test_trace_and_sizes_do_not_mix():
 
     with pytest.raises(ScenarioError, match="a trace gives the sizes"):
         trace_scenario({"path": str(AZURE)}, input_tokens={"type": "fixed", "value": 3})
+
+
+def test_run_skip_bad_flag(tmp_path, write_yaml, capsys):
+    from .conftest import run_cli
+
+    path = tmp_path / "trace.csv"
+    path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04.0,10,2\n"
+                    "2023-11-16 18:17:05.0,-1,2\n2023-11-16 18:17:06.0,10,2\n")
+    data = scenario_dict()
+    data["customers"] = [{"name": "replay", "arrivals": {"type": "trace", "path": str(path)}, "providers": ["p1"]}]
+    scenario = write_yaml(data)
+    code, _, err = run_cli(["run", str(scenario), "--out", str(tmp_path / "r"), "--no-figures"], capsys)
+    assert code == 2 and "trace.csv: line 3: bad token counts" in err and not (tmp_path / "r").exists()
+    code, _, err = run_cli(["run", str(scenario), "--out", str(tmp_path / "r"), "--no-figures", "--skip-bad"], capsys)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["requests_arrived"] == 2 and summary["replay.trace_rows_skipped"] == 1

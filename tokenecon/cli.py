@@ -43,8 +43,10 @@ def cli() -> None:
 @click.option("--seed", type=click.IntRange(min=0), help="Override the scenario's seed.")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures (faster).")
+@click.option("--skip-bad", is_flag=True, help="Skip bad trace rows (counted in the summary) instead of stopping.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the run folder's path.")
-def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, quiet: bool) -> None:
+def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, skip_bad: bool,
+        quiet: bool) -> None:
     """Simulate a scenario and write its report folder."""
     from .demand.sizes import check_empirical_sources
     from .report import write_run_folder
@@ -53,6 +55,8 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     from .scenario import load_scenario
 
     scenario = load_scenario(scenario_file)
+    if skip_bad:
+        scenario = _skip_bad_trace_rows(scenario)
     check_empirical_sources(scenario)
     out = out if out is not None else Path("reports") / scenario.name
     check_output_dir(out, force)  # before the run: never lose an existing report by accident
@@ -333,6 +337,12 @@ def catalog_import_litellm(path: Path, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
     click.echo(f"{len(entries)} entries converted, {skipped} skipped (not chat models or no token prices)"
                + (f"; wrote {out}" if out else ""), err=out is None)
+
+
+def _skip_bad_trace_rows(scenario):
+    customers = [c.model_copy(update={"arrivals": c.arrivals.model_copy(update={"skip_bad": True})})
+                 if c.arrivals.type == "trace" else c for c in scenario.customers]
+    return scenario.model_copy(update={"customers": customers})
 
 
 def _format_summary(s: dict) -> str:
