@@ -44,9 +44,13 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures (faster).")
 @click.option("--skip-bad", is_flag=True, help="Skip bad trace rows (counted in the summary) instead of stopping.")
+@click.option("--replications", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Independent runs (seeds seed, seed+1, ...): means and 95% confidence intervals.")
+@click.option("--scheduler", metavar="tcp://HOST:8786", help="Run replications on this Dask scheduler.")
+@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Run replications on a local Dask cluster.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the run folder's path.")
 def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, skip_bad: bool,
-        quiet: bool) -> None:
+        replications: int, scheduler: str | None, dask_local: int | None, quiet: bool) -> None:
     """Simulate a scenario and write its report folder."""
     from .demand.sizes import check_empirical_sources
     from .report import write_run_folder
@@ -60,6 +64,10 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     check_empirical_sources(scenario)
     out = out if out is not None else Path("reports") / scenario.name
     check_output_dir(out, force)  # before the run: never lose an existing report by accident
+    if replications > 1 or scheduler or dask_local:
+        _run_replications(scenario if seed is None else scenario.model_copy(update={"seed": seed}), replications,
+                          out, force, no_figures, scheduler, dask_local, quiet)
+        return
     result = run_scenario(scenario, seed=seed, progress=not quiet)
     write_run_folder(result, out, force=force, figures=not no_figures)
     if quiet:
@@ -131,6 +139,64 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         click.echo(f"  {row['policy']:<24}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
                    f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
                    f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
+    click.echo(f"report: {out}/")
+
+
+EXAMPLES_SWEEP = """
+\b
+Examples:
+  tokenecon sweep scenarios/sweeps/quickstart_price_fleet.yaml
+  tokenecon sweep scenarios/sweeps/quickstart_price_fleet.yaml --dask-local 2
+  tokenecon sweep my_sweep.yaml --scheduler tcp://10.0.0.5:8786 --out reports/big-sweep
+"""
+
+
+@cli.command(epilog=EXAMPLES_SWEEP)
+@click.argument("sweep_file", metavar="SWEEP.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write [default: reports/sweep-<sweep name>].")
+@click.option("--scheduler", metavar="tcp://HOST:8786", help="Run on this Dask scheduler.")
+@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Run on a local Dask cluster of N workers.")
+@click.option("--serial", is_flag=True, help="Run in this process (no parallelism).")
+@click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
+@click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
+def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local: int | None, serial: bool,
+          force: bool, no_figures: bool) -> None:
+    """Run a base scenario over a grid (or list) of overrides, with replications per point.
+
+    Writes sweep.csv (one row per point: parameters, means and 95% half widths), runs.csv,
+    best.json (with `optimize:`: the best point meeting the constraints) and figures (lines
+    for one parameter, heatmaps for two).
+    """
+    from .experiments import make_executor
+    from .experiments.sweep import load_sweep, run_sweep
+    from .report.folder import check_output_dir, write_sweep_folder
+
+    spec, points = load_sweep(sweep_file)
+    name = spec.name or sweep_file.stem
+    out = out if out is not None else Path("reports") / f"sweep-{name}"
+    check_output_dir(out, force)
+    executor = make_executor(scheduler=scheduler, dask_local=dask_local, serial=serial)
+    try:
+        result = run_sweep(spec, points, executor, progress=True)
+    finally:
+        executor.close()
+    best = result.best()
+    write_sweep_folder(result, out, force=force, figures=not no_figures)
+    table = result.table()
+    click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}")
+    columns = result.parameters + [m for m in spec.metrics if m in table]
+    click.echo("  " + "".join(f"{c[-22:]:>24}" for c in columns))
+    for _, row in table.iterrows():
+        click.echo("  " + "".join(f"{row[c]:>24,.4g}" if isinstance(row[c], float) else f"{str(row[c]):>24}"
+                                  for c in columns))
+    if best is not None:
+        if best["feasible"]:
+            click.echo(f"best: point {best['point']} ({', '.join(f'{k}={v}' for k, v in best['overrides'].items())}):"
+                       f" {best['objective']} {best['value']:,.6g}, {best['feasible_points']} of {best['points']}"
+                       " points meet the constraints")
+        else:
+            click.echo(f"best: no point meets the constraints on {best['objective']}")
     click.echo(f"report: {out}/")
 
 
@@ -337,6 +403,32 @@ def catalog_import_litellm(path: Path, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
     click.echo(f"{len(entries)} entries converted, {skipped} skipped (not chat models or no token prices)"
                + (f"; wrote {out}" if out else ""), err=out is None)
+
+
+def _run_replications(scenario, replications, out, force, no_figures, scheduler, dask_local, quiet) -> None:
+    from .experiments import make_executor, replicate
+    from .report.folder import write_replications_folder
+
+    executor = make_executor(scheduler=scheduler, dask_local=dask_local)
+    try:
+        result = replicate(scenario, replications, executor, progress=not quiet)
+    finally:
+        executor.close()
+    write_replications_folder(result, out, force=force, figures=not no_figures)
+    if quiet:
+        click.echo(str(out))
+        return
+    table = result.table().set_index("metric")
+    if scenario.question:
+        click.echo(f"question: {scenario.question}")
+    click.echo(f"{scenario.name}: {replications} replications (seeds {scenario.seed}..{scenario.seed + replications - 1}) "
+               f"on {executor.name}; mean and 95% confidence interval")
+    for metric in ("requests_completed", "requests_rejected", "requests_timed_out", "revenue", "utilization",
+                   "ttft_p95_s", "e2e_latency_p95_s", "output_tokens_per_s", "energy_kwh"):
+        if metric in table.index:
+            row = table.loc[metric]
+            click.echo(f"  {metric:<22}{row['mean']:>16,.4g}  +/- {row['ci95_half_width']:,.3g}")
+    click.echo(f"report: {out}/")
 
 
 def _skip_bad_trace_rows(scenario):

@@ -189,6 +189,7 @@ class Result:
             "requests_rejected": int((status == REJECTED).sum()),
             "requests_timed_out": int((status == TIMED_OUT).sum()),
             "requests_running": int((status == RUNNING).sum()),
+            "rejection_rate": float(((status == REJECTED) | (status == TIMED_OUT)).sum() / max(1, len(w))),
             "input_tokens": int(w.input_tokens[done].sum()),
             "cached_input_tokens": int(w.cached_input_tokens[done].sum()),
             "output_tokens": int(w.output_tokens[done].sum()),

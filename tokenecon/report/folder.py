@@ -102,3 +102,56 @@ def write_compare_folder(comparison, out: str | Path, *, force: bool = False, fi
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def write_replications_folder(replications, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
+    """replications.csv (one row per run), summary_ci.csv, summary.json (means and half widths), figure."""
+    from .experiment_figures import replication_figure
+
+    out = Path(out)
+    check_output_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        replications.runs.to_csv(tmp / "replications.csv", index=False)
+        replications.table().to_csv(tmp / "summary_ci.csv", index=False)
+        summary = {k: _json_safe(v) for k, v in replications.summary().items()}
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if figures:
+            replication_figure(replications, tmp / "replications_over_time.png")
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
+    """sweep.csv, runs.csv, best.json and figures of a sweep."""
+    from .experiment_figures import sweep_figures
+
+    out = Path(out)
+    check_output_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        table = sweep.table()
+        table.to_csv(tmp / "sweep.csv", index=False)
+        sweep.runs().to_csv(tmp / "runs.csv", index=False)
+        best = sweep.best()
+        if best is not None:
+            (tmp / "best.json").write_text(json.dumps(best, indent=2, default=str) + "\n", encoding="utf-8")
+        numeric = [p for p in sweep.parameters if pd_numeric(table[p])]
+        if figures and numeric:
+            sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp)
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def pd_numeric(column) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(column))

@@ -1,0 +1,236 @@
+"""Parameter sweeps: a base scenario, overrides by dotted path, replications per point.
+
+A sweep file::
+
+    base: quickstart.yaml              # relative to the sweep file
+    replications: 2
+    grid:                              # every combination (or `points:` a list of override maps)
+      pricing.premium.output: [8, 10, 12]
+      providers.acme.replicas: [3, 4, 6]
+    optimize:                          # optional: the best point under constraints
+      maximize: revenue
+      subject_to:
+        - {metric: e2e_latency_p95_s, max: 10}
+        - {metric: rejection_rate, max: 0.01}
+
+A dotted path walks the scenario as written: mapping keys, and list entries by their `name`
+(``providers.acme.replicas``). Every point is validated like a scenario file.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import ScenarioError
+from ..scenario import Scenario, scenario_from_dict
+from .replicate import numeric_metrics, run_task
+from .stats import confidence_interval
+
+__all__ = ["SweepSpec", "load_sweep", "Sweep", "run_sweep", "apply_override"]
+
+
+class Constraint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    metric: str
+    max: float | None = None
+    min: float | None = None
+
+
+class Optimize(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    maximize: str | None = None
+    minimize: str | None = None
+    subject_to: list[Constraint] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_goal(self) -> "Optimize":
+        if (self.maximize is None) == (self.minimize is None):
+            raise ValueError("give exactly one of 'maximize' or 'minimize'")
+        return self
+
+
+class SweepSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str | None = None
+    base: str
+    replications: int = Field(default=1, ge=1)
+    grid: dict[str, list[Any]] | None = None
+    points: list[dict[str, Any]] | None = None
+    metrics: list[str] = Field(default_factory=lambda: ["revenue", "utilization", "e2e_latency_p95_s",
+                                                        "rejection_rate"])
+    optimize: Optimize | None = None
+    mode: Literal["grid"] = "grid"
+
+    @model_validator(mode="after")
+    def _grid_or_points(self) -> "SweepSpec":
+        if (self.grid is None) == (self.points is None):
+            raise ValueError("give either 'grid' or 'points'")
+        if self.grid is not None:
+            if not self.grid:
+                raise ValueError("grid is empty: give at least one path with a list of values")
+            for path, values in self.grid.items():
+                if not isinstance(values, list) or not values:
+                    raise ValueError(f"grid.{path}: needs a non-empty list of values")
+        if self.points is not None and not self.points:
+            raise ValueError("points is empty")
+        return self
+
+    def overrides(self) -> list[dict[str, Any]]:
+        if self.points is not None:
+            return [dict(p) for p in self.points]
+        paths = list(self.grid)
+        return [dict(zip(paths, combo)) for combo in itertools.product(*(self.grid[p] for p in paths))]
+
+
+def apply_override(data: dict, path: str, value: Any, where: str) -> None:
+    """Set `path` (dotted; list entries by name) in a scenario mapping, or raise naming the path."""
+    node: Any = data
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            names = [item.get("name") for item in node if isinstance(item, dict)]
+            if part not in names:
+                close = difflib.get_close_matches(part, [n for n in names if n], n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(map(str, names))})"
+                raise ScenarioError(f"no entry named '{part}'{hint}", path=where, field=path)
+            index = names.index(part)
+            if last:
+                raise ScenarioError("a path must end at a field, not a list entry", path=where, field=path)
+            node = node[index]
+        elif isinstance(node, dict):
+            if part not in node and not last:
+                close = difflib.get_close_matches(part, list(node), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise ScenarioError(f"unknown field '{part}'{hint}", path=where, field=path)
+            if last:
+                node[part] = value
+            else:
+                node = node[part]
+        else:
+            raise ScenarioError(f"'{'.'.join(parts[:depth])}' is a value, not a mapping", path=where, field=path)
+
+
+@dataclass
+class Point:
+    index: int
+    overrides: dict[str, Any]
+    scenario: Scenario
+
+
+def load_sweep(path: str | Path) -> tuple[SweepSpec, list[Point]]:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError("file not found", path=str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {str(exc).splitlines()[0]}", path=str(path)) from None
+    if not isinstance(raw, dict):
+        raise ScenarioError("expected a mapping with base and grid (or points)", path=str(path))
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = ".".join(str(x) for x in err["loc"]) or None
+        raise ScenarioError(err["msg"].removeprefix("Value error, "), path=str(path), field=field) from None
+    base_path = path.parent / spec.base
+    try:
+        base = yaml.safe_load(base_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"base scenario not found: {base_path}", path=str(path), field="base") from None
+    points = []
+    for k, overrides in enumerate(spec.overrides()):
+        data = copy.deepcopy(base)
+        for key, value in overrides.items():
+            apply_override(data, key, value, f"{path}: {'grid' if spec.grid else f'points[{k}]'}")
+        try:
+            scenario = scenario_from_dict(data, source=f"{path}: point {k} ({_label(overrides)})",
+                                          base_dir=str(base_path.parent))
+        except ScenarioError as exc:
+            raise ScenarioError(str(exc)) from None
+        points.append(Point(k, overrides, scenario))
+    return spec, points
+
+
+def _label(overrides: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in overrides.items())
+
+
+@dataclass
+class Sweep:
+    spec: SweepSpec
+    points: list[Point]
+    outcomes: list[list[dict]]  # per point, per replication
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.points[0].overrides) if self.points else []
+
+    def runs(self) -> pd.DataFrame:
+        rows = []
+        for point, outcomes in zip(self.points, self.outcomes):
+            for o in outcomes:
+                rows.append({"point": point.index, **point.overrides, "seed": o["seed"],
+                             **numeric_metrics(o["summary"])})
+        return pd.DataFrame(rows)
+
+    def table(self) -> pd.DataFrame:
+        """One row per point: its parameters, and mean and 95% half width of every metric."""
+        rows = []
+        for point, outcomes in zip(self.points, self.outcomes):
+            metrics = pd.DataFrame([numeric_metrics(o["summary"]) for o in outcomes])
+            row = {"point": point.index, **point.overrides}
+            for metric in metrics.columns:
+                mean, half, _ = confidence_interval(metrics[metric])
+                row[metric] = mean
+                row[f"{metric}_ci95"] = half
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def best(self) -> dict | None:
+        """The point that optimizes the objective among those meeting every constraint (by mean)."""
+        goal = self.spec.optimize
+        if goal is None:
+            return None
+        table = self.table()
+        feasible = pd.Series(True, index=table.index)
+        for c in goal.subject_to:
+            if c.metric not in table:
+                raise ScenarioError(f"unknown metric '{c.metric}' (known: {', '.join(_metric_names(table))})",
+                                    field="optimize.subject_to")
+            if c.max is not None:
+                feasible &= table[c.metric] <= c.max
+            if c.min is not None:
+                feasible &= table[c.metric] >= c.min
+        metric = goal.maximize or goal.minimize
+        if metric not in table:
+            raise ScenarioError(f"unknown metric '{metric}' (known: {', '.join(_metric_names(table))})",
+                                field="optimize")
+        candidates = table[feasible]
+        if candidates.empty:
+            return {"feasible": False, "objective": metric}
+        row = candidates.loc[candidates[metric].idxmax() if goal.maximize else candidates[metric].idxmin()]
+        return {"feasible": True, "objective": metric, "point": int(row["point"]),
+                "overrides": self.points[int(row["point"])].overrides, "value": float(row[metric]),
+                "feasible_points": int(feasible.sum()), "points": len(table)}
+
+
+def _metric_names(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if not c.endswith("_ci95") and c != "point"][:40]
+
+
+def run_sweep(spec: SweepSpec, points: list[Point], executor, *, progress: bool = False) -> Sweep:
+    tasks = [(p.scenario, p.scenario.seed + k) for p in points for k in range(spec.replications)]
+    results = executor.map(run_task, tasks, desc="sweep points", progress=progress)
+    r = spec.replications
+    return Sweep(spec, points, [results[i * r:(i + 1) * r] for i in range(len(points))])
