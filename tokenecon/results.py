@@ -37,6 +37,11 @@ class Result:
     sim: SimOutput
     bill: Bill
     meta: dict[str, Any] = field(default_factory=dict)
+    full_scenario: Scenario | None = None  # with `scale` < 1: the scenario before scaling
+
+    @property
+    def scale(self) -> float:
+        return self.full_scenario.scale if self.full_scenario is not None else 1.0
 
     # -- raw columns ------------------------------------------------------
     def _col(self, name: str) -> np.ndarray:
@@ -159,10 +164,27 @@ class Result:
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
-        """One row per provider and report interval (the timeseries.csv contract)."""
-        from .timeseries import build_timeseries
+        """One row per provider and report interval (the timeseries.csv contract).
 
-        return build_timeseries(self)
+        With `scale` < 1, extensive columns are scaled up to the full scenario (see scaling.py).
+        """
+        from .scaling import DEMAND_COLUMNS, FLEET_COLUMNS
+        from .timeseries import active_replica_seconds, build_timeseries
+
+        frame = build_timeseries(self)
+        if self.scale == 1.0:
+            return frame
+        demand = 1.0 / self.scale
+        for column in DEMAND_COLUMNS:
+            frame[column] = frame[column] * demand
+        frame["revenue"] = [format_decimal(Decimal(v) * Decimal(repr(demand))) for v in frame["revenue"]]
+        for spec, full in zip(self.scenario.providers, self.full_scenario.providers):
+            rows = frame["provider"] == spec.name
+            ratio = active_replica_seconds(full, self.sim.edges) / active_replica_seconds(spec, self.sim.edges)
+            for column in FLEET_COLUMNS:
+                frame.loc[rows, column] = frame.loc[rows, column].to_numpy() * ratio
+        frame["cost"] = frame["gpu_cost"] + frame["energy_cost"]
+        return frame
 
     # -- summary ----------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -210,7 +232,11 @@ class Result:
             "gpu_cost": round(float(ts["gpu_cost"].sum()), 6),
             "energy_kwh": round(float(ts["energy_kwh"].sum()), 6),
             "energy_cost": round(float(ts["energy_cost"].sum()), 6),
+            "co2_kg": round(float(ts["co2_kg"].sum()), 6),
+            "gpus_mean": float((ts["gpus"] * (ts["interval_end_s"] - ts["interval_start_s"])).sum() / sc.duration),
             "utilization": float((ts["utilization"] * ts["replica_s"]).sum() / ts["replica_s"].sum()),
+            "kwh_per_million_tokens": (float(ts["energy_kwh"].sum()) / max(1, int(w.input_tokens[done].sum()
+                                       + w.output_tokens[done].sum())) * 1e6 / self._demand()),
             "invoices": int(len(self.invoices)),
         }
         batch = w.service_tier == BATCH
@@ -236,10 +262,16 @@ class Result:
             out[prefix + "gpu_cost"] = round(float(rows["gpu_cost"].sum()), 6)
             out[prefix + "energy_kwh"] = round(float(rows["energy_kwh"].sum()), 6)
             out[prefix + "energy_cost"] = round(float(rows["energy_cost"].sum()), 6)
+            out[prefix + "co2_kg"] = round(float(rows["co2_kg"].sum()), 6)
+            tokens = int(w.input_tokens[done & mine].sum() + w.output_tokens[done & mine].sum())
+            out[prefix + "kwh_per_million_tokens"] = (float(rows["energy_kwh"].sum()) / tokens * 1e6 / self._demand()
+                                                      if tokens else float("nan"))
             out[prefix + "utilization"] = float((rows["utilization"] * rows["replica_s"]).sum() / rows["replica_s"].sum())
             cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
             revenue = money_to_decimal(self.bill.revenue_by_provider[p]) * self.bill.provider_rate[p]
             out[prefix + "margin"] = round(float(revenue) - cost, 6)  # in the scenario currency
+        if self.scale != 1.0:
+            self._scale_up(out)
         from .compare import segment_bills
 
         for segment, amount in segment_bills(self).items():
@@ -252,6 +284,28 @@ class Result:
                 out[f"{customer.name}.trace_rows_skipped"] = trace.skipped
         out.update(self.meta)
         return out
+
+    def _demand(self) -> float:
+        """Demand scale-up factor (energy in the time series is already full size)."""
+        return 1.0 / self.scale
+
+    def _scale_up(self, out: dict[str, Any]) -> None:
+        """Extensive totals of a scaled run, scaled up to the full scenario (money as estimates)."""
+        from .scaling import DEMAND_KEYS
+
+        factor = 1.0 / self.scale
+        out["scale"] = self.scale
+        out["simulated_requests"] = out["requests_arrived"]
+        for key in list(out):
+            base = key.split(".", 1)[-1]
+            if base in DEMAND_KEYS and isinstance(out[key], (int, float)):
+                out[key] = type(out[key])(out[key] * factor) if isinstance(out[key], int) else out[key] * factor
+            elif base in ("revenue", "list_charges", "revenue_invoiced") and isinstance(out[key], str):
+                out[key] = format_decimal((Decimal(out[key]) * Decimal(repr(factor))).quantize(Decimal("0.000001")))
+        for p in self.scenario.providers:  # margin from the scaled-up revenue and costs
+            revenue = float(out[f"{p.name}.revenue"]) * float(self.bill.provider_rate[
+                [q.name for q in self.scenario.providers].index(p.name)])
+            out[f"{p.name}.margin"] = round(revenue - out[f"{p.name}.gpu_cost"] - out[f"{p.name}.energy_cost"], 6)
 
     def _batch_window(self) -> np.ndarray:
         windows = np.asarray([p.batch_window for p in self.scenario.providers] + [np.inf])

@@ -9,6 +9,7 @@ from .billing import bill
 from .demand import build_workload
 from .pricing import make_policy
 from .results import Result
+from .scaling import scaled_scenario
 from .scenario import Scenario
 from .sim import simulate
 
@@ -23,6 +24,7 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
     """
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
+    full, scenario = scenario, scaled_scenario(scenario)  # simulate the scaled fraction
     began = time.perf_counter()
     policies = {name: make_policy(name, spec) for name, spec in scenario.pricing.items()}
     workload = build_workload(scenario)
@@ -39,7 +41,7 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
     served = workload.served(sim.records.column("provider"))  # tokens as each request's provider counted them
     billed = bill(scenario, served, sim.records, policies, sim)
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
-    return Result(scenario, served, sim, billed, meta)
+    return Result(scenario, served, sim, billed, meta, full_scenario=full)
 
 
 def _progress_bar(scenario: Scenario):

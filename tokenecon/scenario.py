@@ -329,6 +329,9 @@ class Surge(Spec):
         return [1 + k * self.step for k in range(count + 1)]
 
 
+PriceSchedule = list[tuple[Duration, Multiplier]]
+
+
 class PerTokenPricing(RateFields):
     """A rate card: one price per 1M tokens for each token class."""
 
@@ -337,6 +340,8 @@ class PerTokenPricing(RateFields):
     time_of_use: TimeOfUse | None = None
     service_tiers: ServiceTiers = ServiceTiers()
     surge: Surge | None = None
+    price_schedule: PriceSchedule | None = Field(
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
 
 
 class Tier(RateFields):
@@ -372,6 +377,8 @@ class ContextTiersPricing(Spec):
     time_of_use: TimeOfUse | None = None
     service_tiers: ServiceTiers = ServiceTiers()
     surge: Surge | None = None
+    price_schedule: PriceSchedule | None = Field(
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
 
     @model_validator(mode="after")
     def _tiers(self) -> "ContextTiersPricing":
@@ -394,6 +401,8 @@ class VolumeTiersPricing(Spec):
     time_of_use: TimeOfUse | None = None
     service_tiers: ServiceTiers = ServiceTiers()
     surge: Surge | None = None
+    price_schedule: PriceSchedule | None = Field(
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
 
     @model_validator(mode="after")
     def _tiers(self) -> "VolumeTiersPricing":
@@ -519,18 +528,40 @@ class RateLimitSpec(Spec):
 
 
 class ProviderSpec(Spec):
+    """A provider's fleet, serving model, queue, limits, energy and price."""
+
     name: Name
     replicas: int = Field(ge=1)
     gpus_per_replica: int = Field(default=1, ge=1)
     gpu: GpuSpec
     pue: float = Field(default=1.0, ge=1.0)
-    energy_price_per_kwh: float = Field(default=0.0, ge=0)
+    energy_price_per_kwh: float | Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=24, max_length=24)] \
+        = Field(default=0.0, description="currency per kWh, or 24 prices by local hour (time-of-day tariff)")
+    carbon_g_per_kwh: float | Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=24, max_length=24)] \
+        = Field(default=0.0, description="grid carbon intensity, or 24 values by local hour")
+    replicas_schedule: list[tuple[Duration, Annotated[int, Field(ge=1)]]] | None = Field(
+        default=None, description="[[time from start, replicas], ...]: the fleet grows to these sizes (never shrinks)")
     performance: PerformanceSpec
     queue: QueueSpec = QueueSpec()
     rate_limits: RateLimitSpec = RateLimitSpec()
     price: str
     tokenizer: str | None = Field(default=None, description="tokenizer (or model) this provider meters with")
     batch_window: Duration = Field(default=86400.0, gt=0, description="batch requests must start within it")
+
+    @model_validator(mode="after")
+    def _schedule_grows(self) -> "ProviderSpec":
+        schedule = self.replicas_schedule
+        if schedule is not None:
+            times = [t for t, _ in schedule]
+            sizes = [n for _, n in schedule]
+            if times != sorted(times) or times[0] != 0:
+                raise ValueError("replicas_schedule must start at 0s and be in time order")
+            if sizes != sorted(sizes) or sizes[0] != self.replicas or sizes[-1] < self.replicas:
+                raise ValueError("replicas_schedule must start at `replicas` and only grow")
+        return self
+
+    def max_replicas(self) -> int:
+        return self.replicas_schedule[-1][1] if self.replicas_schedule else self.replicas
 
 
 # ---------------------------------------------------------------- customers
@@ -648,6 +679,13 @@ class TokenCalibration(Spec):
 # ---------------------------------------------------------------- scenario
 
 
+class Outputs(Spec):
+    """Which per-request tables a run folder holds (national-scale runs may skip them)."""
+
+    requests: bool = True
+    ledger: bool = True
+
+
 class Scenario(Spec):
     name: Name
     question: str | None = Field(default=None, description="what this scenario answers (shown in its report)")
@@ -662,6 +700,8 @@ class Scenario(Spec):
     pricing: dict[str, PricingSpec] = Field(min_length=1)
     customers: list[CustomerSpec] = Field(min_length=1)
     plans: dict[Name, PlanSpec] = Field(default_factory=dict)
+    scale: float = Field(default=1.0, gt=0, le=1, description="simulate this fraction of demand and fleet")
+    outputs: Outputs = Outputs()
     exchange_rates: dict[str, Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(gt=0)]] = Field(
         default_factory=dict, description="value of 1 unit of each currency in the scenario currency")
     token_calibration: TokenCalibration | str | None = Field(

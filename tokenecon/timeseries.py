@@ -18,6 +18,23 @@ def _interval_of(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
 
 
+def active_replica_seconds(spec, edges: np.ndarray) -> np.ndarray:
+    """Replica-seconds online in each interval (a growing fleet follows its schedule)."""
+    schedule = spec.replicas_schedule or [(0.0, spec.replicas)]
+    times = np.asarray([t for t, _ in schedule] + [np.inf])
+    counts = np.asarray([n for _, n in schedule], dtype=float)
+    out = np.zeros(len(edges) - 1)
+    for k in range(len(counts)):
+        lo, hi = times[k], times[k + 1]
+        out += counts[k] * np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0, None)
+    return out
+
+
+def by_local_hour(value, local_hours: np.ndarray) -> np.ndarray | float:
+    """A constant, or 24 values picked by each interval's local starting hour."""
+    return np.asarray(value, dtype=float)[local_hours] if isinstance(value, list) else value
+
+
 def build_timeseries(result) -> pd.DataFrame:
     sc, w, sim = result.scenario, result.workload, result.sim
     edges = sim.edges
@@ -33,6 +50,7 @@ def build_timeseries(result) -> pd.DataFrame:
     _, revenue = result.revenue_by_interval()
     start = sc.start_local
     labels = [(start + timedelta(seconds=float(t))).isoformat() for t in edges[:-1]]
+    local_hours = np.asarray([(start + timedelta(seconds=float(t))).hour for t in edges[:-1]])
     frames = []
     for p, spec in enumerate(sc.providers):
         mine = provider == p
@@ -47,10 +65,10 @@ def build_timeseries(result) -> pd.DataFrame:
             return out
 
         sample = sim.samples[p]
-        replica_s = spec.replicas * length
+        replica_s = active_replica_seconds(spec, edges)
         busy = np.minimum(sample["busy_s"], replica_s)
         prefill = np.minimum(sample["prefill_s"], busy)
-        gpus = spec.replicas * spec.gpus_per_replica
+        gpu_s = replica_s * spec.gpus_per_replica
         power = spec.gpu.power_w
         # prefilling at busy power, otherwise-busy replicas at decode power, the rest idle
         joules_per_gpu = prefill * power.busy + (busy - prefill) * power.decode_w + (replica_s - busy) * power.idle
@@ -86,9 +104,11 @@ def build_timeseries(result) -> pd.DataFrame:
             "output_tokens_per_s": out_tokens / length,
             "revenue": [format_money(v) for v in revenue[p * k:(p + 1) * k]],
             "currency": result.bill.provider_currency[p],
-            "gpu_cost": gpus * spec.gpu.cost_per_hour * length / 3600.0,
+            "gpus": gpu_s / length,
+            "gpu_cost": gpu_s * spec.gpu.cost_per_hour / 3600.0,
             "energy_kwh": energy_kwh,
-            "energy_cost": energy_kwh * spec.energy_price_per_kwh,
+            "energy_cost": energy_kwh * by_local_hour(spec.energy_price_per_kwh, local_hours),
+            "co2_kg": energy_kwh * by_local_hour(spec.carbon_g_per_kwh, local_hours) / 1000.0,
             "replica_s": replica_s,
             "busy_s": busy,
             "prefill_s": prefill,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import COMPONENTS, ChargeTable, PricingPolicy, Usage
-from .ratecard import price_table, rate_card
+from .ratecard import level_multipliers, price_table, rate_card
 from .time_of_use import window_index
 
 __all__ = ["PerTokenPolicy", "ContextTiersPolicy", "VolumeTiersPolicy"]
@@ -22,10 +22,23 @@ class _TableBased(PricingPolicy):
         super().__init__(name, spec)
         cards = [rate_card(tier, f"pricing.{name}" + (f".tiers[{k}]" if len(tiers) > 1 else ""))
                  for k, tier in enumerate(tiers)]
-        self.table = price_table(cards, spec.time_of_use, spec.service_tiers, spec.surge, f"pricing.{name}")
+        schedule = spec.price_schedule
+        self.table = price_table(cards, spec.time_of_use, spec.service_tiers, level_multipliers(spec.surge, schedule),
+                                 f"pricing.{name}")
+        self.schedule_times = np.asarray([t for t, _ in schedule], dtype=float) if schedule else None
+        self.needs_time = spec.time_of_use is not None or schedule is not None
         self.bounds = np.asarray([t.up_to if getattr(t, "up_to", None) is not None else np.iinfo(np.int64).max
                                   for t in tiers], dtype=np.int64)
-        self.needs_time = spec.time_of_use is not None
+
+    def _levels(self, usage: Usage) -> np.ndarray:
+        """Index on the level axis: surge level x price-schedule step at each request's arrival."""
+        surge = usage.surges()
+        if self.schedule_times is None:
+            return surge
+        if usage.arrival_s is None:
+            raise ValueError("a price schedule needs arrival times")
+        step = np.clip(np.searchsorted(self.schedule_times, usage.arrival_s, side="right") - 1, 0, None)
+        return surge * len(self.schedule_times) + step
 
     def _units(self, tier: np.ndarray, window: np.ndarray, service: np.ndarray,
                surge: np.ndarray) -> dict[str, np.ndarray]:
@@ -43,7 +56,7 @@ class _TableBased(PricingPolicy):
         Classes not in `classes` are priced at `rest_tier`.
         """
         quantities = usage.quantities()
-        service, surge = usage.tiers(), usage.surges()
+        service, surge = usage.tiers(), self._levels(usage)
         lower = np.concatenate(([0], self.bounds[:-1]))
         quantity, unit = {}, {}
         position = start.copy()
@@ -80,7 +93,7 @@ class PerTokenPolicy(_TableBased):
         window = window_index(self.spec.time_of_use, usage)
         quantity = usage.quantities()
         return ChargeTable.from_prices(quantity, self._units(np.zeros(len(usage), dtype=np.intp), window,
-                                                             usage.tiers(), usage.surges()))
+                                                             usage.tiers(), self._levels(usage)))
 
 
 class ContextTiersPolicy(_TableBased):
@@ -92,7 +105,7 @@ class ContextTiersPolicy(_TableBased):
         tier = self._tier_of(usage.input_tokens)
         if self.spec.mode == "per_request":
             return ChargeTable.from_prices(usage.quantities(), self._units(tier, window, usage.tiers(),
-                                                                           usage.surges()))
+                                                                           self._levels(usage)))
         start = np.zeros(len(usage), dtype=np.int64)
         return self._graduated(usage, start, window, ("cached_input", "cache_write", "cache_write_1h", "input"), tier)
 
@@ -108,7 +121,7 @@ class VolumeTiersPolicy(_TableBased):
         n = len(usage)
         if n == 0:
             return ChargeTable.from_prices(usage.quantities(), self._units(np.zeros(0, dtype=np.intp), window,
-                                                                           usage.tiers(), usage.surges()))
+                                                                           usage.tiers(), self._levels(usage)))
         if usage.account is None or usage.period is None or usage.order is None:
             raise ValueError("volume tiers need each request's account, billing period and completion order")
         tokens = sum(usage.quantities().values())
@@ -129,4 +142,4 @@ class VolumeTiersPolicy(_TableBased):
         total = np.empty(n, dtype=np.int64)
         total[rank] = cumulative[group_end[group_of]] - (cumulative[group_start] - sorted_tokens[group_start])
         return ChargeTable.from_prices(usage.quantities(), self._units(self._tier_of(total), window, usage.tiers(),
-                                                                       usage.surges()))
+                                                                       self._levels(usage)))

@@ -40,15 +40,24 @@ def rate_card(fields, where: str) -> dict[str, int]:
     return prices
 
 
-def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, surge, where: str) -> np.ndarray:
-    """int64 prices, shape (tiers, 1 + windows, service tiers, surge levels, classes), `COMPONENTS` order.
+def level_multipliers(surge, schedule) -> list[Decimal]:
+    """The product multipliers of (surge level, schedule step), surge-major: index = u * steps + d."""
+    surges = surge.levels() if surge is not None else [Decimal(1)]
+    steps = [m for _, m in schedule] if schedule else [Decimal(1)]
+    return [u * d for u in surges for d in steps]
+
+
+def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, levels_, where: str) -> np.ndarray:
+    """int64 prices, shape (tiers, 1 + windows, service tiers, levels, classes), `COMPONENTS` order.
+
+    The level axis holds every (surge level x price-schedule step) product.
 
     Service tiers a policy does not offer keep the standard price here; the scenario check
     refuses customers of a tier their provider's policy does not price.
     """
     windows = time_of_use.windows if time_of_use is not None else []
     levels = [Decimal(1)] + [getattr(service_tiers, name) or Decimal(1) for name in SERVICE_TIERS[1:]]
-    surges = surge.levels() if surge is not None else [Decimal(1)]
+    surges = levels_
     table = np.zeros((len(cards), 1 + len(windows), len(SERVICE_TIERS), len(surges), len(COMPONENTS)),
                      dtype=np.int64)
     for t, card in enumerate(cards):
@@ -64,5 +73,5 @@ def price_table(cards: list[dict[str, int]], time_of_use, service_tiers, surge, 
                         table[t, w, s, u, c] = _exact_price(
                             window_price * level * surge_factor,
                             f"{where}: {component}" + (f" x window {w - 1}" if w else "")
-                            + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x surge {surge_factor}" if u else ""))
+                            + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x level {surge_factor}" if u else ""))
     return table

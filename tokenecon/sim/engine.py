@@ -75,6 +75,9 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
         records.column("finish_s")[stopped] = workload.arrival_s[stopped]
         route = np.where(stopped, SKIP, route)
     env.process(_source(env, arrival, route, workload.segment, dynamic, providers))
+    for provider in providers:
+        if provider.spec.replicas_schedule:
+            env.process(_grow(env, provider))
     edges = interval_edges(scenario.duration, scenario.report_interval)
     samples = [{k: np.zeros(len(edges) - 1) for k in ("busy_s", "prefill_s", "occupancy_s", "queue_s", "queue_length", "in_service")}
                for _ in providers]
@@ -107,6 +110,15 @@ def _source(env, arrival, route, segment, dynamic, providers):
             candidates = dynamic[segment[rid]]
             target = min(candidates, key=lambda c: providers[c].outstanding())
         providers[target].arrive(rid, now)
+
+
+def _grow(env, provider):
+    """Bring a provider's scheduled replicas online at their times."""
+    reserved = provider.spec.replicas - len(provider.shared.replicas)
+    for at, replicas in provider.spec.replicas_schedule:
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        provider.grow(replicas - reserved, env.now)
 
 
 def _monitor(env, edges, providers, samples, totals):

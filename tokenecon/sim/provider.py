@@ -32,7 +32,7 @@ class Provider:
     """Rate limits, then the request's pool: its reservation (if any) or the shared pool."""
 
     __slots__ = ("index", "spec", "records", "account", "tokens", "limiter", "shared", "reserved", "spillover",
-                 "pools", "replicas")
+                 "pools", "replicas", "pending")
 
     def __init__(self, env, index: int, spec: ProviderSpec, records: Records, *, arrival, account,
                  uncached, output, total_tokens, accounts: int, tier=None,
@@ -51,11 +51,22 @@ class Provider:
             return Pool(env, spec, records, replicas, arrival=arrival, uncached=uncached, output=output,
                         tier=tier, reserved=reserved)
 
-        self.shared = pool(spec.replicas - reserved_replicas, False)
+        self.shared = pool(spec.max_replicas() - reserved_replicas, False)
+        # replicas of a growing fleet wait here until the schedule brings them online
+        self.pending = self.shared.replicas[spec.replicas - reserved_replicas:]
+        del self.shared.replicas[spec.replicas - reserved_replicas:]
         self.reserved = {account_: pool(n, True) for account_, (n, _) in reservations.items()}
         self.spillover = {account_: spill for account_, (_, spill) in reservations.items()}
         self.pools = [self.shared, *self.reserved.values()]
-        self.replicas = [r for p in self.pools for r in p.replicas]
+        self.replicas = [r for p in self.pools for r in p.replicas] + self.pending  # every replica, for statistics
+
+    def grow(self, shared_replicas: int, now: float) -> None:
+        """Bring pending replicas online until the shared pool has `shared_replicas`."""
+        while self.pending and len(self.shared.replicas) < shared_replicas:
+            replica = self.pending.pop(0)
+            replica.clock_time = replica.area_time = replica.busy_since = now
+            self.shared.replicas.append(replica)
+            self.shared.fill(replica, now)
 
     @property
     def waiting(self) -> int:

@@ -1,0 +1,77 @@
+"""Scaled simulation against the unscaled run; energy, carbon and growing fleets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+import tokenecon
+
+from .conftest import scenario_dict
+
+
+def big(scale=1.0):
+    data = scenario_dict(duration="3h", report_interval="30min", scale=scale)
+    data["providers"][0].update(replicas=20, gpus_per_replica=8, carbon_g_per_kwh=550, energy_price_per_kwh=0.1)
+    data["customers"][0].update(count=50, arrivals={"type": "poisson", "rate": "20/s"})
+    return tokenecon.scenario_from_dict(data)
+
+
+def test_scaled_run_estimates_the_full_run():
+    full = tokenecon.run(big()).summary()
+    scaled = tokenecon.run(big(0.1)).summary()
+    assert scaled["scale"] == 0.1 and scaled["simulated_requests"] < 0.12 * full["requests_arrived"]
+    # extensive totals scale back up (sampling error of a 10% sample: a few percent)
+    for key in ("requests_arrived", "input_tokens", "output_tokens"):
+        assert scaled[key] == pytest.approx(full[key], rel=0.05), key
+    assert float(scaled["revenue"]) == pytest.approx(float(full["revenue"]), rel=0.05)
+    # the fleet is scaled exactly (20 -> 2 replicas): GPU cost is the full fleet's
+    assert scaled["gpu_cost"] == pytest.approx(full["gpu_cost"], rel=1e-9)
+    assert scaled["energy_kwh"] == pytest.approx(full["energy_kwh"], rel=0.05)
+    # intensive outputs are the smaller system's: utilization is close, latency tails differ (pooling)
+    assert scaled["utilization"] == pytest.approx(full["utilization"], abs=0.05)
+
+
+def test_energy_cost_and_carbon_by_hour():
+    data = scenario_dict(duration="2h", report_interval="1h", start="2026-03-02T00:00:00+00:00")
+    tariff = [0.05] * 24
+    tariff[1] = 0.20
+    data["providers"][0].update(energy_price_per_kwh=tariff, carbon_g_per_kwh=500, pue=1.5)
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    ts = result.timeseries
+    assert np.allclose(ts["energy_cost"], ts["energy_kwh"] * np.asarray([0.05, 0.20]))
+    assert np.allclose(ts["co2_kg"], ts["energy_kwh"] * 0.5)
+    s = result.summary()
+    assert s["co2_kg"] == pytest.approx(s["energy_kwh"] * 0.5)
+    tokens = s["input_tokens"] + s["output_tokens"]
+    assert s["kwh_per_million_tokens"] == pytest.approx(s["energy_kwh"] / tokens * 1e6)
+
+
+def test_a_growing_fleet_comes_online_on_schedule():
+    data = scenario_dict(duration="3h", report_interval="1h")
+    data["providers"][0].update(replicas=1, replicas_schedule=[["0s", 1], ["1h", 3], ["2h", 5]],
+                                performance={"prefill_tokens_per_s": 1e9,
+                                             "decode_step_s": {"base": 1.0, "per_sequence": 0}, "max_batch": 1})
+    data["customers"][0].update(arrivals={"type": "poisson", "rate": "3/s"},
+                                output_tokens={"type": "fixed", "value": 3})
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    ts = result.timeseries
+    assert ts["gpus"].tolist() == [8, 24, 40] and ts["gpu_cost"].tolist() == pytest.approx([23.6, 70.8, 118.0])
+    done = result.requests[result.requests["status"] == "completed"]
+    per_hour = np.bincount((done["finish_s"] // 3600).astype(int), minlength=3)[:3]
+    # one replica serves one request per 2 s: the throughput follows the fleet (1, 3, 5 replicas)
+    assert per_hour.tolist() == pytest.approx([1800, 5400, 9000], rel=0.02)
+
+
+def test_price_schedule_changes_list_prices():
+    data = scenario_dict(duration="2h")
+    data["pricing"] = {"std": {"type": "per_token", "input": 2, "output": 8,
+                               "price_schedule": [["0s", 1], ["1h", 0.5]]}}
+    data["customers"][0].update(input_tokens={"type": "fixed", "value": 1000},
+                                output_tokens={"type": "fixed", "value": 100}, cache_hit_ratio=0)
+    r = tokenecon.run(tokenecon.scenario_from_dict(data)).requests
+    done = r[r["status"] == "completed"]
+    early = done["arrival_s"] < 3600
+    assert set(done.loc[early, "charge"]) == {"0.0028"} and set(done.loc[~early, "charge"]) == {"0.0014"}
