@@ -75,3 +75,19 @@ def test_price_schedule_changes_list_prices():
     done = r[r["status"] == "completed"]
     early = done["arrival_s"] < 3600
     assert set(done.loc[early, "charge"]) == {"0.0028"} and set(done.loc[~early, "charge"]) == {"0.0014"}
+
+
+def test_national_scenario_passes_through_the_reported_figures(tmp_path):
+    from tokenecon.report.national import milestone_check
+
+    scenario = tokenecon.load_scenario("scenarios/china_token_economy_2024_2026.yaml")
+    result = tokenecon.run(scenario)
+    checks = milestone_check(result)
+    assert len(checks) == 4
+    assert ((checks["ratio"] - 1).abs() < 0.10).all(), checks[["date", "ratio"]]
+    s = result.summary()
+    assert s["scale"] == 1.5e-7 and s["supply.gpus_needed_end"] > 100_000
+    assert s["price_per_million_end"] < 1.0  # prices fell
+    out = tokenecon.write_run_folder(result, tmp_path / "national")
+    assert (out / "national.png").exists() and (out / "milestones.csv").exists()
+    assert not (out / "requests.csv").exists()  # outputs: {requests: false}

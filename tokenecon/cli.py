@@ -449,8 +449,9 @@ def _format_summary(s: dict) -> str:
         f"{s['output_tokens']:,} output",
         f"  latency    TTFT p50 {s['ttft_p50_s']:.2f} s, p95 {s['ttft_p95_s']:.2f} s; "
         f"end-to-end p50 {s['e2e_latency_p50_s']:.2f} s, p95 {s['e2e_latency_p95_s']:.2f} s",
-        f"  revenue    {s['currency']} {s['revenue']} exact, {s['revenue_invoiced']} invoiced "
-        f"({s['invoices']:,} invoices)",
+        (f"  revenue    {s['currency']} {float(s['revenue']):,.2f} (scaled up from a {s['scale']:g} sample: an estimate)"
+         if "scale" in s else f"  revenue    {s['currency']} {s['revenue']} exact, {s['revenue_invoiced']} invoiced "
+         f"({s['invoices']:,} invoices)"),
         f"  supply     GPU {s['gpu_cost']:,.2f} + energy {s['energy_cost']:,.2f} {s['currency']}, "
         f"{s['energy_kwh']:,.1f} kWh",
         "  bills      " + ", ".join(f"{k[5:]} {float(v):,.2f}" for k, v in s.items() if k.startswith("bill.")),
@@ -458,6 +459,14 @@ def _format_summary(s: dict) -> str:
         f"  {'provider':<14}{'completed':>11}{'rejected':>10}{'timed out':>10}{'util':>7}"
         f"{'revenue':>14}{'cost':>12}{'margin':>12}",
     ]
+    milestones = [k for k in s if k.startswith("milestone.")]
+    if milestones:
+        lines.insert(-2, "  milestones " + ", ".join(f"{k.split('.')[1]} x{s[k]:.3f}" for k in milestones)
+                     + " (simulated / reported tokens per day)")
+    if "supply.gpus_needed_end" in s:
+        lines.insert(-2, f"  supply     {s['supply.gpus_needed_end']:,} GPUs needed at the end; {s['supply.energy_gwh']:,.1f} GWh, "
+                         f"{s['supply.co2_kt']:,.1f} kt CO2 over the run; cost {s['supply.cost_per_million_end']:.3f} vs "
+                         f"price {s['price_per_million_end']:.3f} {s['currency']} per 1M tokens at the end")
     for p in providers:
         cost = s[f"{p}.gpu_cost"] + s[f"{p}.energy_cost"]
         lines.append(

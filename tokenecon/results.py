@@ -274,8 +274,14 @@ class Result:
             self._scale_up(out)
         from .compare import segment_bills
 
-        for segment, amount in segment_bills(self).items():
-            out[f"bill.{segment}"] = format_decimal(amount)  # requests' charges, in the scenario currency
+        for segment, amount in segment_bills(self).items():  # in the scenario currency
+            if self.scale != 1.0:
+                amount = (amount * Decimal(repr(1.0 / self.scale))).quantize(Decimal("0.01"))
+            out[f"bill.{segment}"] = format_decimal(amount)
+        if sc.milestones or sc.supply_model:
+            from .report.national import national_summary
+
+            out.update(national_summary(self))
         for customer in sc.customers:
             if customer.arrivals.type == "trace":
                 from .demand.traces import load_trace
@@ -301,7 +307,8 @@ class Result:
             if base in DEMAND_KEYS and isinstance(out[key], (int, float)):
                 out[key] = type(out[key])(out[key] * factor) if isinstance(out[key], int) else out[key] * factor
             elif base in ("revenue", "list_charges", "revenue_invoiced") and isinstance(out[key], str):
-                out[key] = format_decimal((Decimal(out[key]) * Decimal(repr(factor))).quantize(Decimal("0.000001")))
+                # an estimate, not a bill: to the cent
+                out[key] = format_decimal((Decimal(out[key]) * Decimal(repr(factor))).quantize(Decimal("0.01")))
         for p in self.scenario.providers:  # margin from the scaled-up revenue and costs
             revenue = float(out[f"{p.name}.revenue"]) * float(self.bill.provider_rate[
                 [q.name for q in self.scenario.providers].index(p.name)])

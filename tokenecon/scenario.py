@@ -145,10 +145,12 @@ class LogisticGrowth(Spec):
 
 
 class PiecewiseGrowth(Spec):
-    """Demand multipliers at given times (from the start), linear in between, flat beyond."""
+    """Demand multipliers at given times (from the start), interpolated in between (linearly, or
+    linearly in the logarithm: constant growth rates), flat beyond."""
 
     type: Literal["piecewise"]
     points: list[tuple[Duration, Annotated[float, Field(ge=0)]]] = Field(min_length=1)
+    interpolation: Literal["linear", "log"] = "linear"
 
     @model_validator(mode="after")
     def _ordered(self) -> "PiecewiseGrowth":
@@ -679,6 +681,28 @@ class TokenCalibration(Spec):
 # ---------------------------------------------------------------- scenario
 
 
+class Milestone(Spec):
+    """An observed total (tokens per day) the scenario should reproduce, with its source."""
+
+    at: datetime
+    daily_tokens: float = Field(gt=0)
+    source: str
+    window: Duration = Field(default=30 * 86400.0, gt=0, description="average the run over this window")
+
+
+class SupplyModel(Spec):
+    """The compute a demand needs at national scale, where whole replicas cannot be simulated:
+    GPUs = tokens per second / (tokens_per_gpu_s x target_utilization)."""
+
+    tokens_per_gpu_s: float = Field(gt=0)
+    target_utilization: float = Field(default=0.5, gt=0, le=1)
+    power_w: PowerSpec = PowerSpec(idle=75, busy=700)
+    pue: float = Field(default=1.3, ge=1)
+    gpu_cost_per_hour: float = Field(default=2.0, ge=0)
+    energy_price_per_kwh: float = Field(default=0.0, ge=0)
+    carbon_g_per_kwh: float = Field(default=0.0, ge=0)
+
+
 class Outputs(Spec):
     """Which per-request tables a run folder holds (national-scale runs may skip them)."""
 
@@ -701,6 +725,8 @@ class Scenario(Spec):
     customers: list[CustomerSpec] = Field(min_length=1)
     plans: dict[Name, PlanSpec] = Field(default_factory=dict)
     scale: float = Field(default=1.0, gt=0, le=1, description="simulate this fraction of demand and fleet")
+    milestones: list[Milestone] = Field(default_factory=list)
+    supply_model: SupplyModel | None = None
     outputs: Outputs = Outputs()
     exchange_rates: dict[str, Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(gt=0)]] = Field(
         default_factory=dict, description="value of 1 unit of each currency in the scenario currency")

@@ -33,6 +33,8 @@ def growth_multiplier(spec, t: np.ndarray) -> np.ndarray:
         return curve / start
     times = np.asarray([p[0] for p in spec.points], dtype=float)
     values = np.asarray([p[1] for p in spec.points], dtype=float)
+    if spec.interpolation == "log":
+        return np.exp(np.interp(t, times, np.log(np.maximum(values, 1e-300))))
     return np.interp(t, times, values)
 
 

@@ -55,11 +55,14 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
     try:
         summary = {k: _json_safe(v) for k, v in result.summary().items()}
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        result.requests.to_csv(tmp / "requests.csv", index=False)
+        outputs = result.scenario.outputs
+        if outputs.requests:
+            result.requests.to_csv(tmp / "requests.csv", index=False)
         result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         result.invoices.to_csv(tmp / "invoices.csv", index=False)
-        result.ledger.to_csv(tmp / "ledger.csv", index=False)
-        result.invoice_lines.to_csv(tmp / "invoice_lines.csv", index=False)
+        if outputs.ledger:
+            result.ledger.to_csv(tmp / "ledger.csv", index=False)
+            result.invoice_lines.to_csv(tmp / "invoice_lines.csv", index=False)
         if len(result.bill.plan_lines.wallet):
             result.wallets.to_csv(tmp / "wallets.csv", index=False)
         scenario = result.scenario.model_dump(mode="json", exclude={"base_dir"})
@@ -67,6 +70,10 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
                                                     encoding="utf-8")
         if figures:
             write_figures(result, tmp)
+        if result.scenario.milestones or result.scenario.supply_model:
+            from .national import write_national_report
+
+            write_national_report(result, tmp, figures=figures)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
