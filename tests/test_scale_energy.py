@@ -80,7 +80,9 @@ def test_price_schedule_changes_list_prices():
 def test_national_scenario_passes_through_the_reported_figures(tmp_path):
     from tokenecon.report.national import milestone_check
 
-    scenario = tokenecon.load_scenario("scenarios/china_token_economy_2024_2026.yaml")
+    from .conftest import ROOT
+
+    scenario = tokenecon.load_scenario(ROOT / "scenarios" / "china_token_economy_2024_2026.yaml")
     result = tokenecon.run(scenario)
     checks = milestone_check(result)
     assert len(checks) == 4
