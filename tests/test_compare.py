@@ -7,7 +7,6 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 import tokenecon
 from tokenecon.compare import policy_variants

@@ -126,7 +126,7 @@ def test_wallets_never_go_below_zero_and_billing_reconciles(free, included, pack
     wallets = result.wallets
     assert (wallets["balance"].map(Decimal) >= 0).all()
     # each wallet's balance is its amount minus what it paid
-    for name, rows in wallets.groupby("wallet"):
+    for _name, rows in wallets.groupby("wallet"):
         changes = rows["change"].map(Decimal)
         assert changes.sum() == Decimal(rows["balance"].iloc[-1])
     assert (result.requests["charge"].map(Decimal) >= 0).all()

@@ -8,7 +8,6 @@ second / (tokens per GPU-second x target utilization), and their cost, energy an
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -16,7 +15,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 __all__ = ["daily_series", "milestone_check", "national_summary", "write_national_report"]

@@ -1,0 +1,120 @@
+"""Loading scenario files: YAML, validation, one-line errors with field paths."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import (
+    ValidationError,
+)
+
+from ..errors import ScenarioError, UnknownNameError
+
+from .checks import _check_references
+from .model import Scenario
+
+# ---------------------------------------------------------------- loading
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors' autocompletion."""
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["properties"].pop("base_dir", None)
+    schema["title"] = "tokenecon scenario"
+    return schema
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and cross-check a scenario YAML file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", path=str(path)) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read: {exc.__class__.__name__}", path=str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{where}invalid YAML: {problem}", path=str(path)) from None
+    return scenario_from_dict(data, source=str(path), base_dir=str(path.parent))
+
+
+def scenario_from_dict(data: Any, *, source: str = "<scenario>", base_dir: str = ".") -> Scenario:
+    """Validate an already-parsed scenario mapping (as from YAML)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"expected a mapping of scenario fields, got {type(data).__name__}", path=source)
+    if "base_dir" in data:
+        raise ScenarioError("unknown field 'base_dir'", path=source)
+    data = _resolve_catalog(data, source)
+    try:
+        scenario = Scenario.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise _first_error(exc, data, source) from None
+    _check_references(scenario, source)
+    return scenario
+
+
+def _resolve_catalog(data: dict, source: str) -> dict:
+    """Add the catalog entries that providers name (``price: catalog:...``) to ``pricing:``."""
+    providers = data.get("providers")
+    if not isinstance(providers, list):
+        return data
+    from ..catalog import CATALOG_PREFIX, lookup
+
+    pricing = dict(data.get("pricing") or {})
+    for i, provider in enumerate(providers):
+        price = provider.get("price") if isinstance(provider, dict) else None
+        if not isinstance(price, str) or not price.startswith(CATALOG_PREFIX):
+            continue
+        if price in pricing:
+            raise ScenarioError("pricing names may not start with 'catalog:'", path=source, field=f"pricing.{price}")
+        try:
+            entry = lookup(price)
+        except UnknownNameError as exc:
+            raise ScenarioError(str(exc), path=source, field=f"providers[{i}].price") from None
+        pricing[price] = {**entry.pricing, "currency": entry.currency}
+    return {**data, "pricing": pricing} if pricing else data
+
+
+def _first_error(exc: ValidationError, data: Any, source: str) -> ScenarioError:
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    field = _field_path(err["loc"], data)
+    message = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if err["type"] not in ("value_error", "missing") and not isinstance(err.get("input"), (dict, list)):
+        message += f" (got {err['input']!r})"
+    more = len(errors) - 1
+    if more:
+        message += f" [and {more} more problem{'s' if more > 1 else ''}]"
+    return ScenarioError(message, path=source, field=field or None)
+
+
+def _field_path(loc: tuple, data: Any) -> str:
+    """``('providers', 0, 'gpu')`` -> ``providers[0].gpu``, dropping union tags pydantic inserts."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+            continue
+        if isinstance(node, dict) and item not in node and node.get("type") == item:
+            continue  # the discriminator tag, not a key of the user's file
+        if re.fullmatch(r"(function-|list\[|union\[|nullable|int|float|str|literal).*", item) and not (
+            isinstance(node, dict) and item in node
+        ):
+            continue  # pydantic's internal names of union members
+        parts.append(("." if parts else "") + item)
+        node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+

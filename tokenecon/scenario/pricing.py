@@ -1,0 +1,283 @@
+"""Pricing policy specs (rate cards and modifiers) and customer plans."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+
+from .base import Duration, Price, Spec, _exact_price
+
+# ---------------------------------------------------------------- pricing
+
+
+TOKEN_CLASSES = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
+Multiplier = Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(ge=0)]
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description="HH:MM, local time")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_SETS = {"all": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+            "weekdays": ("mon", "tue", "wed", "thu", "fri"), "weekends": ("sat", "sun")}
+
+
+class RateFields(Spec):
+    """Prices per 1M tokens of each token class.
+
+    ``cached_input`` defaults to ``input``; ``cache_write`` (5-minute TTL) to 1.25 x ``input``;
+    ``cache_write_1h`` to 2 x ``input``; ``reasoning`` to ``output`` (billed as output).
+    """
+
+    input: Price
+    cached_input: Price | None = None
+    cache_write: Price | None = None
+    cache_write_1h: Price | None = None
+    output: Price
+    reasoning: Price | None = None
+
+
+class TimeWindow(Spec):
+    """``[start, end)`` in local time; an end before the start crosses midnight."""
+
+    start: Clock
+    end: Clock
+    days: Literal["all", "weekdays", "weekends"] | list[Weekday] = "all"
+    multipliers: dict[Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "all"],
+                      Multiplier] = Field(default_factory=dict)
+    prices: dict[Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning"],
+                 Price] = Field(default_factory=dict, description="explicit prices in the window (all tiers)")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "TimeWindow":
+        if self.start == self.end:
+            raise ValueError(f"window start and end are equal ({self.start}): an empty window")
+        if not self.multipliers and not self.prices:
+            raise ValueError("a window needs 'multipliers' or 'prices'")
+        both = set(self.multipliers) & set(self.prices)
+        if both:
+            raise ValueError(f"{sorted(both)[0]} has both a multiplier and a price in this window")
+        return self
+
+    def day_set(self) -> tuple[str, ...]:
+        return DAY_SETS[self.days] if isinstance(self.days, str) else tuple(self.days)
+
+
+class TimeOfUse(Spec):
+    """Multipliers on prices by the request's local time: off-peak discounts and peak surcharges.
+
+    A window's days are the days it starts on; holidays count as weekend days.
+    """
+
+    timezone: str = "UTC"
+    windows: list[TimeWindow] = Field(min_length=1)
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; expected an IANA name like 'Asia/Shanghai'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> "TimeOfUse":
+        taken: dict[tuple[str, int], int] = {}
+        order = DAY_SETS["all"]
+        for k, window in enumerate(self.windows):
+            start = _minutes(window.start)
+            end = _minutes(window.end)
+            length = (end - start) % 1440 or 1440
+            for day in window.day_set():
+                for m in range(start, start + length):
+                    slot = (order[(order.index(day) + m // 1440) % 7], m % 1440)
+                    if slot in taken:
+                        raise ValueError(f"windows {taken[slot]} and {k} overlap (both cover {slot[0]} "
+                                         f"{slot[1] // 60:02d}:{slot[1] % 60:02d})")
+                    taken[slot] = k
+        return self
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class ServiceTiers(Spec):
+    """Price multipliers of the service tiers a provider offers (standard is 1)."""
+
+    priority: Multiplier | None = None
+    flex: Multiplier | None = None
+    batch: Multiplier | None = None
+
+
+class Surge(Spec):
+    """Dynamic price: a multiplier that follows the provider's load.
+
+    multiplier = 1 + slope x (signal - threshold) when the signal is above the threshold, capped
+    at `cap` and rounded down to a multiple of `step` (so every price stays exact). The signal is
+    the provider's utilization (share of batch slots in use) or its mean queue length, averaged
+    over the completed report intervals of the trailing `smoothing` window: a request's price is
+    known when it arrives.
+    """
+
+    signal: Literal["utilization", "queue_length"] = "utilization"
+    threshold: float = Field(ge=0)
+    slope: float = Field(gt=0)
+    cap: Multiplier = Field(gt=1)
+    step: Multiplier = Field(default=Decimal("0.05"), gt=0)
+    smoothing: Duration = Field(default=3600.0, gt=0)
+
+    def levels(self) -> list[Decimal]:
+        count = int((self.cap - 1) / self.step)
+        return [1 + k * self.step for k in range(count + 1)]
+
+
+PriceSchedule = list[tuple[Duration, Multiplier]]
+
+
+class PerTokenPricing(RateFields):
+    """A rate card: one price per 1M tokens for each token class."""
+
+    type: Literal["per_token"]
+    currency: str | None = None
+    time_of_use: TimeOfUse | None = None
+    service_tiers: ServiceTiers = ServiceTiers()
+    surge: Surge | None = None
+    price_schedule: PriceSchedule | None = Field(
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
+
+
+class Tier(RateFields):
+    """Prices that apply up to `up_to` tokens (inclusive); null on the last tier means no limit."""
+
+    up_to: int | None = Field(ge=1)
+
+
+def _check_tiers(tiers: list[Tier]) -> None:
+    for k, tier in enumerate(tiers[:-1]):
+        if tier.up_to is None:
+            raise ValueError(f"only the last tier may be unbounded (tier {k} has up_to: null)")
+        if tiers[k + 1].up_to is not None and tiers[k + 1].up_to <= tier.up_to:
+            raise ValueError(f"tiers overlap: tier {k + 1} (up_to {tiers[k + 1].up_to}) must start above "
+                             f"tier {k} (up_to {tier.up_to})")
+    if tiers[-1].up_to is not None:
+        raise ValueError("the last tier must have up_to: null (no upper limit)")
+
+
+class ContextTiersPricing(Spec):
+    """Prices chosen by the request's input length.
+
+    ``per_request``: the request's input tokens pick one tier and the whole request is billed at
+    it (Qwen, Gemini, Anthropic above 200K). ``graduated``: input tokens fill the tiers in order
+    (cached prefix first), each priced at its tier; output and reasoning are priced at the tier
+    the whole input reaches.
+    """
+
+    type: Literal["context_tiers"]
+    mode: Literal["per_request", "graduated"]
+    tiers: list[Tier] = Field(min_length=1)
+    currency: str | None = None
+    time_of_use: TimeOfUse | None = None
+    service_tiers: ServiceTiers = ServiceTiers()
+    surge: Surge | None = None
+    price_schedule: PriceSchedule | None = Field(
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
+
+    @model_validator(mode="after")
+    def _tiers(self) -> "ContextTiersPricing":
+        _check_tiers(self.tiers)
+        return self
+
+
+class VolumeTiersPricing(Spec):
+    """Prices by the customer account's tokens in the billing period (Lago/Stripe semantics).
+
+    ``graduated``: each token is priced at the tier its position in the period falls in (tokens
+    ordered by completion; within a request cached input, cache writes, input, reasoning,
+    output). ``volume``: every token of the period is priced at the tier the period's total reaches.
+    """
+
+    type: Literal["volume_tiers"]
+    mode: Literal["graduated", "volume"]
+    tiers: list[Tier] = Field(min_length=1)
+    currency: str | None = None
+    time_of_use: TimeOfUse | None = None
+    service_tiers: ServiceTiers = ServiceTiers()
+    surge: Surge | None = None
+    price_schedule: PriceSchedule | None = Field(
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
+
+    @model_validator(mode="after")
+    def _tiers(self) -> "VolumeTiersPricing":
+        _check_tiers(self.tiers)
+        return self
+
+
+PricingSpec = Annotated[Union[PerTokenPricing, ContextTiersPricing, VolumeTiersPricing], Field(discriminator="type")]
+
+# ---------------------------------------------------------------- customer plans (prepaid, credits, subscriptions)
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_exact_price),
+    WithJsonSchema({"type": ["number", "string"], "description": "currency units, <= 9 decimals"}),
+]
+
+
+class FreeQuota(Spec):
+    """Free tokens granted at the start (e.g. 1M tokens per model for 90 days); consumed first."""
+
+    tokens: int = Field(ge=1)
+    valid_for: Duration | None = Field(default=None, gt=0, description="null: until the end of the run")
+
+
+class Subscription(Spec):
+    """A fee every billing period with tokens included in it; tokens beyond are billed as usual."""
+
+    fee: Money
+    included_tokens: int = Field(default=0, ge=0)
+
+
+class TokenPackage(Spec):
+    """A prepaid token package (资源包): bought at `at`, no refunds, expires after `valid_for`."""
+
+    tokens: int = Field(ge=1)
+    price: Money
+    at: Duration | Literal[0] = 0.0
+    valid_for: Duration | None = Field(default=None, gt=0)
+
+
+class Credit(Spec):
+    """Money in a wallet: `paid` (a top-up, billed when bought) or `granted` (free, consumed first)."""
+
+    amount: Money
+    kind: Literal["paid", "granted"]
+    at: Duration | Literal[0] = 0.0
+    valid_for: Duration | None = Field(default=None, gt=0)
+
+
+class PlanSpec(Spec):
+    """What a customer account has agreed with its provider besides the price list.
+
+    Consumption order for each request (by completion time): free quota tokens, the period's
+    subscription tokens, prepaid packages (earliest-expiring first), then its remaining charge
+    from granted credits, then paid credits (earliest-expiring first), then the invoice.
+    """
+
+    free_quota: FreeQuota | None = None
+    subscription: Subscription | None = None
+    packages: list[TokenPackage] = Field(default_factory=list)
+    credits: list[Credit] = Field(default_factory=list)
+    minimum_commitment: Money | None = Field(default=None, description="per billing period, on usage")
+
+
