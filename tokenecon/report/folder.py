@@ -11,6 +11,7 @@ import math
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TokenEconError
@@ -27,6 +28,20 @@ def check_output_dir(out: Path, force: bool) -> None:
         raise TokenEconError(f"{out}: exists and is not a folder")
 
 
+@contextmanager
+def _atomic_folder(out: Path, force: bool):
+    """A temporary sibling folder to write into; it replaces `out` only when the block succeeds."""
+    check_output_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def _publish(tmp: Path, out: Path) -> None:
     """Move a finished folder into place; an old one is removed only after the new one is there."""
     os.chmod(tmp, 0o755)
@@ -40,6 +55,12 @@ def _publish(tmp: Path, out: Path) -> None:
         tmp.rename(out)
 
 
+def _write_json(path: Path, data: dict) -> None:
+    """JSON with non-finite floats as null (JSON has no NaN)."""
+    clean = {k: _json_safe(v) for k, v in data.items()}
+    path.write_text(json.dumps(clean, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
 def _json_safe(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -49,12 +70,8 @@ def _json_safe(value):
 def write_run_folder(result, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
     """Write summary.json, the CSV tables, the resolved scenario (units in seconds) and the figures."""
     out = Path(out)
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        summary = {k: _json_safe(v) for k, v in result.summary().items()}
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with _atomic_folder(out, force) as tmp:
+        _write_json(tmp / "summary.json", result.summary())
         outputs = result.scenario.outputs
         if outputs.requests:
             result.requests.to_csv(tmp / "requests.csv", index=False)
@@ -65,19 +82,13 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
             result.invoice_lines.to_csv(tmp / "invoice_lines.csv", index=False)
         if len(result.bill.plan_lines.wallet):
             result.wallets.to_csv(tmp / "wallets.csv", index=False)
-        scenario = result.scenario.model_dump(mode="json", exclude={"base_dir"})
-        (tmp / "scenario.resolved.json").write_text(json.dumps(scenario, indent=2, ensure_ascii=False) + "\n",
-                                                    encoding="utf-8")
+        _write_json(tmp / "scenario.resolved.json", result.scenario.model_dump(mode="json", exclude={"base_dir"}))
         if figures:
             write_figures(result, tmp)
         if result.scenario.milestones or result.scenario.supply_model:
             from .national import write_national_report
 
             write_national_report(result, tmp, figures=figures)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
@@ -88,26 +99,17 @@ def write_compare_folder(comparison, out: str | Path, *, force: bool = False, fi
     from .compare_figures import write_compare_figures
 
     out = Path(out)
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with _atomic_folder(out, force) as tmp:
         table = comparison.table()
         table.to_csv(tmp / "comparison.csv", index=False)
         for name, result in comparison.results.items():
             folder = tmp / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
             folder.mkdir(parents=True)
-            summary = {k: _json_safe(v) for k, v in result.summary().items()}
-            (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                                 encoding="utf-8")
+            _write_json(folder / "summary.json", result.summary())
             result.timeseries.to_csv(folder / "timeseries.csv", index=False)
             result.invoices.to_csv(folder / "invoices.csv", index=False)
         if figures:
             write_compare_figures(comparison, table, tmp)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
@@ -116,20 +118,12 @@ def write_replications_folder(replications, out: str | Path, *, force: bool = Fa
     from .experiment_figures import replication_figure
 
     out = Path(out)
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with _atomic_folder(out, force) as tmp:
         replications.runs.to_csv(tmp / "replications.csv", index=False)
         replications.table().to_csv(tmp / "summary_ci.csv", index=False)
-        summary = {k: _json_safe(v) for k, v in replications.summary().items()}
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_json(tmp / "summary.json", replications.summary())
         if figures:
             replication_figure(replications, tmp / "replications_over_time.png")
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
@@ -138,23 +132,16 @@ def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: 
     from .experiment_figures import sweep_figures
 
     out = Path(out)
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with _atomic_folder(out, force) as tmp:
         table = sweep.table()
         table.to_csv(tmp / "sweep.csv", index=False)
         sweep.runs().to_csv(tmp / "runs.csv", index=False)
         best = sweep.best()
         if best is not None:
-            (tmp / "best.json").write_text(json.dumps(best, indent=2, default=str) + "\n", encoding="utf-8")
+            _write_json(tmp / "best.json", best)
         numeric = [p for p in sweep.parameters if pd_numeric(table[p])]
         if figures and numeric:
             sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp)
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -64,3 +65,12 @@ class Spec(BaseModel):
         return data
 
 
+
+
+def known_zone(value: str) -> str:
+    """An IANA time-zone name, checked."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; expected an IANA name like 'Asia/Shanghai'") from None
+    return value

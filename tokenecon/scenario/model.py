@@ -7,7 +7,7 @@ from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BeforeValidator,
@@ -18,7 +18,7 @@ from pydantic import (
 
 from ..units import CURRENCY_MINOR_UNITS, parse_duration
 
-from .base import Duration, Name, Spec
+from .base import Duration, Name, Spec, known_zone
 from .customers import CustomerSpec, TokenCalibration
 from .fleet import PowerSpec, ProviderSpec
 from .pricing import PlanSpec, PricingSpec
@@ -109,12 +109,7 @@ class Scenario(Spec):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}; expected an IANA name like 'Asia/Shanghai'") from None
-        return value
+        return None if value is None else known_zone(value)
 
     @model_validator(mode="after")
     def _start_has_zone(self) -> "Scenario":

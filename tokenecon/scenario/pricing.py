@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Union
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BeforeValidator,
@@ -16,7 +15,7 @@ from pydantic import (
 )
 
 
-from .base import Duration, Price, Spec, _exact_price
+from .base import Duration, Price, Spec, _exact_price, known_zone
 
 # ---------------------------------------------------------------- pricing
 
@@ -83,11 +82,7 @@ class TimeOfUse(Spec):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; expected an IANA name like 'Asia/Shanghai'") from None
-        return value
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _no_overlap(self) -> "TimeOfUse":
@@ -145,18 +140,6 @@ class Surge(Spec):
 PriceSchedule = list[tuple[Duration, Multiplier]]
 
 
-class PerTokenPricing(RateFields):
-    """A rate card: one price per 1M tokens for each token class."""
-
-    type: Literal["per_token"]
-    currency: str | None = None
-    time_of_use: TimeOfUse | None = None
-    service_tiers: ServiceTiers = ServiceTiers()
-    surge: Surge | None = None
-    price_schedule: PriceSchedule | None = Field(
-        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
-
-
 class Tier(RateFields):
     """Prices that apply up to `up_to` tokens (inclusive); null on the last tier means no limit."""
 
@@ -174,7 +157,35 @@ def _check_tiers(tiers: list[Tier]) -> None:
         raise ValueError("the last tier must have up_to: null (no upper limit)")
 
 
-class ContextTiersPricing(Spec):
+class Modifiers(Spec):
+    """What every pricing policy can carry besides its prices."""
+
+    currency: str | None = None
+    time_of_use: TimeOfUse | None = None
+    service_tiers: ServiceTiers = ServiceTiers()
+    surge: Surge | None = None
+    price_schedule: PriceSchedule | None = Field(
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
+
+
+class TieredPricing(Modifiers):
+    """Prices in tiers of `up_to` tokens; the tiers must rise and end unbounded."""
+
+    tiers: list[Tier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tiers(self) -> "TieredPricing":
+        _check_tiers(self.tiers)
+        return self
+
+
+class PerTokenPricing(RateFields, Modifiers):
+    """A rate card: one price per 1M tokens for each token class."""
+
+    type: Literal["per_token"]
+
+
+class ContextTiersPricing(TieredPricing):
     """Prices chosen by the request's input length.
 
     ``per_request``: the request's input tokens pick one tier and the whole request is billed at
@@ -185,21 +196,9 @@ class ContextTiersPricing(Spec):
 
     type: Literal["context_tiers"]
     mode: Literal["per_request", "graduated"]
-    tiers: list[Tier] = Field(min_length=1)
-    currency: str | None = None
-    time_of_use: TimeOfUse | None = None
-    service_tiers: ServiceTiers = ServiceTiers()
-    surge: Surge | None = None
-    price_schedule: PriceSchedule | None = Field(
-        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
-
-    @model_validator(mode="after")
-    def _tiers(self) -> "ContextTiersPricing":
-        _check_tiers(self.tiers)
-        return self
 
 
-class VolumeTiersPricing(Spec):
+class VolumeTiersPricing(TieredPricing):
     """Prices by the customer account's tokens in the billing period (Lago/Stripe semantics).
 
     ``graduated``: each token is priced at the tier its position in the period falls in (tokens
@@ -209,18 +208,6 @@ class VolumeTiersPricing(Spec):
 
     type: Literal["volume_tiers"]
     mode: Literal["graduated", "volume"]
-    tiers: list[Tier] = Field(min_length=1)
-    currency: str | None = None
-    time_of_use: TimeOfUse | None = None
-    service_tiers: ServiceTiers = ServiceTiers()
-    surge: Surge | None = None
-    price_schedule: PriceSchedule | None = Field(
-        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
-
-    @model_validator(mode="after")
-    def _tiers(self) -> "VolumeTiersPricing":
-        _check_tiers(self.tiers)
-        return self
 
 
 PricingSpec = Annotated[Union[PerTokenPricing, ContextTiersPricing, VolumeTiersPricing], Field(discriminator="type")]
