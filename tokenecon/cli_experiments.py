@@ -1,0 +1,131 @@
+"""`tokenecon compare` and `tokenecon sweep`: several runs side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import cli
+
+EXAMPLES_COMPARE = """
+\b
+Examples:
+  tokenecon compare scenarios/deepseek_offpeak.yaml --policy standard --policy offpeak
+  tokenecon compare scenarios/quickstart.yaml --policy acme=premium,budget=economy --policy economy
+  tokenecon compare a.yaml b.yaml c.yaml       # files that differ only in pricing
+"""
+
+
+@cli.command(epilog=EXAMPLES_COMPARE)
+@click.argument("scenario_files", metavar="SCENARIO.yaml...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--policy", "policies", multiple=True,
+              help="A variant of the one scenario: NAME prices every provider with pricing NAME; "
+                   "PROVIDER=NAME,... per provider (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write [default: reports/compare-<scenario name>].")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the seed of every variant.")
+@click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
+@click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
+def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Path | None, seed: int | None,
+            force: bool, no_figures: bool) -> None:
+    """Run one seeded workload under several pricing policies and compare them side by side.
+
+    Common random numbers: every variant draws the same requests, so the differences in bills,
+    revenue, margin, utilization, rejections and latency come from the policy.
+    """
+    from .compare import check_same_workload, compare as run_compare, policy_variants
+    from .report.folder import check_output_dir, write_compare_folder
+    from .scenario import load_scenario
+
+    scenarios = {str(path): load_scenario(path) for path in scenario_files}
+    if len(scenarios) == 1:
+        scenario = next(iter(scenarios.values()))
+        if len(policies) < 2:
+            raise click.UsageError("give two or more --policy variants, or two or more scenario files")
+        variants = policy_variants(scenario, list(policies))
+    else:
+        if policies:
+            raise click.UsageError("--policy applies to one scenario file; with several files each file is a variant")
+        check_same_workload(scenarios)
+        variants = {Path(k).stem: v for k, v in scenarios.items()}
+        scenario = next(iter(scenarios.values()))
+    if seed is not None:
+        variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
+    out = out if out is not None else Path("reports") / f"compare-{scenario.name}"
+    check_output_dir(out, force)
+    comparison = run_compare(variants, progress=True)
+    write_compare_folder(comparison, out, force=force, figures=not no_figures)
+    table = comparison.table()
+    cur = comparison.currency
+    segments = [c for c in table.columns if c.startswith("bill.")]
+    header = f"  {'policy':<24}{'revenue':>13}{'margin':>12}{'util':>6}{'rejected':>10}{'timed out':>10}{'e2e p95 s':>10}"
+    if scenario.question:
+        click.echo(f"question: {scenario.question}")
+    click.echo(f"{scenario.name}: {len(variants)} policies, seed {next(iter(variants.values())).seed}, "
+               f"same {len(next(iter(comparison.results.values())).workload):,} requests each ({cur})")
+    click.echo(header + "".join(f"{s[5:]:>14}" for s in segments))
+    for _, row in table.iterrows():
+        click.echo(f"  {row['policy']:<24}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
+                   f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
+                   f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
+    click.echo(f"report: {out}/")
+
+
+EXAMPLES_SWEEP = """
+\b
+Examples:
+  tokenecon sweep scenarios/sweeps/quickstart_price_fleet.yaml
+  tokenecon sweep scenarios/sweeps/quickstart_price_fleet.yaml --dask-local 2
+  tokenecon sweep my_sweep.yaml --scheduler tcp://10.0.0.5:8786 --out reports/big-sweep
+"""
+
+
+@cli.command(epilog=EXAMPLES_SWEEP)
+@click.argument("sweep_file", metavar="SWEEP.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write [default: reports/sweep-<sweep name>].")
+@click.option("--scheduler", metavar="tcp://HOST:8786", help="Run on this Dask scheduler.")
+@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Run on a local Dask cluster of N workers.")
+@click.option("--serial", is_flag=True, help="Run in this process (no parallelism).")
+@click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
+@click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
+def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local: int | None, serial: bool,
+          force: bool, no_figures: bool) -> None:
+    """Run a base scenario over a grid (or list) of overrides, with replications per point.
+
+    Writes sweep.csv (one row per point: parameters, means and 95% half widths), runs.csv,
+    best.json (with `optimize:`: the best point meeting the constraints) and figures (lines
+    for one parameter, heatmaps for two).
+    """
+    from .experiments import make_executor
+    from .experiments.sweep import load_sweep, run_sweep
+    from .report.folder import check_output_dir, write_sweep_folder
+
+    spec, points = load_sweep(sweep_file)
+    name = spec.name or sweep_file.stem
+    out = out if out is not None else Path("reports") / f"sweep-{name}"
+    check_output_dir(out, force)
+    executor = make_executor(scheduler=scheduler, dask_local=dask_local, serial=serial)
+    try:
+        result = run_sweep(spec, points, executor, progress=True)
+    finally:
+        executor.close()
+    best = result.best()
+    write_sweep_folder(result, out, force=force, figures=not no_figures)
+    table = result.table()
+    click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}")
+    columns = result.parameters + [m for m in spec.metrics if m in table]
+    click.echo("  " + "".join(f"{c[-22:]:>24}" for c in columns))
+    for _, row in table.iterrows():
+        click.echo("  " + "".join(f"{row[c]:>24,.4g}" if isinstance(row[c], float) else f"{str(row[c]):>24}"
+                                  for c in columns))
+    if best is not None:
+        if best["feasible"]:
+            click.echo(f"best: point {best['point']} ({', '.join(f'{k}={v}' for k, v in best['overrides'].items())}):"
+                       f" {best['objective']} {best['value']:,.6g}, {best['feasible_points']} of {best['points']}"
+                       " points meet the constraints")
+        else:
+            click.echo(f"best: no point meets the constraints on {best['objective']}")
+    click.echo(f"report: {out}/")

@@ -1,0 +1,93 @@
+"""`tokenecon meter` and `tokenecon tokenizers`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import cli
+from .errors import TokenEconError
+
+EXAMPLES_METER = """
+\b
+Examples:
+  tokenecon meter scenarios/data/chat_log.jsonl
+  tokenecon meter scenarios/data/chat_log.jsonl -t o200k_base -t qwen3.6 -t deepseek-v4 --out reports/meter
+  tokenecon meter notes_zh.txt notes_en.txt --reference o200k_base
+  tokenecon meter big.jsonl --skip-bad        # skip malformed lines, count them in the summary
+  tokenecon meter corpus.jsonl -t qwen -t o200k_base --calibrate scenarios/data/calibration.yaml
+"""
+
+
+@cli.command(epilog=EXAMPLES_METER)
+@click.argument("logs", metavar="LOG...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tokenizer", "-t", "tokenizers", multiple=True,
+              help="Tokenizer to count with (repeatable) [default: all]. See `tokenecon tokenizers`.")
+@click.option("--reference", default="cl100k_base", show_default=True, help="Tokenizer the ratios refer to.")
+@click.option("--audit-tokenizer", help="Meter reported usage with this tokenizer instead of the model's own.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write [default: reports/meter-<first log name>].")
+@click.option("--skip-bad", is_flag=True, help="Skip malformed lines (counted in the summary) instead of stopping.")
+@click.option("--calibrate", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the measured ratios to the reference as a calibration file for scenarios.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder (and calibration file).")
+def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, audit_tokenizer: str | None,
+          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool) -> None:
+    """Count tokens of request logs (JSONL) or text files with real tokenizers.
+
+    Writes per-request counts for each tokenizer, a summary by script (Chinese, English, code,
+    mixed) with the ratio to a reference tokenizer, a divergence figure, and an audit of
+    provider-reported usage against the text (which requests were billed for more tokens).
+    """
+    from .meter.report import meter_logs, write_calibration
+    from .meter.tokenizers import get_tokenizer, tokenizer_names
+
+    if calibrate is not None and calibrate.exists() and not force:
+        raise TokenEconError(f"{calibrate}: file exists; use --force to replace it")
+    names = list(tokenizers) or tokenizer_names()
+    for name in names + [reference] + ([audit_tokenizer] if audit_tokenizer else []):
+        get_tokenizer(name)  # unknown names fail here, before any work
+    out = out if out is not None else Path("reports") / f"meter-{logs[0].stem}"
+    totals = meter_logs(list(logs), out, tokenizers=names, reference=reference, skip_bad=skip_bad,
+                        audit_tokenizer=audit_tokenizer, force=force, progress=True)
+    import pandas as pd
+
+    table = pd.read_csv(out / "summary.csv")
+    everything = table[table["script"] == "all"].set_index("tokenizer")
+    click.echo(f"metered {totals['requests']:,} requests ({totals['skipped_lines']} bad lines skipped) "
+               f"from {', '.join(map(str, logs))}")
+    click.echo(f"  {'tokenizer':<18}{'tokens':>12}{'tokens/char':>13}{'vs ' + totals['reference']:>18}")
+    for name, row in everything.iterrows():
+        label = name if row["exact"] else f"{name}*"
+        click.echo(f"  {label:<18}{int(row['tokens']):>12,}{row['tokens_per_character']:>13.3f}"
+                   f"{row['ratio_to_' + totals['reference']]:>18.3f}")
+    if not everything["exact"].all():
+        click.echo("  * an estimate (characters / 4), not a tokenizer")
+    if totals["audited_requests"]:
+        click.echo(f"  audit: {totals['audited_requests']:,} requests with reported usage: "
+                   f"{totals['audit_billed_more']:,} billed for more tokens than the text holds, "
+                   f"{totals['audit_billed_less']:,} for fewer")
+    if calibrate is not None:
+        write_calibration(out, calibrate, logs)
+        click.echo(f"calibration: {calibrate} (use it as token_calibration in a scenario)")
+    click.echo(f"report: {out}/")
+
+
+@cli.command()
+def tokenizers() -> None:
+    """List the tokenizers and the models mapped to them.
+
+    \b
+    Example:
+      tokenecon tokenizers
+    """
+    from .meter.models import MODEL_TOKENIZERS
+    from .meter.tokenizers import TOKENIZER_INFO
+
+    for name, info in TOKENIZER_INFO.items():
+        models = [m for m, t in MODEL_TOKENIZERS.items() if t == name]
+        click.echo(f"{name:<18}{info}")
+        if models:
+            click.echo(f"{'':<18}models: {', '.join(models)}")
