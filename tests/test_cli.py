@@ -24,7 +24,7 @@ def test_run_writes_the_run_folder(tmp_path, write_yaml, capsys):
     assert code == 0, err
     for name in ("summary.json", "requests.csv", "timeseries.csv", "invoices.csv", "ledger.csv",
                  "cost_over_time.png", "throughput_over_time.png", "latency_over_time.png",
-                 "utilization_over_time.png"):
+                 "utilization_over_time.png", "energy_over_time.png"):
         assert (out / name).stat().st_size > 0, name
     summary = json.loads((out / "summary.json").read_text())
     for key in ("scenario", "seed", "requests_arrived", "requests_completed", "requests_rejected", "input_tokens",

@@ -14,7 +14,8 @@ import pandas as pd  # noqa: E402
 
 __all__ = ["write_figures", "FIGURES"]
 
-FIGURES = ("cost_over_time.png", "throughput_over_time.png", "latency_over_time.png", "utilization_over_time.png")
+FIGURES = ("cost_over_time.png", "throughput_over_time.png", "latency_over_time.png", "utilization_over_time.png",
+           "energy_over_time.png")
 
 
 def _times(ts: pd.DataFrame, tz) -> pd.Series:
@@ -148,6 +149,28 @@ def utilization_figure(result, path: Path) -> None:
     _finish(fig, path, f"{result.scenario.name}: utilization and queues")
 
 
+def energy_figure(result, path: Path) -> None:
+    tz = result.scenario.tz
+    fig, (energy, carbon) = plt.subplots(1, 2, figsize=(13, 4.8))
+    for name, rows, t in _per_provider(result):
+        hours = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 3600.0
+        energy.plot(t, rows["energy_kwh"] / hours, lw=1.8, label=name)
+        carbon.plot(t, rows["co2_kg"] / hours, lw=1.8, label=name)
+    energy.set_title("Energy (GPU power by state x PUE)")
+    energy.set_ylabel("kWh per hour")
+    carbon.set_title("Carbon (energy x grid intensity)")
+    carbon.set_ylabel("kg CO2 per hour")
+    for ax in (energy, carbon):
+        _time_axis(ax, tz)
+        ax.set_xlabel(_tz_label(result))
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8)
+    s = result.summary()
+    _finish(fig, path, f"{result.scenario.name}: energy {s['energy_kwh']:,.1f} kWh, {s['co2_kg']:,.1f} kg CO2, "
+                       f"{s['kwh_per_million_tokens']:.3g} kWh per 1M tokens")
+
+
 def write_figures(result, folder: Path) -> None:
-    for name, draw in zip(FIGURES, (cost_figure, throughput_figure, latency_figure, utilization_figure)):
+    for name, draw in zip(FIGURES, (cost_figure, throughput_figure, latency_figure, utilization_figure,
+                                    energy_figure)):
         draw(result, folder / name)
