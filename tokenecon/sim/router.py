@@ -89,27 +89,47 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
     return route, dynamic, stopped
 
 
+def _group_offsets(previous: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Spend before each row within its group, for exact (object) running sums."""
+    out = np.empty(len(previous), dtype=object)
+    base = 0
+    for k, (value, is_first) in enumerate(zip(previous.tolist(), first.tolist())):
+        if is_first:
+            base = value
+        out[k] = value - base
+    return out
+
+
 def _apply_budget(scenario, workload, policies, customer, rows, route, stopped, index) -> None:
     from ..billing import period_edges
     from ..units import money_from_price_units, price_to_units
 
     edges, _ = period_edges(scenario)
     period = np.clip(np.searchsorted(edges, workload.arrival_s[rows], side="right") - 1, 0, len(edges) - 1)
-    spend = np.zeros(len(rows))
+    # exact money units in the scenario currency (int64, or exact Decimals across currencies)
+    exact = all(scenario.provider_currency(c) == scenario.currency for c in np.unique(route[rows]).tolist())
+    spend = np.zeros(len(rows), dtype=np.int64 if exact else object)
     for c in np.unique(route[rows]).tolist():
         mine = route[rows] == c
-        rate = float(scenario.to_reporting(scenario.provider_currency(c)))
         totals = policies[scenario.providers[c].price].charges(
             workload.usage_for(c, rows[mine], start=scenario.start_local)).totals()
-        spend[mine] = totals.astype(float) * rate
-    budget = float(money_from_price_units(price_to_units(customer.budget.amount)))
+        if exact:
+            spend[mine] = totals
+        else:
+            rate = scenario.to_reporting(scenario.provider_currency(c))
+            spend[mine] = [Decimal(int(v)) * rate for v in totals]
+    if exact and int(np.abs(spend).sum(dtype=object)) >= 2**62:  # running sums would overflow int64
+        exact, spend = False, spend.astype(object)
+    budget = money_from_price_units(price_to_units(customer.budget.amount))
     account = workload.account[rows].astype(np.int64)
     key = account * len(edges) + period
     order = np.lexsort((np.arange(len(rows)), key))  # by account and period, then arrival
     sorted_key, sorted_spend = key[order], spend[order]
     first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
     total = np.cumsum(sorted_spend)
-    before = total - sorted_spend - np.maximum.accumulate(np.where(first, total - sorted_spend, 0))
+    previous = total - sorted_spend
+    before = previous - np.maximum.accumulate(np.where(first, previous, 0)) if exact else \
+        _group_offsets(previous, first)
     over = np.zeros(len(rows), dtype=bool)
     over[order] = before >= budget  # the budget was reached before this request
     if customer.budget.action == "stop":
