@@ -182,6 +182,9 @@ def _format_summary(s: dict) -> str:
         lines.insert(-2, "  milestones " + ", ".join(f"{k.split('.')[1]} x{s[k]:.3f}" for k in milestones)
                      + " (simulated / reported tokens per day)")
     if "supply.gpus_needed_end" in s:
+        if "supply.gpus_installed_end" in s:
+            lines.insert(-2, f"  fleet      {s['supply.gpus_installed_end']:,} GPUs installed at the end, "
+                             f"{100 * s['supply.utilization_end']:.0f}% utilized (peak {100 * s['supply.utilization_max']:.0f}%)")
         lines.insert(-2, f"  supply     {s['supply.gpus_needed_end']:,} GPUs needed at the end; {s['supply.energy_gwh']:,.1f} GWh, "
                          f"{s['supply.co2_kt']:,.1f} kt CO2 over the run; cost {s['supply.cost_per_million_end']:.3f} vs "
                          f"price {s['price_per_million_end']:.3f} {s['currency']} per 1M tokens at the end")

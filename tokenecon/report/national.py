@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 __all__ = ["daily_series", "milestone_check", "national_summary", "write_national_report"]
@@ -35,10 +36,21 @@ def daily_series(result) -> pd.DataFrame:
     model = result.scenario.supply_model
     if model is not None:
         per_s = frame["tokens"] / frame["length"]
-        gpus = per_s / (model.tokens_per_gpu_s * model.target_utilization)
-        watts = model.power_w.idle + (model.power_w.busy - model.power_w.idle) * model.target_utilization
+        frame["gpus_needed"] = per_s / (model.tokens_per_gpu_s * model.target_utilization)
+        if model.installed_gpus:  # supply given: utilization is demand over installed capacity
+            times = np.asarray([t for t, _ in model.installed_gpus], dtype=float)
+            counts = np.log(np.asarray([g for _, g in model.installed_gpus], dtype=float))
+            mid = frame.index.to_numpy() + frame["length"].to_numpy() / 2  # index: interval start (s)
+            frame["gpus_installed"] = np.exp(np.interp(mid, times, counts))
+            demand = per_s / (frame["gpus_installed"] * model.tokens_per_gpu_s)
+            frame["utilization"] = np.minimum(1.0, demand)
+            frame["unserved_share"] = np.maximum(0.0, 1.0 - 1.0 / demand.where(demand > 0, 1.0))
+            gpus, utilization = frame["gpus_installed"], frame["utilization"]
+        else:
+            gpus, utilization = frame["gpus_needed"], model.target_utilization
+            frame["utilization"] = model.target_utilization
+        watts = model.power_w.idle + (model.power_w.busy - model.power_w.idle) * utilization
         hours = frame["length"] / 3600.0
-        frame["gpus_needed"] = gpus
         frame["energy_kwh"] = gpus * watts * model.pue * hours / 1000.0
         frame["co2_t"] = frame["energy_kwh"] * model.carbon_g_per_kwh / 1e6
         cost = gpus * model.gpu_cost_per_hour * hours + frame["energy_kwh"] * model.energy_price_per_kwh
@@ -71,6 +83,10 @@ def national_summary(result) -> dict:
     if "gpus_needed" in frame:
         last = frame.iloc[-1]
         out["supply.gpus_needed_end"] = round(float(last["gpus_needed"]))
+        if "gpus_installed" in frame:
+            out["supply.gpus_installed_end"] = round(float(last["gpus_installed"]))
+            out["supply.utilization_end"] = round(float(last["utilization"]), 4)
+            out["supply.utilization_max"] = round(float(frame["utilization"].max()), 4)
         out["supply.energy_gwh"] = round(float(frame["energy_kwh"].sum()) / 1e6, 3)
         out["supply.co2_kt"] = round(float(frame["co2_t"].sum()) / 1e3, 3)
         out["supply.cost_per_million_end"] = round(float(last["supply_cost_per_million"]), 4)
@@ -114,9 +130,18 @@ def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> No
     ax.legend(fontsize=8)
     if "gpus_needed" in frame:
         ax = axes[1, 0]
-        ax.plot(times, frame["gpus_needed"] / 1e3, lw=1.5, color="tab:purple")
-        ax.set_ylabel(f"thousand GPUs (at {sc.supply_model.target_utilization:.0%} utilization)")
-        ax.set_title("Compute needed")
+        ax.plot(times, frame["gpus_needed"] / 1e3, lw=1.5, color="tab:purple",
+                label=f"needed at {sc.supply_model.target_utilization:.0%} utilization")
+        if "gpus_installed" in frame:
+            ax.plot(times, frame["gpus_installed"] / 1e3, lw=1.5, color="tab:green", label="installed")
+            twin = ax.twinx()
+            twin.plot(times, 100 * frame["utilization"], lw=1.0, color="tab:red", ls=":", label="utilization")
+            twin.set_ylabel("utilization of installed GPUs (%)")
+            twin.set_ylim(0, 105)
+            twin.legend(fontsize=8, loc="lower right")
+        ax.set_ylabel("thousand GPUs")
+        ax.set_title("Compute: needed and installed")
+        ax.legend(fontsize=8, loc="upper left")
         ax = axes[1, 1]
         days = frame["length"] / 86400.0
         ax.plot(times, frame["energy_kwh"] / days / 1e6, lw=1.5, color="tab:orange", label="energy")

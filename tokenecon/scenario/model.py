@@ -41,6 +41,9 @@ class SupplyModel(Spec):
 
     tokens_per_gpu_s: float = Field(gt=0)
     target_utilization: float = Field(default=0.5, gt=0, le=1)
+    installed_gpus: list[tuple[Duration, Annotated[float, Field(gt=0)]]] | None = Field(
+        default=None, description="[[time from start, GPUs], ...] installed for inference (log-interpolated); "
+                                  "with it, utilization is demand over installed capacity")
     power_w: PowerSpec = PowerSpec(idle=75, busy=700)
     pue: float = Field(default=1.3, ge=1)
     gpu_cost_per_hour: float = Field(default=2.0, ge=0)
