@@ -98,9 +98,13 @@ def validate(scenario_file: Path) -> None:
     scenario = load_scenario(scenario_file)
     check_empirical_sources(scenario)
     accounts = sum(c.count for c in scenario.customers)
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
     click.echo(
-        f"{scenario_file}: OK ({len(scenario.providers)} providers, {len(scenario.customers)} customer segments, "
-        f"{accounts} accounts, {format_duration(scenario.duration)} from {scenario.start_local.isoformat()})"
+        f"{scenario_file}: OK ({count(len(scenario.providers), 'provider')}, "
+        f"{count(len(scenario.customers), 'customer segment')}, {count(accounts, 'account')}, "
+        f"{format_duration(scenario.duration)} from {scenario.start_local.isoformat()})"
     )
 
 
