@@ -127,3 +127,30 @@ def test_piecewise_and_logistic_growth():
     values = growth_multiplier(logistic, np.array([0, 30 * 86400, 365 * 86400]))
     assert values[0] == pytest.approx(1.0) and values[1] > 4 and values[2] == pytest.approx(10 / values[0] * values[0]
                                                                                             / (1 + 9 / (1 + math.exp(6))), rel=1e-3)
+
+
+def test_elastic_demand_answers_the_surge_price():
+    slow = dict(provider("p1", "std"), replicas=1,
+                performance={"prefill_tokens_per_s": 1e9, "decode_step_s": {"base": 0.01, "per_sequence": 0},
+                             "max_batch": 2})  # 1 request/s of 1 s each on 2 slots: half loaded
+    sizes = {"input_tokens": {"type": "fixed", "value": 100}, "output_tokens": {"type": "fixed", "value": 100}}
+    customer = {"elasticity": {"elasticity": -1.5, "reference_price": "list", "max_multiplier": 1}, **sizes}
+    flat = {"std": {"type": "per_token", "input": 2, "output": 2}}
+    surge = {"std": {"type": "per_token", "input": 2, "output": 2,
+                     "surge": {"threshold": 0.3, "slope": 4, "cap": 3, "step": 0.1, "smoothing": "10min"}}}
+    base = run(customer, pricing=flat, providers=[slow], duration="2h", report_interval="10min")
+    answered = run(customer, pricing=surge, providers=[slow], duration="2h", report_interval="10min")
+    s = answered.summary()
+    assert s["surge_response_passes"] >= 2
+    assert answered.timeseries["price_multiplier"].max() > 1
+    assert len(answered.requests) < 0.9 * len(base.requests)  # customers sent less at surge prices
+
+
+def test_list_reference_elasticity_follows_time_of_use():
+    pricing = {"std": {"type": "per_token", "input": 2, "output": 2, "time_of_use": {
+        "timezone": "UTC", "windows": [{"start": "00:00", "end": "01:00", "multipliers": {"all": 0.5}}]}}}
+    result = run({"elasticity": {"elasticity": -1, "reference_price": "list", "max_multiplier": 2}},
+                 pricing=pricing)
+    t = result.requests["arrival_s"]
+    first, second = (t < 3600).sum(), (t >= 3600).sum()
+    assert within(first, 7200) and within(second, 3600)  # half price: twice the demand

@@ -60,14 +60,18 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     table = comparison.table()
     cur = comparison.currency
     segments = [c for c in table.columns if c.startswith("bill.")]
-    header = f"  {'policy':<24}{'revenue':>13}{'margin':>12}{'util':>6}{'rejected':>10}{'timed out':>10}{'e2e p95 s':>10}"
+    header = (f"  {'policy':<24}{'requests':>11}{'revenue':>13}{'margin':>12}{'util':>6}{'rejected':>10}"
+              f"{'timed out':>10}{'e2e p95 s':>10}")
     if scenario.question:
         click.echo(f"question: {scenario.question}")
+    sizes = {len(r.workload) for r in comparison.results.values()}
+    drawn = (f"the same {sizes.pop():,} requests each" if len(sizes) == 1 else
+             "the same draws; demand answered the prices differently")
     click.echo(f"{scenario.name}: {len(variants)} policies, seed {next(iter(variants.values())).seed}, "
-               f"same {len(next(iter(comparison.results.values())).workload):,} requests each ({cur})")
+               f"{drawn} ({cur})")
     click.echo(header + "".join(f"{s[5:]:>14}" for s in segments))
     for _, row in table.iterrows():
-        click.echo(f"  {row['policy']:<24}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
+        click.echo(f"  {row['policy']:<24}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
                    f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
                    f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
     click.echo(f"report: {out}/")

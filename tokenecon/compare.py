@@ -46,6 +46,7 @@ class Comparison:
                 "energy_cost": round(s["energy_cost"], 2),
                 "margin": round(float(revenue) - cost, 2),
                 "utilization": round(s["utilization"], 4),
+                "requests_arrived": s["requests_arrived"],
                 "requests_completed": s["requests_completed"],
                 "requests_rejected": s["requests_rejected"],
                 "requests_timed_out": s["requests_timed_out"],

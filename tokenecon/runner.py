@@ -27,7 +27,30 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
     full, scenario = scenario, scaled_scenario(scenario)  # simulate the scaled fraction
     began = time.perf_counter()
     policies = {name: make_policy(name, spec) for name, spec in scenario.pricing.items()}
-    workload = build_workload(scenario)
+    signal, passes, change = None, 0, 0.0
+    while True:
+        workload = build_workload(scenario, signal)
+        sim = _simulate(scenario, workload, policies, progress)
+        passes += 1
+        responsive = _surge_responsive(scenario)
+        if not responsive or passes > scenario.surge_response_passes:
+            break
+        new_signal = _surge_signal(scenario, sim, responsive)
+        if signal is not None:  # damped: halfway to the new signal, so demand and price settle
+            new_signal = {p: (edges, (signal[p][1] + m) / 2) for p, (edges, m) in new_signal.items()}
+        change = _signal_change(signal, new_signal, sim.edges)
+        if change == 0.0:  # this pass's demand already answers the signal it produces: a fixed point
+            break
+        signal = new_signal
+    served = workload.served(sim.records.column("provider"))  # tokens as each request's provider counted them
+    billed = bill(scenario, served, sim.records, policies, sim)
+    meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
+    if _surge_responsive(scenario):
+        meta.update(surge_response_passes=passes, surge_signal_change=round(change, 6))
+    return Result(scenario, served, sim, billed, meta, full_scenario=full)
+
+
+def _simulate(scenario, workload, policies, progress):
     bar = _progress_bar(scenario) if progress else nullcontext()
     with bar as tracker:
         done = [0.0]
@@ -37,11 +60,42 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
                 tracker.update(sim_seconds - done[0])
             done[0] = sim_seconds
 
-        sim = simulate(scenario, workload, policies, advance if tracker is not None else None)
-    served = workload.served(sim.records.column("provider"))  # tokens as each request's provider counted them
-    billed = bill(scenario, served, sim.records, policies, sim)
-    meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
-    return Result(scenario, served, sim, billed, meta, full_scenario=full)
+        return simulate(scenario, workload, policies, advance if tracker is not None else None)
+
+
+def _surge_responsive(scenario: Scenario) -> list[int]:
+    """Providers whose surge price elastic customers answer (their first-listed provider)."""
+    index = {p.name: i for i, p in enumerate(scenario.providers)}
+    found = set()
+    for customer in scenario.customers:
+        if customer.elasticity is not None:
+            p = index[customer.providers[0]]
+            if scenario.pricing[scenario.providers[p].price].surge is not None:
+                found.add(p)
+    return sorted(found)
+
+
+def _surge_signal(scenario: Scenario, sim, providers: list[int]) -> dict:
+    """Each provider's surge multiplier per report interval, as the last pass produced it."""
+    import numpy as np
+
+    from .pricing.surge import surge_levels
+
+    signal = {}
+    for p in providers:
+        spec = scenario.providers[p]
+        surge = scenario.pricing[spec.price].surge
+        values = np.asarray([float(v) for v in surge.levels()])
+        signal[p] = (sim.edges, values[surge_levels(surge, sim.samples[p], sim.edges, spec)])
+    return signal
+
+
+def _signal_change(old, new, edges) -> float:
+    import numpy as np
+
+    if old is None:
+        return max((float(np.max(np.abs(m - 1.0))) for _, m in new.values()), default=0.0)
+    return max(float(np.max(np.abs(new[p][1] - old[p][1]))) for p in new)
 
 
 def _progress_bar(scenario: Scenario):

@@ -45,10 +45,10 @@ def request_prices(policy, usage, rate: Decimal = Decimal(1)) -> np.ndarray:
     return np.where(tokens > 0, totals / np.maximum(tokens, 1) * 1e6, 0.0)
 
 
-def elastic_keep(prices: np.ndarray, spec, rng: np.random.Generator) -> np.ndarray:
+def elastic_keep(prices: np.ndarray, spec, rng: np.random.Generator, reference=None) -> np.ndarray:
     """Thinning mask: keep each request (drawn at max_multiplier x the rate) with probability
-    min(1, (price / reference) ^ elasticity / max_multiplier)."""
-    reference = float(spec.reference_price)
+    min(1, (price / reference) ^ elasticity / max_multiplier); `reference` per request for 'list'."""
+    reference = float(spec.reference_price) if reference is None else np.maximum(reference, 1e-12)
     ratio = np.maximum(prices, 1e-12) / reference
     multiplier = np.minimum(ratio ** spec.elasticity, spec.max_multiplier)
     return rng.random(len(prices)) < multiplier / spec.max_multiplier

@@ -107,7 +107,7 @@ def _convert(tokens: np.ndarray, ratio: float) -> np.ndarray:
 
 
 def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[float],
-                      accounts_of_segment: list[str]) -> dict[str, np.ndarray]:
+                      accounts_of_segment: list[str], signal=None) -> dict[str, np.ndarray]:
     seed, name = scenario.seed, customer.name
     providers = len(scenario.providers)
     trace = None
@@ -170,14 +170,15 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
     part = {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
             "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h"),
             "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
-    return _behave(scenario, customer, part)
+    return _behave(scenario, customer, part, signal)
 
 
 def _first_provider(scenario: Scenario, customer: CustomerSpec) -> int:
     return next(i for i, p in enumerate(scenario.providers) if p.name == customer.providers[0])
 
 
-def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarray],
+            signal: dict[int, tuple[np.ndarray, np.ndarray]] | None = None) -> dict[str, np.ndarray]:
     """Price elasticity (thinning) and flexible timing, judged at the first listed provider's price."""
     if customer.elasticity is None and customer.flexible is None:
         return part
@@ -191,7 +192,17 @@ def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarr
         usage = Usage(part["input"][p], part["cached"][p], part["output"][p], reasoning_tokens=part["reasoning"][p],
                       cache_write_tokens=part["writes"][p], arrival_s=part["arrival_s"], start=scenario.start_local)
         prices = request_prices(policy, usage, scenario.to_reporting(scenario.provider_currency(p)))
-        keep = elastic_keep(prices, customer.elasticity, stream(seed, "elasticity", name))
+        if signal and p in signal:  # the surge multiplier customers saw when they sent the request
+            edges, multiplier = signal[p]
+            interval = np.clip(np.searchsorted(edges, part["arrival_s"], side="right") - 1, 0, len(multiplier) - 1)
+            prices = prices * multiplier[interval]
+        reference = None
+        if customer.elasticity.reference_price == "list":  # the same request without time-varying prices
+            plain = scenario.pricing[spec.price].model_copy(update={"time_of_use": None, "surge": None,
+                                                                   "price_schedule": None})
+            reference = request_prices(make_policy(spec.price, plain), usage,
+                                       scenario.to_reporting(scenario.provider_currency(p)))
+        keep = elastic_keep(prices, customer.elasticity, stream(seed, "elasticity", name), reference)
         part = {k: (v[:, keep] if v.ndim == 2 else v[keep]) for k, v in part.items()}
     if customer.flexible is not None:
         flexible = customer.flexible
@@ -204,8 +215,12 @@ def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarr
     return part
 
 
-def build_workload(scenario: Scenario) -> Workload:
-    """Draw every request of every customer segment and merge them in arrival order."""
+def build_workload(scenario: Scenario, signal: dict[int, tuple[np.ndarray, np.ndarray]] | None = None) -> Workload:
+    """Draw every request of every customer segment and merge them in arrival order.
+
+    `signal` (provider index -> interval edges, price multipliers) is the surge price customers
+    see; elastic segments answer it (see runner.run).
+    """
     ratios = provider_ratios(scenario)
     accounts: list[str] = []
     account_segment: list[int] = []
@@ -215,7 +230,7 @@ def build_workload(scenario: Scenario) -> Workload:
         names = account_names(customer, scenario)
         accounts.extend(names)
         account_segment.extend([seg_index] * len(names))
-        part = _segment_requests(scenario, customer, ratios, names)
+        part = _segment_requests(scenario, customer, ratios, names, signal)
         part["account"] = part["account"] + offset
         part["segment"] = np.full(len(part["arrival_s"]), seg_index, dtype=np.int32)
         parts.append(part)

@@ -38,13 +38,16 @@ class Provisioned(Spec):
 class Elasticity(Spec):
     """Constant price elasticity: demand x (price / reference_price) ^ elasticity.
 
-    The price is each request's list price per 1M tokens (all token classes together) at its
-    first-listed provider, at its arrival time. Demand is drawn at `max_multiplier` x the rate
-    and thinned, so cheaper-than-reference prices can raise demand up to that cap.
+    The price is each request's price per 1M tokens (all token classes together) at its
+    first-listed provider, at its arrival time, including the surge price customers saw (see
+    `surge_response_passes`). Demand is drawn at `max_multiplier` x the rate and thinned, so
+    cheaper-than-reference prices can raise demand up to that cap.
     """
 
     elasticity: float = Field(le=0)
-    reference_price: Price
+    reference_price: Price | Literal["list"] = Field(description=(
+        "price per 1M tokens where demand is as drawn, or 'list': the request's own list price, so only "
+        "time-of-use windows, price schedules and surge move demand"))
     max_multiplier: float = Field(default=4.0, ge=1)
 
 

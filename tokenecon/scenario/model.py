@@ -76,6 +76,8 @@ class Scenario(Spec):
     milestones: list[Milestone] = Field(default_factory=list)
     supply_model: SupplyModel | None = None
     outputs: Outputs = Outputs()
+    surge_response_passes: int = Field(default=4, ge=0, le=20, description=(
+        "elastic customers answer a surge price: re-run with the last pass's price signal this many times"))
     exchange_rates: dict[str, Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(gt=0)]] = Field(
         default_factory=dict, description="value of 1 unit of each currency in the scenario currency")
     token_calibration: TokenCalibration | str | None = Field(
