@@ -6,7 +6,7 @@ Every task is a pure function of (scenario, seed), so any executor gives the sam
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -108,6 +108,3 @@ def make_executor(*, scheduler: str | None = None, dask_local: int | None = None
         return SerialExecutor()
     return ProcessExecutor(workers)
 
-
-def run_all(executor, fn: Callable, tasks: Iterable, **kwargs) -> list[Any]:
-    return executor.map(fn, list(tasks), **kwargs)

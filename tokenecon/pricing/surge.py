@@ -6,7 +6,6 @@ trailing smoothing window), so a request's price is known when it arrives.
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 import numpy as np
 
@@ -40,6 +39,3 @@ def surge_levels(spec, samples: dict[str, np.ndarray], edges: np.ndarray, provid
             levels[k] = min(top, int(np.floor((multiplier - 1.0) / step + 1e-9)))
     return levels
 
-
-def level_values(spec) -> list[Decimal]:
-    return spec.levels() if spec is not None else [Decimal(1)]
