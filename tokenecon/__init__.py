@@ -13,7 +13,10 @@ from .errors import (
     TokenEconError,
     UnknownNameError,
 )
-from .compare import Comparison, compare
+from .compare import Comparison, compare, policy_variants
+from .experiments import make_executor, replicate
+from .experiments.sweep import load_sweep, run_sweep
+from .meter import Meter
 from .report import write_run_folder
 from .results import Result
 from .runner import run
@@ -26,7 +29,13 @@ __all__ = [
     "scenario_from_dict",
     "run",
     "compare",
+    "policy_variants",
     "Comparison",
+    "replicate",
+    "make_executor",
+    "load_sweep",
+    "run_sweep",
+    "Meter",
     "write_run_folder",
     "Result",
     "Scenario",
