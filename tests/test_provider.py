@@ -89,14 +89,8 @@ def test_queue_timeout_leaves_at_the_deadline():
     assert np.allclose(done["finish_s"] - done["start_s"], 2.0)
 
 
-def test_continuous_batch_shared_clock_by_hand():
-    """Two sequences on one replica, t(b) = 0.02 + 0.01 b, prefill instant.
-
-    A (101 output tokens) arrives at 0: first token at 0, then decodes alone at 0.03 s/step.
-    B (51 output tokens) arrives at 1: A has 1/0.03 = 33.33 tokens; both now step at 0.04 s.
-    B needs 50 tokens: done at 1 + 50 * 0.04 = 3.0, when A has 83.33; A's last 16.67 tokens
-    at 0.03 s/step: done at 3.5.
-    """
+def bare_provider(*, base, per_sequence, arrival, uncached, output):
+    """A real Provider on one replica (8 slots, 1,000 prefill tokens/s) in a bare SimPy environment."""
     from array import array
 
     import simpy
@@ -107,12 +101,26 @@ def test_continuous_batch_shared_clock_by_hand():
 
     spec = ProviderSpec.model_validate(provider(
         replicas=1, performance={"prefill_tokens_per_s": 1000.0,
-                                 "decode_step_s": {"base": 0.02, "per_sequence": 0.01}, "max_batch": 8}))
+                                 "decode_step_s": {"base": base, "per_sequence": per_sequence}, "max_batch": 8}))
     env = simpy.Environment()
-    records = Records(2)
-    p = Provider(env, 0, spec, records, arrival=array("d", [0.0, 1.0]), account=array("i", [0, 0]),
-                 uncached=array("q", [0, 0]), output=array("q", [101, 51]), total_tokens=array("q", [101, 51]),
+    records = Records(len(arrival))
+    total = [u + o for u, o in zip(uncached, output)]
+    p = Provider(env, 0, spec, records, arrival=array("d", arrival), account=array("i", [0] * len(arrival)),
+                 uncached=array("q", uncached), output=array("q", output), total_tokens=array("q", total),
                  accounts=1)
+    return env, records, p
+
+
+def test_continuous_batch_shared_clock_by_hand():
+    """Two sequences on one replica, t(b) = 0.02 + 0.01 b, prefill instant.
+
+    A (101 output tokens) arrives at 0: first token at 0, then decodes alone at 0.03 s/step.
+    B (51 output tokens) arrives at 1: A has 1/0.03 = 33.33 tokens; both now step at 0.04 s.
+    B needs 50 tokens: done at 1 + 50 * 0.04 = 3.0, when A has 83.33; A's last 16.67 tokens
+    at 0.03 s/step: done at 3.5.
+    """
+    env, records, p = bare_provider(base=0.02, per_sequence=0.01, arrival=[0.0, 1.0], uncached=[0, 0],
+                                    output=[101, 51])
 
     def source():
         p.arrive(0, env.now)
@@ -130,22 +138,8 @@ def test_continuous_batch_shared_clock_by_hand():
 
 
 def test_prefill_is_first_come_first_served_per_replica():
-    from array import array
-
-    import simpy
-
-    from tokenecon.scenario import ProviderSpec
-    from tokenecon.sim.provider import Provider
-    from tokenecon.sim.records import Records
-
-    spec = ProviderSpec.model_validate(provider(
-        replicas=1, performance={"prefill_tokens_per_s": 1000.0,
-                                 "decode_step_s": {"base": 0.01, "per_sequence": 0.0}, "max_batch": 8}))
-    env = simpy.Environment()
-    records = Records(2)
-    p = Provider(env, 0, spec, records, arrival=array("d", [0.0, 0.0]), account=array("i", [0, 0]),
-                 uncached=array("q", [2000, 500]), output=array("q", [1, 1]), total_tokens=array("q", [2001, 501]),
-                 accounts=1)
+    env, records, p = bare_provider(base=0.01, per_sequence=0.0, arrival=[0.0, 0.0], uncached=[2000, 500],
+                                    output=[1, 1])
     p.arrive(0, 0.0)
     p.arrive(1, 0.0)
     env.run()
