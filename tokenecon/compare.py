@@ -8,17 +8,14 @@ policy (and from what the policy does to routing), not from noise.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 
-from .billing import exact_group_sums
 from .errors import ScenarioError
 from .results import Result
 from .runner import run
 from .scenario import Scenario
-from .units import format_decimal, money_to_decimal
+from .units import format_decimal
 
 __all__ = ["Comparison", "compare", "policy_variants", "check_same_workload"]
 
@@ -54,31 +51,13 @@ class Comparison:
                 "ttft_p50_s": s["ttft_p50_s"], "ttft_p95_s": s["ttft_p95_s"],
                 "e2e_latency_p50_s": s["e2e_latency_p50_s"], "e2e_latency_p95_s": s["e2e_latency_p95_s"],
             }
-            for segment, amount in segment_bills(result).items():
+            for segment, amount in result.segment_bills().items():
                 row[f"bill.{segment}"] = format_decimal(amount)
             for p in providers:
                 row[f"revenue.{p}"] = s[f"{p}.revenue"]
             row["currency"] = result.scenario.currency
             rows.append(row)
         return pd.DataFrame(rows)
-
-
-def segment_bills(result: Result) -> dict[str, Decimal]:
-    """Everything each customer segment is billed (requests, fees, purchases), in the scenario currency."""
-    w = result.workload
-    providers = len(result.scenario.providers)
-    provider = np.maximum(result.sim.records.column("provider"), 0).astype(np.int64)
-    lines = result.bill.plan_lines
-    other = np.flatnonzero(lines.request_id < 0)  # fees and purchases belong to the account's segment
-    codes = np.concatenate([w.segment.astype(np.int64) * providers + provider,
-                            w.account_segment[lines.account[other]].astype(np.int64) * providers
-                            + lines.provider[other]])
-    amounts = np.concatenate([result.bill.charge.astype(object), lines.amount[other].astype(object)]) \
-        if len(other) else result.bill.charge
-    sums = exact_group_sums(codes, amounts, len(w.segments) * providers)
-    rates = result.bill.provider_rate
-    return {name: sum((money_to_decimal(sums[s * providers + p]) * rates[p] for p in range(providers)), Decimal(0))
-            for s, name in enumerate(w.segments)}
 
 
 def policy_variants(scenario: Scenario, policies: list[str]) -> dict[str, Scenario]:

@@ -272,9 +272,7 @@ class Result:
             out[prefix + "margin"] = round(float(revenue) - cost, 6)  # in the scenario currency
         if self.scale != 1.0:
             self._scale_up(out)
-        from .compare import segment_bills
-
-        for segment, amount in segment_bills(self).items():  # in the scenario currency
+        for segment, amount in self.segment_bills().items():  # in the scenario currency
             if self.scale != 1.0:
                 amount = (amount * Decimal(repr(1.0 / self.scale))).quantize(Decimal("0.01"))
             out[f"bill.{segment}"] = format_decimal(amount)
@@ -313,6 +311,23 @@ class Result:
             revenue = float(out[f"{p.name}.revenue"]) * float(self.bill.provider_rate[
                 [q.name for q in self.scenario.providers].index(p.name)])
             out[f"{p.name}.margin"] = round(revenue - out[f"{p.name}.gpu_cost"] - out[f"{p.name}.energy_cost"], 6)
+
+    def segment_bills(self) -> dict[str, Decimal]:
+        """Everything each customer segment is billed (requests, fees, purchases), in the scenario currency."""
+        w = self.workload
+        providers = len(self.scenario.providers)
+        provider = np.maximum(self.sim.records.column("provider"), 0).astype(np.int64)
+        lines = self.bill.plan_lines
+        other = np.flatnonzero(lines.request_id < 0)  # fees and purchases belong to the account's segment
+        codes = np.concatenate([w.segment.astype(np.int64) * providers + provider,
+                                w.account_segment[lines.account[other]].astype(np.int64) * providers
+                                + lines.provider[other]])
+        amounts = np.concatenate([self.bill.charge.astype(object), lines.amount[other].astype(object)]) \
+            if len(other) else self.bill.charge
+        sums = exact_group_sums(codes, amounts, len(w.segments) * providers)
+        rates = self.bill.provider_rate
+        return {name: sum((money_to_decimal(sums[s * providers + p]) * rates[p] for p in range(providers)), Decimal(0))
+                for s, name in enumerate(w.segments)}
 
     def _batch_window(self) -> np.ndarray:
         windows = np.asarray([p.batch_window for p in self.scenario.providers] + [np.inf])

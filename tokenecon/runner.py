@@ -77,16 +77,12 @@ def _surge_responsive(scenario: Scenario) -> list[int]:
 
 def _surge_signal(scenario: Scenario, sim, providers: list[int]) -> dict:
     """Each provider's surge multiplier per report interval, as the last pass produced it."""
-    import numpy as np
-
-    from .pricing.surge import surge_levels
+    from .pricing.surge import surge_multipliers
 
     signal = {}
     for p in providers:
         spec = scenario.providers[p]
-        surge = scenario.pricing[spec.price].surge
-        values = np.asarray([float(v) for v in surge.levels()])
-        signal[p] = (sim.edges, values[surge_levels(surge, sim.samples[p], sim.edges, spec)])
+        signal[p] = (sim.edges, surge_multipliers(scenario.pricing[spec.price].surge, sim.samples[p], sim.edges, spec))
     return signal
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from .pricing.surge import surge_levels
+from .pricing.surge import surge_multipliers
 from .sim.records import COMPLETED, REJECTED, TIMED_OUT
 from .units import format_money
 
@@ -85,8 +85,7 @@ def build_timeseries(result) -> pd.DataFrame:
                                  ("e2e_p50_s", "e2e", 0.5), ("e2e_p95_s", "e2e", 0.95))
         }
         surge = result.scenario.pricing[spec.price].surge
-        multiplier = (np.asarray([float(v) for v in surge.levels()])[surge_levels(surge, sample, edges, spec)]
-                      if surge is not None else np.ones(k))
+        multiplier = surge_multipliers(surge, sample, edges, spec) if surge is not None else np.ones(k)
         max_batch = spec.performance.max_batch
         occupancy = sample["occupancy_s"] / replica_s / max_batch if max_batch else None
         frames.append(pd.DataFrame({

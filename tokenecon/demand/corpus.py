@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import InputDataError
 from ..meter.logs import LogReader, LogRequest
 from ..meter.meter import Meter
-from ..meter.report import _inputs
+from ..meter.report import prompt_counts
 
 __all__ = ["load_corpus", "corpus_counts"]
 
@@ -33,7 +33,7 @@ def corpus_counts(path: Path, tokenizer: str) -> tuple[np.ndarray, np.ndarray]:
     """Input tokens (with the family's chat overhead) and output tokens of every corpus entry."""
     entries = list(load_corpus(path))
     meter = _meter(tokenizer)
-    inputs = np.asarray(_inputs(meter, entries), dtype=np.int64)
+    inputs = np.asarray(prompt_counts(meter, entries), dtype=np.int64)
     outputs = np.asarray(meter.count_many([e.completion for e in entries]), dtype=np.int64)
     # a request always has at least one input and one output token
     return np.maximum(inputs, 1), np.maximum(outputs, 1)

@@ -44,7 +44,7 @@ def _image_tokens(family: str, request: LogRequest) -> int:
     return 0
 
 
-def _inputs(meter: Meter, chunk: list[LogRequest]) -> list[int]:
+def prompt_counts(meter: Meter, chunk: list[LogRequest]) -> list[int]:
     chats = [i for i, r in enumerate(chunk) if r.messages is not None]
     plain = [i for i, r in enumerate(chunk) if r.messages is None]
     counts = [0] * len(chunk)
@@ -96,7 +96,7 @@ class _Auditor:
             groups[self.meter_for(r).name].append(r)
         for name, group in groups.items():
             meter = self.meters[name]
-            inputs = _inputs(meter, group)
+            inputs = prompt_counts(meter, group)
             outputs = meter.count_many([r.completion for r in group])
             for r, metered_in, metered_out in zip(group, inputs, outputs):
                 u = r.usage
@@ -166,7 +166,7 @@ def _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progres
             per_tok = {}
             for name in tokenizers:
                 m = meters[name]
-                per_tok[name] = (_inputs(m, chunk), m.count_many([r.completion for r in chunk]),
+                per_tok[name] = (prompt_counts(m, chunk), m.count_many([r.completion for r in chunk]),
                                  _content(m, chunk, contents))
             for i, r in enumerate(chunk):
                 row = [r.source, r.line, r.id, r.customer, r.model, scripts[i], n_chars[i],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["surge_levels", "load_signal"]
+__all__ = ["surge_levels", "surge_multipliers", "load_signal"]
 
 
 def load_signal(spec, samples: dict[str, np.ndarray], edges: np.ndarray, provider) -> np.ndarray:
@@ -39,3 +39,9 @@ def surge_levels(spec, samples: dict[str, np.ndarray], edges: np.ndarray, provid
             levels[k] = min(top, int(np.floor((multiplier - 1.0) / step + 1e-9)))
     return levels
 
+
+
+def surge_multipliers(spec, samples: dict[str, np.ndarray], edges: np.ndarray, provider) -> np.ndarray:
+    """The price multiplier of each report interval (the price signal)."""
+    values = np.asarray([float(v) for v in spec.levels()])
+    return values[surge_levels(spec, samples, edges, provider)]
