@@ -56,4 +56,7 @@ def test_every_shipped_scenario_runs_from_another_folder(scenario, tmp_path):
     assert done.returncode == 0, done.stderr
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["requests_arrived"] > 0
-    assert (out / "requests.csv").exists() and (out / "invoices.csv").exists()
+    for name in ("invoices.csv", "timeseries.csv", "scenario.resolved.json"):
+        assert (out / name).exists(), name
+    wants_requests = json.loads((out / "scenario.resolved.json").read_text(encoding="utf-8"))["outputs"]["requests"]
+    assert (out / "requests.csv").exists() == wants_requests
