@@ -76,6 +76,7 @@ def test_openai_usage_jsonl(tmp_path):
     r = result.requests
     assert r["input_tokens"].tolist() == [100, 101, 102, 103]
     assert set(r["cached_input_tokens"]) == {64} and set(r["reasoning_tokens"]) == {5}
+    assert set(r["output_tokens"]) == {5}  # completion_tokens includes the reasoning: 10 = 5 answer + 5 reasoning
 
 
 @pytest.mark.parametrize("row,message", [

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError
+from ..usage import read_usage, usage_object
 
 __all__ = ["Trace", "load_trace", "replay"]
 
@@ -34,6 +35,8 @@ class Trace:
     customer: np.ndarray  # object: customer names ("" when the trace has none)
     skipped: int
     span_s: float  # first to last row
+    cache_write_tokens: np.ndarray  # 5-minute cache writes (part of input)
+    cache_write_1h_tokens: np.ndarray  # 1-hour cache writes (part of input)
 
 
 def _times(values: pd.Series, unit: str, path: Path, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,31 +71,42 @@ def _table(path: Path, spec) -> tuple[dict[str, object], np.ndarray]:
         if missing:
             raise InputDataError(f"{path}: no column '{missing[0]}' (columns: {', '.join(frame.columns)})")
         return {key: frame[name] for key, name in columns.items()}, np.arange(len(frame)) + 2
-    rows, lines = [], []
+    rows, lines, errors = [], [], {}
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
+            lines.append(number)
             try:
                 data = json.loads(raw.decode("utf-8"))
-                usage = data.get("usage") or {}
-                details_in = usage.get("prompt_tokens_details") or {}
-                details_out = usage.get("completion_tokens_details") or {}
-                rows.append({
-                    "time": data.get("timestamp", data.get("created")),
-                    "input": usage.get("prompt_tokens"), "output": usage.get("completion_tokens"),
-                    "cached": usage.get("cached_tokens", details_in.get("cached_tokens", 0)),
-                    "reasoning": usage.get("reasoning_tokens", details_out.get("reasoning_tokens", 0)),
-                    "customer": data.get("customer", data.get("user", "")),
-                })
-            except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-                rows.append({"time": None, "input": None, "output": None, "cached": 0, "reasoning": 0,
-                             "customer": ""})
-            lines.append(number)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                data = None
+            if not isinstance(data, dict):
+                rows.append(_BAD_ROW)
+                continue
+            try:
+                rows.append(_usage_row(data, f"{path}: line {number}", spec))
+            except InputDataError as exc:
+                rows.append({**_BAD_ROW, "time": data.get("timestamp", data.get("created"))})
+                errors[len(rows) - 1] = str(exc)
     if not rows:
         raise InputDataError(f"{path}: empty trace")
     frame = pd.DataFrame(rows)
-    return {key: frame[key] for key in frame.columns}, np.asarray(lines)
+    return {key: frame[key] for key in frame.columns} | {"errors": errors}, np.asarray(lines)
+
+
+_BAD_ROW = {"time": None, "input": None, "output": None, "cached": 0, "reasoning": 0, "cache_write": 0,
+            "cache_write_1h": 0, "customer": ""}
+
+
+def _usage_row(data: dict, where: str, spec) -> dict:
+    """One JSONL line: its time, customer and usage in tokenecon's classes (`tokenecon.usage`)."""
+    usage = read_usage(usage_object(data), where, spec.usage_format)
+    row = {"time": data.get("timestamp", data.get("created")), "customer": data.get("customer", data.get("user", ""))}
+    if usage is None:
+        return {**_BAD_ROW, **row}
+    return {**row, "input": usage.input, "output": usage.output, "cached": usage.cached_input,
+            "reasoning": usage.reasoning, "cache_write": usage.cache_write, "cache_write_1h": usage.cache_write_1h}
 
 
 @lru_cache(maxsize=16)
@@ -109,24 +123,30 @@ def _load(path: Path, spec) -> Trace:
     time_values = columns["time"]
     unit = spec.time_unit
     if spec.format in ("openai_usage", "meter_log"):
-        numeric = pd.to_numeric(time_values, errors="coerce")
+        present = pd.Series(time_values).notna()
+        numeric = pd.to_numeric(pd.Series(time_values)[present], errors="coerce")
         unit = "s" if numeric.notna().all() else "datetime"  # epoch seconds (OpenAI `created`) or ISO
     elif spec.format == "azure":
         unit = "datetime"
     times, ok_time = _times(pd.Series(time_values).astype(object), unit, path, lines)
     counts, oks = {}, [ok_time]
-    for key in ("input", "output", "cached", "reasoning"):
+    for key in ("input", "output", "cached", "reasoning", "cache_write", "cache_write_1h"):
         if key in columns:
             counts[key], ok = _counts(columns[key], key)
             oks.append(ok)
         else:
             counts[key] = np.zeros(len(lines), dtype=np.int64)
-    ok = np.logical_and.reduce(oks) & (counts["input"] >= 1) & (counts["output"] >= 1)
-    ok &= counts["cached"] <= counts["input"]
+    writes = counts["cache_write"] + counts["cache_write_1h"]
+    ok = np.logical_and.reduce(oks) & (counts["input"] >= 1) & (counts["output"] + counts["reasoning"] >= 1)
+    ok &= counts["cached"] + writes <= counts["input"]
     bad = np.flatnonzero(~ok)
     if len(bad) and not spec.skip_bad:
         k = bad[0]
-        what = ("time" if not ok_time[k] else "token counts (whole numbers, input and output >= 1, cached <= input)")
+        errors = columns.get("errors") or {}
+        if k in errors:
+            raise InputDataError(f"{errors[k]}; fix it or set skip_bad: true")
+        what = ("time" if not ok_time[k] else "token counts (whole numbers, input >= 1, output + reasoning >= 1, "
+                "cached + cache writes <= input)")
         raise InputDataError(f"{path}: line {lines[k]}: bad {what}; fix it or set skip_bad: true")
     keep = np.flatnonzero(ok)
     if not len(keep):
@@ -136,7 +156,8 @@ def _load(path: Path, spec) -> Trace:
     customer = np.asarray(columns["customer"], dtype=object)[order] if "customer" in columns else \
         np.full(len(order), "", dtype=object)
     return Trace(t, counts["input"][order], counts["output"][order], counts["cached"][order],
-                 counts["reasoning"][order], customer, int(len(bad)), float(t[-1]))
+                 counts["reasoning"][order], customer, int(len(bad)), float(t[-1]),
+                 counts["cache_write"][order], counts["cache_write_1h"][order])
 
 
 def load_trace(path: Path, spec) -> Trace:

@@ -48,13 +48,14 @@ class Workload:
     output_tokens: np.ndarray  # int64, visible output
     reasoning_tokens: np.ndarray  # int64, hidden reasoning (decoded and billed)
     cache_write_tokens: np.ndarray  # int64, input tokens written to the prompt cache
-    cache_write_1h: np.ndarray  # bool per request: cache writes use the 1-hour TTL
+    cache_write_1h_tokens: np.ndarray  # int64, the 1-hour-TTL writes among cache_write_tokens
     service_tier: np.ndarray  # int8 per request: index into sim.records.SERVICE_TIERS
 
     def __len__(self) -> int:
         return len(self.arrival_s)
 
-    TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cache_write_tokens")
+    TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cache_write_tokens",
+                     "cache_write_1h_tokens")
 
     def usage_for(self, provider: int, rows: np.ndarray | slice = slice(None), **context) -> Usage:
         """The usage of requests `rows` as provider `provider` counts them (2-D) or as served (1-D)."""
@@ -64,7 +65,7 @@ class Workload:
 
         return Usage(column("input_tokens"), column("cached_input_tokens"), column("output_tokens"),
                      reasoning_tokens=column("reasoning_tokens"), cache_write_tokens=column("cache_write_tokens"),
-                     cache_write_1h=self.cache_write_1h[rows], service_tier=self.service_tier[rows],
+                     cache_write_1h_tokens=column("cache_write_1h_tokens"), service_tier=self.service_tier[rows],
                      arrival_s=self.arrival_s[rows],
                      account=self.account[rows], **context)
 
@@ -106,6 +107,32 @@ def _convert(tokens: np.ndarray, ratio: float) -> np.ndarray:
     return tokens if ratio == 1.0 else np.maximum(1, np.rint(tokens * ratio)).astype(np.int64)
 
 
+def _part(tokens: np.ndarray, ratio: float) -> np.ndarray:
+    """A token class that may be 0 (cached, writes, reasoning, output beside reasoning), converted."""
+    return tokens if ratio == 1.0 else np.where(tokens > 0, _convert(tokens, ratio), 0)
+
+
+def _trace_sizes(trace, rows: np.ndarray, ratios: list[float], customer: CustomerSpec) -> dict[str, np.ndarray]:
+    """Token columns (providers x requests) of the replayed rows; each reported token in one class."""
+    inputs = np.stack([_convert(trace.input_tokens[rows], r) for r in ratios])
+    outputs = np.stack([_part(trace.output_tokens[rows], r) for r in ratios])
+    reasoning = np.stack([_part(trace.reasoning_tokens[rows], r) for r in ratios])
+    if trace.cached_input_tokens.any():
+        cached = np.minimum(np.stack([_part(trace.cached_input_tokens[rows], r) for r in ratios]), inputs)
+    else:
+        cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
+    if trace.cache_write_tokens.any() or trace.cache_write_1h_tokens.any():  # the vendor reported its writes
+        writes_1h = np.stack([_part(trace.cache_write_1h_tokens[rows], r) for r in ratios])
+        writes = np.minimum(np.stack([_part(trace.cache_write_tokens[rows], r) for r in ratios]) + writes_1h,
+                            inputs - cached)
+        writes_1h = np.minimum(writes_1h, writes)
+    else:
+        writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
+        writes_1h = writes if customer.cache_ttl == "1h" else np.zeros_like(writes)
+    return {"input": inputs, "cached": cached, "output": outputs, "reasoning": reasoning, "writes": writes,
+            "writes_1h": writes_1h}
+
+
 def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[float],
                       accounts_of_segment: list[str], signal=None) -> dict[str, np.ndarray]:
     seed, name = scenario.seed, customer.name
@@ -123,23 +150,13 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
                                       stream(seed, "arrivals", name))
     n = len(times)
     if trace is not None:  # sizes are the trace's, in reference tokens like size distributions
-        inputs = np.stack([_convert(trace.input_tokens[rows], r) for r in ratios])
-        outputs = np.stack([_convert(trace.output_tokens[rows], r) for r in ratios])
-        reasoning = np.stack([_convert(trace.reasoning_tokens[rows], r) if trace.reasoning_tokens.any()
-                              else np.zeros(n, np.int64) for r in ratios])
-        if trace.cached_input_tokens.any():
-            cached = np.minimum(np.stack([_convert(trace.cached_input_tokens[rows], r) if r != 1.0
-                                          else trace.cached_input_tokens[rows] for r in ratios]), inputs)
-        else:
-            cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
-        writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
+        sizes = _trace_sizes(trace, rows, ratios, customer)
         if customer.arrivals.by_customer:
             index = {n_: k for k, n_ in enumerate(accounts_of_segment)}
             accounts = np.asarray([index.get(f"{name}:{c}", 0) for c in trace.customer[rows]], dtype=np.int32)
         else:
             accounts = stream(seed, "account", name).integers(0, len(accounts_of_segment), size=n, dtype=np.int32)
-        return {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
-                "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h"),
+        return {"arrival_s": times, "account": accounts, **sizes,
                 "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
     if customer.corpus is not None:
         path = scenario.resolve_path(customer.corpus.path)
@@ -167,8 +184,9 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
     cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
     writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
     accounts = stream(seed, "account", name).integers(0, customer.count, size=n, dtype=np.int32)
+    writes_1h = writes if customer.cache_ttl == "1h" else np.zeros_like(writes)
     part = {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
-            "reasoning": reasoning, "writes": writes, "ttl_1h": np.full(n, customer.cache_ttl == "1h"),
+            "reasoning": reasoning, "writes": writes, "writes_1h": writes_1h,
             "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
     return _behave(scenario, customer, part, signal)
 
@@ -190,7 +208,8 @@ def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarr
     seed, name = scenario.seed, customer.name
     if customer.elasticity is not None:
         usage = Usage(part["input"][p], part["cached"][p], part["output"][p], reasoning_tokens=part["reasoning"][p],
-                      cache_write_tokens=part["writes"][p], arrival_s=part["arrival_s"], start=scenario.start_local)
+                      cache_write_tokens=part["writes"][p], cache_write_1h_tokens=part["writes_1h"][p],
+                      arrival_s=part["arrival_s"], start=scenario.start_local)
         prices = request_prices(policy, usage, scenario.to_reporting(scenario.provider_currency(p)))
         if signal and p in signal:  # the surge multiplier customers saw when they sent the request
             edges, multiplier = signal[p]
@@ -255,6 +274,6 @@ def build_workload(scenario: Scenario, signal: dict[int, tuple[np.ndarray, np.nd
         output_tokens=merged_rows("output"),
         reasoning_tokens=merged_rows("reasoning"),
         cache_write_tokens=merged_rows("writes"),
-        cache_write_1h=merged("ttl_1h", bool),
+        cache_write_1h_tokens=merged_rows("writes_1h"),
         service_tier=merged("tier", np.int8),
     )

@@ -1,9 +1,8 @@
 """Request logs for the meter: JSONL (one request a line) or plain text files, streamed.
 
 A JSONL line holds ``id``, ``timestamp``, ``customer``, ``model``, ``messages`` (chat) or ``prompt``
-(text), ``completion``, optional ``usage`` (``prompt_tokens``, ``completion_tokens``,
-``cached_tokens``, ``reasoning_tokens``; OpenAI's nested ``prompt_tokens_details.cached_tokens``
-and ``completion_tokens_details.reasoning_tokens`` are read too) and optional ``images``
+(text), ``completion``, optional ``usage`` as any vendor reports it (read by `tokenecon.usage`:
+OpenAI, Anthropic, DeepSeek, Gemini ``usageMetadata``, Qwen) and optional ``images``
 (``[{width, height, detail}]``). Anything else on the line is ignored.
 """
 
@@ -15,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputDataError
+from ..usage import TokenUsage, read_usage, usage_object
 
 __all__ = ["LogRequest", "LogReader", "JSONL_SUFFIXES"]
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
-USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens")
 
 
 @dataclass
@@ -33,7 +32,7 @@ class LogRequest:
     messages: list | None
     prompt: str | None
     completion: str
-    usage: dict[str, int] | None
+    usage: TokenUsage | None
     images: list[tuple[int, int, str]] = field(default_factory=list)
 
     def contents(self) -> list[str]:
@@ -42,23 +41,6 @@ class LogRequest:
 
         texts = [_text(m, "content") for m in self.messages] if self.messages is not None else [self.prompt or ""]
         return texts + [self.completion]
-
-
-def _usage(raw, where: str) -> dict[str, int] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise InputDataError(f"{where}: 'usage' must be an object")
-    usage = {k: raw.get(k) for k in USAGE_FIELDS}
-    details_in, details_out = raw.get("prompt_tokens_details") or {}, raw.get("completion_tokens_details") or {}
-    if usage["cached_tokens"] is None and isinstance(details_in, dict):
-        usage["cached_tokens"] = details_in.get("cached_tokens")
-    if usage["reasoning_tokens"] is None and isinstance(details_out, dict):
-        usage["reasoning_tokens"] = details_out.get("reasoning_tokens")
-    for key, value in usage.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise InputDataError(f"{where}: usage.{key} must be a whole number >= 0 (got {value!r})")
-    return {k: v for k, v in usage.items() if v is not None}
 
 
 def _images(raw, where: str) -> list[tuple[int, int, str]]:
@@ -100,7 +82,7 @@ def parse_line(data: object, source: str, line: int) -> LogRequest:
     return LogRequest(
         source=source, line=line, id=str(data.get("id", line)), customer=str(data.get("customer", "")),
         model=str(data.get("model", "")), timestamp=str(data.get("timestamp", "")), messages=messages,
-        prompt=prompt, completion=completion, usage=_usage(data.get("usage"), where),
+        prompt=prompt, completion=completion, usage=read_usage(usage_object(data), where),
         images=_images(data.get("images"), where),
     )
 

@@ -69,9 +69,10 @@ def _content(meter: Meter, chunk: list[LogRequest], contents: list[list[str]]) -
 class _Auditor:
     """Meters requests that carry reported usage with their model's own tokenizer."""
 
-    COLUMNS = ["source", "line", "id", "customer", "model", "tokenizer", "reported_prompt_tokens",
+    COLUMNS = ["source", "line", "id", "customer", "model", "tokenizer", "usage_format", "reported_prompt_tokens",
                "metered_input_tokens", "input_difference", "reported_completion_tokens", "reported_reasoning_tokens",
-               "metered_output_tokens", "output_difference", "reported_cached_tokens", "verdict"]
+               "metered_output_tokens", "output_difference", "reported_cached_tokens", "reported_cache_write_tokens",
+               "verdict"]
 
     def __init__(self, override: str | None, meters: dict[str, Meter]):
         self.override = override
@@ -90,7 +91,7 @@ class _Auditor:
         return self.meters[name]
 
     def audit(self, chunk: list[LogRequest], writer) -> None:
-        rows = [r for r in chunk if r.usage]
+        rows = [r for r in chunk if r.usage is not None and (r.usage.input is not None or r.usage.output is not None)]
         groups: dict[str, list[LogRequest]] = defaultdict(list)
         for r in rows:
             groups[self.meter_for(r).name].append(r)
@@ -99,19 +100,22 @@ class _Auditor:
             inputs = prompt_counts(meter, group)
             outputs = meter.count_many([r.completion for r in group])
             for r, metered_in, metered_out in zip(group, inputs, outputs):
-                u = r.usage
-                reasoning = u.get("reasoning_tokens", 0)
-                diff_in = u["prompt_tokens"] - metered_in if "prompt_tokens" in u else ""
-                diff_out = u["completion_tokens"] - reasoning - metered_out if "completion_tokens" in u else ""
+                u = r.usage  # read through tokenecon.usage: the same table trace replay uses
+                diff_in = u.input - metered_in if u.input is not None else ""
+                diff_out = u.output - metered_out if u.output is not None else ""
                 diffs = [d for d in (diff_in, diff_out) if d != ""]
                 verdict = ("billed_more" if any(d > 0 for d in diffs) else
                            "billed_less" if any(d < 0 for d in diffs) else "match")
                 self.billed_more += verdict == "billed_more"
                 self.billed_less += verdict == "billed_less"
                 self.rows += 1
-                writer.writerow([r.source, r.line, r.id, r.customer, r.model, name, u.get("prompt_tokens", ""),
-                                 metered_in, diff_in, u.get("completion_tokens", ""), reasoning, metered_out,
-                                 diff_out, u.get("cached_tokens", ""), verdict])
+                writer.writerow([r.source, r.line, r.id, r.customer, r.model, name, u.format, _blank(u.input),
+                                 metered_in, diff_in, _blank(u.completion), u.reasoning, metered_out, diff_out,
+                                 u.cached_input, u.cache_write + u.cache_write_1h, verdict])
+
+
+def _blank(value: int | None) -> int | str:
+    return "" if value is None else value
 
 
 def meter_logs(paths: list[Path], out: Path, *, tokenizers: list[str], reference: str, skip_bad: bool = False,

@@ -36,6 +36,7 @@ class Usage:
     reasoning_tokens: np.ndarray | None = None
     cache_write_tokens: np.ndarray | None = None
     cache_write_1h: np.ndarray | None = None  # bool: the cache writes use the 1-hour TTL
+    cache_write_1h_tokens: np.ndarray | None = None  # the 1-hour-TTL writes among cache_write_tokens
     service_tier: np.ndarray | None = None  # 0 standard, 1 priority, 2 flex, 3 batch
     surge_level: np.ndarray | None = None  # index into the policy's surge levels at arrival
     arrival_s: np.ndarray | None = None
@@ -61,11 +62,16 @@ class Usage:
         """Tokens per class; every input token is in exactly one of the input classes."""
         n = len(self)
         writes = self.cache_write_tokens if self.cache_write_tokens is not None else _zeros(n)
-        long_ttl = self.cache_write_1h if self.cache_write_1h is not None else np.zeros(n, dtype=bool)
+        if self.cache_write_1h_tokens is not None:
+            long_writes = self.cache_write_1h_tokens
+        elif self.cache_write_1h is not None:
+            long_writes = np.where(self.cache_write_1h, writes, 0)
+        else:
+            long_writes = _zeros(n)
         return {
             "cached_input": self.cached_input_tokens,
-            "cache_write": np.where(long_ttl, 0, writes),
-            "cache_write_1h": np.where(long_ttl, writes, 0),
+            "cache_write": writes - long_writes,
+            "cache_write_1h": long_writes,
             "input": self.input_tokens - self.cached_input_tokens - writes,
             "reasoning": self.reasoning_tokens if self.reasoning_tokens is not None else _zeros(n),
             "output": self.output_tokens,

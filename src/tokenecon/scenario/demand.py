@@ -112,8 +112,9 @@ class TraceArrivals(Spec):
 
     Formats: ``azure`` (``TIMESTAMP,ContextTokens,GeneratedTokens``, the Azure LLM inference
     trace), ``csv`` (any CSV, with `columns` naming the time and token columns), ``openai_usage``
-    (JSONL lines with ``timestamp`` and an OpenAI-style ``usage``), ``meter_log`` (the meter's
-    request logs: times from ``timestamp``, sizes from ``usage``). Times are made relative to the
+    (JSONL lines with ``timestamp`` or ``created`` and a ``usage`` as any vendor reports it, read
+    per `usage_format` by `tokenecon.usage`), ``meter_log`` (the meter's request logs: times from
+    ``timestamp``, sizes from ``usage``). Times are made relative to the
     first row; `speed` plays them faster (60: an hour in a minute) or slower (0.5); `loop`
     repeats the trace until the horizon; `sample` keeps each row with that probability.
     """
@@ -121,8 +122,11 @@ class TraceArrivals(Spec):
     type: Literal["trace"]
     path: str
     format: Literal["azure", "csv", "openai_usage", "meter_log"] = "azure"
-    columns: dict[Literal["time", "input", "output", "cached", "reasoning", "customer"], str] = Field(
+    columns: dict[Literal["time", "input", "output", "cached", "reasoning", "cache_write", "cache_write_1h",
+                          "customer"], str] = Field(
         default_factory=dict, description="csv: which column holds what (time and input, output at least)")
+    usage_format: Literal["auto", "openai_chat", "openai_responses", "anthropic", "deepseek", "gemini", "qwen"] = \
+        Field(default="auto", description="openai_usage / meter_log: whose usage semantics (auto: by its keys)")
     time_unit: Literal["datetime", "s", "ms"] = "datetime"
     speed: float = Field(default=1.0, gt=0)
     loop: bool = False
