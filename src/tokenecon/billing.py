@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from .demand import Workload
-from .errors import ReconciliationError
+from .errors import PricingError, ReconciliationError
+from .load import SurgeSignal
 from .plans import PlanLines, apply_plans
 from .pricing import ChargeTable, PricingPolicy
-from .pricing.surge import surge_levels
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
+from .timegrid import index_of
 from .units import format_money, money_from_price_units, money_to_decimal, price_to_units, round_to_minor
 
 __all__ = ["Bill", "bill", "period_edges", "exact_group_sums"]
@@ -106,28 +107,32 @@ def period_edges(scenario: Scenario) -> tuple[np.ndarray, list[datetime]]:
 
 
 def bill(scenario: Scenario, workload: Workload, records: Records,
-         policies: dict[str, PricingPolicy], sim=None) -> Bill:
-    """Price every completed request with its provider's policy, apply plans, issue invoices."""
+         policies: dict[str, PricingPolicy], surge: SurgeSignal | None = None) -> Bill:
+    """Price every completed request with its provider's policy, apply plans, issue invoices.
+
+    A provider priced with surge needs the run's `surge` signal (`tokenecon.load.surge_signal`):
+    each request pays the level of the interval it arrived in.
+    """
     n = len(workload)
     status = records.column("status")
     provider = records.column("provider")
     billed = status == COMPLETED
     finish = records.column("finish_s")
     edges, _ = period_edges(scenario)
-    period = np.clip(np.searchsorted(edges, np.nan_to_num(finish), side="right") - 1, 0, len(edges) - 1)
+    period = index_of(np.nan_to_num(finish), edges)
     order = np.argsort(np.argsort(np.where(billed, finish, np.inf), kind="stable"), kind="stable")
     charge = np.zeros(n, dtype=np.int64)
     tables: dict[int, tuple[np.ndarray, ChargeTable]] = {}
     for p, spec in enumerate(scenario.providers):
         rows = np.flatnonzero(billed & (provider == p))
-        surge = None
+        level = None
         if policies[spec.price].spec.surge is not None:
-            levels = surge_levels(policies[spec.price].spec.surge, sim.samples[p], sim.edges, spec)
-            interval = np.clip(np.searchsorted(sim.edges, workload.arrival_s[rows], side="right") - 1, 0,
-                               len(levels) - 1)
-            surge = levels[interval]
+            if surge is None or p not in surge.levels:
+                raise PricingError(f"provider {spec.name!r} is priced with surge: bill() needs the run's surge "
+                                   "signal (surge=tokenecon.load.surge_signal(scenario, load))")
+            level = surge.level_at(p, workload.arrival_s[rows])
         usage = workload.usage_for(p, rows, period=period[rows], order=order[rows], start=scenario.start_local,
-                                   surge_level=surge)
+                                   surge_level=level)
         table = policies[spec.price].charges(usage)
         on_reservation = records.column("reserved")[rows].astype(bool)
         if on_reservation.any():  # paid by the capacity-hour: no per-token charge
@@ -187,7 +192,7 @@ def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
     n_accounts, n_periods = len(workload.accounts), len(edges)
 
     def key_of(provider, account, times):
-        period = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, n_periods - 1)
+        period = index_of(times, edges)
         return (provider.astype(np.int64) * n_accounts + account.astype(np.int64)) * n_periods + period
 
     request_keys = key_of(records.column("provider")[rows], workload.account[rows], finish[rows])

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .billing import Bill, exact_group_sums
 from .demand import Workload
+from .load import SurgeSignal
 from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import BATCH, BATCH_EXPIRED, COMPLETED, REASONS, REJECTED, RUNNING, SERVICE_TIERS, STATUS, TIMED_OUT
@@ -38,6 +39,7 @@ class Result:
     bill: Bill
     meta: dict[str, Any] = field(default_factory=dict)
     full_scenario: Scenario | None = None  # with `scale` < 1: the scenario before scaling
+    surge: SurgeSignal | None = None  # the surge price per interval the bill charged
 
     @property
     def scale(self) -> float:
@@ -169,7 +171,8 @@ class Result:
         With `scale` < 1, extensive columns are scaled up to the full scenario (see scaling.py).
         """
         from .scaling import DEMAND_COLUMNS, FLEET_COLUMNS
-        from .timeseries import active_replica_seconds, build_timeseries
+        from .load import replica_seconds
+        from .timeseries import build_timeseries
 
         frame = build_timeseries(self)
         if self.scale == 1.0:
@@ -180,7 +183,7 @@ class Result:
         frame["revenue"] = [format_decimal(Decimal(v) * Decimal(repr(demand))) for v in frame["revenue"]]
         for spec, full in zip(self.scenario.providers, self.full_scenario.providers):
             rows = frame["provider"] == spec.name
-            ratio = active_replica_seconds(full, self.sim.edges) / active_replica_seconds(spec, self.sim.edges)
+            ratio = replica_seconds(full, self.sim.load.edges) / replica_seconds(spec, self.sim.load.edges)
             for column in FLEET_COLUMNS:
                 frame.loc[rows, column] = frame.loc[rows, column].to_numpy() * ratio
         frame["cost"] = frame["gpu_cost"] + frame["energy_cost"]
@@ -335,7 +338,7 @@ class Result:
 
     def revenue_by_interval(self) -> tuple[np.ndarray, list[int]]:
         """Exact revenue (money units) per provider x interval, by completion time: (codes, sums)."""
-        edges = self.sim.edges
+        edges = self.sim.load.edges
         done = self._completed
         rows = np.flatnonzero(done)
         interval = np.clip(np.searchsorted(edges, self._col("finish_s")[rows], side="right") - 1, 0, len(edges) - 2)

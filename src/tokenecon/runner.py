@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 
+import numpy as np
+
 from .billing import bill
 from .demand import build_workload
+from .load import SurgeSignal, surge_signal
 from .pricing import make_policy
 from .results import Result
 from .scaling import scaled_scenario
@@ -35,19 +38,20 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
         responsive = _surge_responsive(scenario)
         if not responsive or passes > scenario.surge_response_passes:
             break
-        new_signal = _surge_signal(scenario, sim, responsive)
+        new_signal = _price_signal(surge_signal(scenario, sim.load, responsive))
         if signal is not None:  # damped: halfway to the new signal, so demand and price settle
             new_signal = {p: (edges, (signal[p][1] + m) / 2) for p, (edges, m) in new_signal.items()}
-        change = _signal_change(signal, new_signal, sim.edges)
+        change = _signal_change(signal, new_signal)
         if change == 0.0:  # this pass's demand already answers the signal it produces: a fixed point
             break
         signal = new_signal
     served = workload.served(sim.records.column("provider"))  # tokens as each request's provider counted them
-    billed = bill(scenario, served, sim.records, policies, sim)
+    surge = surge_signal(scenario, sim.load)
+    billed = bill(scenario, served, sim.records, policies, surge)
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
     if _surge_responsive(scenario):
         meta.update(surge_response_passes=passes, surge_signal_change=round(change, 6))
-    return Result(scenario, served, sim, billed, meta, full_scenario=full)
+    return Result(scenario, served, sim, billed, meta, full_scenario=full, surge=surge)
 
 
 def _simulate(scenario, workload, policies, progress):
@@ -75,20 +79,12 @@ def _surge_responsive(scenario: Scenario) -> list[int]:
     return sorted(found)
 
 
-def _surge_signal(scenario: Scenario, sim, providers: list[int]) -> dict:
-    """Each provider's surge multiplier per report interval, as the last pass produced it."""
-    from .pricing.surge import surge_multipliers
-
-    signal = {}
-    for p in providers:
-        spec = scenario.providers[p]
-        signal[p] = (sim.edges, surge_multipliers(scenario.pricing[spec.price].surge, sim.samples[p], sim.edges, spec))
-    return signal
+def _price_signal(surge: SurgeSignal) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The surge multipliers customers saw, per provider: (interval edges, multiplier per interval)."""
+    return {p: (surge.edges, values) for p, values in surge.values.items()}
 
 
-def _signal_change(old, new, edges) -> float:
-    import numpy as np
-
+def _signal_change(old, new) -> float:
     if old is None:
         return max((float(np.max(np.abs(m - 1.0))) for _, m in new.values()), default=0.0)
     return max(float(np.max(np.abs(new[p][1] - old[p][1]))) for p in new)

@@ -7,27 +7,12 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from .pricing.surge import surge_multipliers
+from .load import queue_length_mean, replica_seconds, utilization
 from .sim.records import COMPLETED, REJECTED, TIMED_OUT
+from .timegrid import index_of
 from .units import format_money
 
 __all__ = ["build_timeseries"]
-
-
-def _interval_of(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    return np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
-
-
-def active_replica_seconds(spec, edges: np.ndarray) -> np.ndarray:
-    """Replica-seconds online in each interval (a growing fleet follows its schedule)."""
-    schedule = spec.replicas_schedule or [(0.0, spec.replicas)]
-    times = np.asarray([t for t, _ in schedule] + [np.inf])
-    counts = np.asarray([n for _, n in schedule], dtype=float)
-    out = np.zeros(len(edges) - 1)
-    for k in range(len(counts)):
-        lo, hi = times[k], times[k + 1]
-        out += counts[k] * np.clip(np.minimum(edges[1:], hi) - np.maximum(edges[:-1], lo), 0, None)
-    return out
 
 
 def by_local_hour(value, local_hours: np.ndarray) -> np.ndarray | float:
@@ -37,16 +22,16 @@ def by_local_hour(value, local_hours: np.ndarray) -> np.ndarray | float:
 
 def build_timeseries(result) -> pd.DataFrame:
     sc, w, sim = result.scenario, result.workload, result.sim
-    edges = sim.edges
+    edges = sim.load.edges
     k = len(edges) - 1
     length = np.diff(edges)
     status = sim.records.column("status")
     provider = sim.records.column("provider")
     finish = sim.records.column("finish_s")
     first = sim.records.column("first_token_s")
-    arrived_interval = _interval_of(w.arrival_s, edges)
+    arrived_interval = index_of(w.arrival_s, edges[:-1])
     done = status == COMPLETED
-    finish_interval = np.where(done, _interval_of(np.nan_to_num(finish), edges), 0)
+    finish_interval = np.where(done, index_of(np.nan_to_num(finish), edges[:-1]), 0)
     _, revenue = result.revenue_by_interval()
     start = sc.start_local
     labels = [(start + timedelta(seconds=float(t))).isoformat() for t in edges[:-1]]
@@ -64,8 +49,8 @@ def build_timeseries(result) -> pd.DataFrame:
             np.add.at(out, finish_interval[fin], column[fin])
             return out
 
-        sample = sim.samples[p]
-        replica_s = active_replica_seconds(spec, edges)
+        sample = sim.load.samples[p]
+        replica_s = replica_seconds(spec, edges)
         busy = np.minimum(sample["busy_s"], replica_s)
         prefill = np.minimum(sample["prefill_s"], busy)
         gpu_s = replica_s * spec.gpus_per_replica
@@ -84,10 +69,6 @@ def build_timeseries(result) -> pd.DataFrame:
             for name, col, q in (("ttft_p50_s", "ttft", 0.5), ("ttft_p95_s", "ttft", 0.95),
                                  ("e2e_p50_s", "e2e", 0.5), ("e2e_p95_s", "e2e", 0.95))
         }
-        surge = result.scenario.pricing[spec.price].surge
-        multiplier = surge_multipliers(surge, sample, edges, spec) if surge is not None else np.ones(k)
-        max_batch = spec.performance.max_batch
-        occupancy = sample["occupancy_s"] / replica_s / max_batch if max_batch else None
         frames.append(pd.DataFrame({
             "provider": spec.name,
             "interval_start_s": edges[:-1],
@@ -112,11 +93,11 @@ def build_timeseries(result) -> pd.DataFrame:
             "busy_s": busy,
             "prefill_s": prefill,
             # queueing-theory utilization: share of batch slots in use (bounded batch), else share of time busy
-            "utilization": occupancy if occupancy is not None else busy / replica_s,
+            "utilization": utilization(spec, sample, edges),
             "busy_share": busy / replica_s,
             "mean_batch": sample["occupancy_s"] / replica_s,
-            "queue_length_mean": sample["queue_s"] / length,
-            "price_multiplier": multiplier,
+            "queue_length_mean": queue_length_mean(sample, edges),
+            "price_multiplier": result.surge.multiplier(p) if result.surge else np.ones(k),
             "queue_length": sample["queue_length"].astype(np.int64),
             "in_service": sample["in_service"].astype(np.int64),
             **{name: series.to_numpy() for name, series in quantiles.items()},

@@ -19,6 +19,7 @@ import numpy as np
 from ..pricing import Usage
 from ..pricing.base import SERVICE_TIERS
 from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
+from ..timegrid import index_of
 
 from .arrivals import poisson_arrival_times
 from .behaviour import elastic_keep, request_prices, shift_to_offpeak
@@ -213,8 +214,7 @@ def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarr
         prices = request_prices(policy, usage, scenario.to_reporting(scenario.provider_currency(p)))
         if signal and p in signal:  # the surge multiplier customers saw when they sent the request
             edges, multiplier = signal[p]
-            interval = np.clip(np.searchsorted(edges, part["arrival_s"], side="right") - 1, 0, len(multiplier) - 1)
-            prices = prices * multiplier[interval]
+            prices = prices * multiplier[index_of(part["arrival_s"], edges[:-1])]
         reference = None
         if customer.elasticity.reference_price == "list":  # the same request without time-varying prices
             plain = scenario.pricing[spec.price].model_copy(update={"time_of_use": None, "surge": None,

@@ -10,10 +10,12 @@ import numpy as np
 import simpy
 
 from ..demand import Workload
+from ..load import IntervalLoad
 from ..pricing import PricingPolicy
 from ..scenario import Scenario
 from .provider import Provider
 from .records import BUDGET_STOP, QUEUED_AT_END, REJECTED, RUNNING, SERVING_AT_END, Records
+from ..timegrid import interval_edges
 from .router import DYNAMIC, plan_routes
 
 __all__ = ["SimOutput", "simulate", "interval_edges"]
@@ -23,23 +25,10 @@ SKIP = -2  # a request the customer does not send (its budget is spent)
 
 @dataclass
 class SimOutput:
-    """What the simulation observed: per-request records and per-interval provider samples.
-
-    `samples[p]` holds, per report interval of provider p: ``busy_s`` (replica-seconds with at
-    least one sequence), ``prefill_s`` (replica-seconds prefilling), ``occupancy_s``
-    (sequence-seconds in batch slots), ``queue_s`` (request-seconds waiting), and
-    ``queue_length`` and ``in_service`` sampled at the interval's end.
-    """
+    """What the simulation observed: per-request records and each provider's load per report interval."""
 
     records: Records
-    edges: np.ndarray
-    samples: list[dict[str, np.ndarray]]
-
-
-def interval_edges(duration: float, interval: float) -> np.ndarray:
-    """Report-interval boundaries 0, interval, 2*interval, ..., duration (last may be short)."""
-    inner = np.arange(interval, duration, interval)
-    return np.concatenate(([0.0], inner[inner < duration], [duration]))
+    load: IntervalLoad
 
 
 def simulate(scenario: Scenario, workload: Workload, policies: dict[str, PricingPolicy],
@@ -90,7 +79,7 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
     # the monitor's sample at the horizon is an event at `duration` itself; take it here
     _sample(providers, samples, totals, len(edges) - 2, float(edges[-1]))
     _close_horizon(records, providers, float(scenario.duration))
-    return SimOutput(records, edges, samples)
+    return SimOutput(records, IntervalLoad(edges, samples))
 
 
 def _source(env, arrival, route, segment, dynamic, providers):

@@ -1,0 +1,86 @@
+"""Each provider's load per report interval: replicas online, utilization, queue length, surge.
+
+The simulation observes, per provider and report interval, replica-seconds busy and prefilling,
+sequence-seconds in batch slots and request-seconds waiting (`IntervalLoad`). Everything read
+from those samples is defined once here: the time series, the summary, surge pricing and the
+demand that answers surge prices all use these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .pricing.surge import surge_levels
+from .scenario import ProviderSpec, Scenario
+from .timegrid import index_of, overlap_seconds
+
+__all__ = ["IntervalLoad", "SurgeSignal", "replica_seconds", "utilization", "queue_length_mean",
+           "surge_signal"]
+
+
+@dataclass(frozen=True)
+class IntervalLoad:
+    """What the simulation observed per report interval (`edges`), one dict of columns per provider.
+
+    `samples[p]` holds ``busy_s`` (replica-seconds with at least one sequence), ``prefill_s``
+    (replica-seconds prefilling), ``occupancy_s`` (sequence-seconds in batch slots), ``queue_s``
+    (request-seconds waiting), and ``queue_length`` and ``in_service`` at the interval's end.
+    """
+
+    edges: np.ndarray
+    samples: list[dict[str, np.ndarray]]
+
+
+def replica_seconds(spec: ProviderSpec, edges: np.ndarray) -> np.ndarray:
+    """Replica-seconds online in each interval (a growing fleet follows its `replicas_schedule`)."""
+    schedule = spec.replicas_schedule or [(0.0, spec.replicas)]
+    times = np.asarray([t for t, _ in schedule] + [np.inf])
+    counts = np.asarray([n for _, n in schedule], dtype=float)
+    return overlap_seconds(times[:-1], times[1:], counts, edges)
+
+
+def utilization(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.ndarray) -> np.ndarray:
+    """Share of the capacity online in use: batch slots with a bounded batch, else busy time."""
+    online = replica_seconds(spec, edges)
+    max_batch = spec.performance.max_batch
+    if max_batch is not None:
+        return sample["occupancy_s"] / (online * max_batch)
+    return np.minimum(sample["busy_s"], online) / online
+
+
+def queue_length_mean(sample: dict[str, np.ndarray], edges: np.ndarray) -> np.ndarray:
+    """Time-average number of requests waiting in each interval."""
+    return sample["queue_s"] / np.diff(edges)
+
+
+@dataclass(frozen=True)
+class SurgeSignal:
+    """The surge price of every report interval, for each provider whose price has a surge."""
+
+    edges: np.ndarray
+    levels: dict[int, np.ndarray]  # provider -> index into its `Surge.levels()` per interval
+    values: dict[int, np.ndarray]  # provider -> the multiplier per interval (float, for display)
+
+    def level_at(self, provider: int, times: np.ndarray) -> np.ndarray:
+        """The surge level in force at each time (the interval it falls in)."""
+        return self.levels[provider][index_of(times, self.edges[:-1])]
+
+    def multiplier(self, provider: int) -> np.ndarray:
+        return self.values.get(provider, np.ones(len(self.edges) - 1))
+
+
+def surge_signal(scenario: Scenario, load: IntervalLoad, providers: list[int] | None = None) -> SurgeSignal:
+    """Each surge-priced provider's price level per interval, from its utilization or queue length."""
+    levels, values = {}, {}
+    for p, spec in enumerate(scenario.providers):
+        surge = scenario.pricing[spec.price].surge
+        if surge is None or (providers is not None and p not in providers):
+            continue
+        sample = load.samples[p]
+        raw = (queue_length_mean(sample, load.edges) if surge.signal == "queue_length"
+               else utilization(spec, sample, load.edges))
+        levels[p] = surge_levels(surge, raw, load.edges)
+        values[p] = np.asarray([float(v) for v in surge.levels()])[levels[p]]
+    return SurgeSignal(load.edges, levels, values)
