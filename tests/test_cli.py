@@ -31,7 +31,7 @@ def test_run_writes_the_run_folder(tmp_path, write_yaml, capsys):
                 "cached_input_tokens", "output_tokens", "revenue", "currency", "wait_mean_s", "e2e_latency_mean_s",
                 "ttft_p50_s", "ttft_p95_s", "e2e_latency_p95_s", "output_tokens_per_s", "gpu_cost", "energy_kwh"):
         assert key in summary, key
-    assert f"report: {out}/" in stdout
+    assert f"report: {out / 'report.html'}" in stdout
     assert f"revenue    USD {summary['revenue']} exact" in stdout
 
 

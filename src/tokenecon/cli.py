@@ -54,8 +54,9 @@ def cli() -> None:
 @click.option("--scheduler", metavar="tcp://HOST:8786", help="Run replications on this Dask scheduler.")
 @click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Run replications on a local Dask cluster.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the run folder's path.")
+@click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, skip_bad: bool,
-        replications: int, scheduler: str | None, dask_local: int | None, quiet: bool) -> None:
+        replications: int, scheduler: str | None, dask_local: int | None, quiet: bool, open_report: bool) -> None:
     """Simulate a scenario and write its report folder."""
     from .demand.sizes import check_empirical_sources
     from .report import write_run_folder
@@ -72,14 +73,22 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     if replications > 1 or scheduler or dask_local:
         _run_replications(scenario if seed is None else scenario.model_copy(update={"seed": seed}), replications,
                           out, force, no_figures, scheduler, dask_local, quiet)
+        open_page(out, open_report)
         return
     result = run_scenario(scenario, seed=seed, progress=not quiet)
     write_run_folder(result, out, force=force, figures=not no_figures)
     if quiet:
         click.echo(str(out))
-        return
-    click.echo(_format_summary(result.summary()))
-    click.echo(f"report: {out}/")
+    else:
+        click.echo(_format_summary(result.summary()))
+        click.echo(f"report: {out / 'report.html'}")
+    open_page(out, open_report)
+
+
+def open_page(out: Path, wanted: bool) -> None:
+    """`--open`: show the folder's report.html in the default browser."""
+    if wanted:
+        click.launch((out / "report.html").resolve().as_uri())
 
 
 @cli.command()
@@ -150,7 +159,7 @@ def _run_replications(scenario, replications, out, force, no_figures, scheduler,
         if metric in table.index:
             row = table.loc[metric]
             click.echo(f"  {metric:<22}{row['mean']:>16,.4g}  +/- {row['ci95_half_width']:,.3g}")
-    click.echo(f"report: {out}/")
+    click.echo(f"report: {out / 'report.html'}")
 
 
 def _skip_bad_trace_rows(scenario):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
+from .cli import cli, open_page
 
 EXAMPLES_COMPARE = """
 \b
@@ -28,8 +28,9 @@ Examples:
 @click.option("--seed", type=click.IntRange(min=0), help="Override the seed of every variant.")
 @click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
+@click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Path | None, seed: int | None,
-            force: bool, no_figures: bool) -> None:
+            force: bool, no_figures: bool, open_report: bool) -> None:
     """Run one seeded workload under several pricing policies and compare them side by side.
 
     Common random numbers: every variant draws the same requests, so the differences in bills,
@@ -74,7 +75,8 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         click.echo(f"  {row['policy']:<24}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
                    f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
                    f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
-    click.echo(f"report: {out}/")
+    click.echo(f"report: {out / 'report.html'}")
+    open_page(out, open_report)
 
 
 EXAMPLES_SWEEP = """
@@ -95,8 +97,9 @@ Examples:
 @click.option("--serial", is_flag=True, help="Run in this process (no parallelism).")
 @click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
+@click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local: int | None, serial: bool,
-          force: bool, no_figures: bool) -> None:
+          force: bool, no_figures: bool, open_report: bool) -> None:
     """Run a base scenario over a grid (or list) of overrides, with replications per point.
 
     Writes sweep.csv (one row per point: parameters, means and 95% half widths), runs.csv,
@@ -132,4 +135,5 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
                        " points meet the constraints")
         else:
             click.echo(f"best: no point meets the constraints on {best['objective']}")
-    click.echo(f"report: {out}/")
+    click.echo(f"report: {out / 'report.html'}")
+    open_page(out, open_report)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
+from .cli import cli, open_page
 from .errors import TokenEconError
 
 EXAMPLES_METER = """
@@ -33,8 +33,9 @@ Examples:
 @click.option("--calibrate", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the measured ratios to the reference as a calibration file for scenarios.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder (and calibration file).")
+@click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, audit_tokenizer: str | None,
-          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool) -> None:
+          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, open_report: bool) -> None:
     """Count tokens of request logs (JSONL) or text files with real tokenizers.
 
     Writes per-request counts for each tokenizer, a summary by script (Chinese, English, code,
@@ -72,7 +73,8 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     if calibrate is not None:
         write_calibration(out, calibrate, logs)
         click.echo(f"calibration: {calibrate} (use it as token_calibration in a scenario)")
-    click.echo(f"report: {out}/")
+    click.echo(f"report: {out / 'report.html'}")
+    open_page(out, open_report)
 
 
 @cli.command()

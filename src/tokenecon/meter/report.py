@@ -218,6 +218,10 @@ def _write_summary(tmp: Path, summary: dict) -> None:
     from ..report.meter_figures import divergence_figure
 
     divergence_figure(table, summary["totals"]["reference"], tmp / "divergence.png")
+    from ..report.html import write_page
+    from ..report.pages import meter_page
+
+    write_page(meter_page(summary["totals"], table, tmp), tmp)
 
 
 def write_calibration(report: Path, target: Path, sources) -> None:

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-__all__ = ["write_compare_figures", "COMPARE_FIGURES"]
+__all__ = ["write_compare_figures", "COMPARE_FIGURES", "load_curve"]
 
 COMPARE_FIGURES = ("cost_over_time.png", "revenue_margin.png", "bill_by_segment.png", "latency_utilization.png",
                    "load_over_time.png")
@@ -93,20 +93,25 @@ def latency_utilization(table: pd.DataFrame, path: Path) -> None:
     _save(fig, path, "Service by policy")
 
 
+def load_curve(result) -> tuple[list, np.ndarray, np.ndarray]:
+    """Per report interval (all providers): local times, share of batch slots in use, worst e2e p95."""
+    ts = result.timeseries
+    grouped = ts.assign(w=ts["utilization"] * ts["replica_s"]).groupby("interval_start_s", sort=True)
+    utilization = (grouped["w"].sum() / grouped["replica_s"].sum()).to_numpy()
+    start = pd.Timestamp(result.scenario.start_local)
+    times = [start + pd.Timedelta(seconds=float(t)) for t in grouped["w"].sum().index]
+    return times, utilization, grouped["e2e_p95_s"].max().to_numpy()
+
+
 def load_over_time(comparison, path: Path) -> None:
     """The load curve under each policy: utilization and end-to-end p95 latency over time."""
     fig, (util, lat) = plt.subplots(1, 2, figsize=(14, 5))
     tz = None
     for name, result in comparison.results.items():
-        ts = result.timeseries
         tz = result.scenario.tz
-        weights = ts["replica_s"]
-        grouped = ts.assign(w=ts["utilization"] * weights).groupby("interval_start_s", sort=True)
-        utilization = grouped["w"].sum() / grouped["replica_s"].sum()
-        start = pd.Timestamp(result.scenario.start_local)
-        times = [start + pd.Timedelta(seconds=float(t)) for t in utilization.index]
-        util.plot(times, 100 * utilization.to_numpy(), lw=1.6, label=name)
-        lat.plot(times, grouped["e2e_p95_s"].max().to_numpy(), lw=1.4, label=name)
+        times, utilization, e2e = load_curve(result)
+        util.plot(times, 100 * utilization, lw=1.6, label=name)
+        lat.plot(times, e2e, lw=1.4, label=name)
     for ax in (util, lat):
         locator = mdates.AutoDateLocator(tz=tz)
         ax.xaxis.set_major_locator(locator)

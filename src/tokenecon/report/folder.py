@@ -89,7 +89,17 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
             from .national import write_national_report
 
             write_national_report(result, tmp, figures=figures)
+        _run_html(result, tmp)
     return out
+
+
+def _run_html(result, folder: Path) -> None:
+    from .figures import FIGURES
+    from .html import write_page
+    from .pages import run_page
+
+    accounts = {c.name: c.count for c in result.scenario.customers}
+    write_page(run_page(result.summary(), accounts, folder, FIGURES), folder)
 
 
 def write_compare_folder(comparison, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
@@ -110,7 +120,21 @@ def write_compare_folder(comparison, out: str | Path, *, force: bool = False, fi
             result.invoices.to_csv(folder / "invoices.csv", index=False)
         if figures:
             write_compare_figures(comparison, table, tmp)
+        _compare_html(comparison, table, tmp)
     return out
+
+
+def _compare_html(comparison, table, folder: Path) -> None:
+    from .compare_figures import COMPARE_FIGURES, load_curve
+    from .html import write_page
+    from .pages import compare_page
+
+    load = {}
+    for name, result in comparison.results.items():
+        _, utilization, _ = load_curve(result)
+        load[name] = (float(utilization.max()), float(utilization.min()))
+    scenario = next(iter(comparison.results.values())).scenario
+    write_page(compare_page(table, scenario, load, folder, COMPARE_FIGURES), folder)
 
 
 def write_replications_folder(replications, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
@@ -124,6 +148,10 @@ def write_replications_folder(replications, out: str | Path, *, force: bool = Fa
         _write_json(tmp / "summary.json", replications.summary())
         if figures:
             replication_figure(replications, tmp / "replications_over_time.png")
+        from .html import write_page
+        from .pages import replications_page
+
+        write_page(replications_page(replications, tmp), tmp)
     return out
 
 
@@ -142,6 +170,10 @@ def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: 
         numeric = [p for p in sweep.parameters if pd_numeric(table[p])]
         if figures and numeric:
             sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp)
+        from .html import write_page
+        from .pages import sweep_page
+
+        write_page(sweep_page(sweep, sweep.spec.name or "sweep", tmp), tmp)
     return out
 
 

@@ -1,0 +1,159 @@
+"""report.html of every kind of folder, opened in a real headless Chromium (Debian's `chromium`).
+
+Each page must load with no console message of type error or warning, request nothing but
+itself (figures are data URIs: the file works offline, copied anywhere), show every figure of its
+folder, and carry the question and an answer with the run's own numbers. Screenshots go to
+`$TOKENECON_SCREENSHOTS` when set (to look at them), else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ROOT, run_cli, scenario_dict
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    """The system Chromium; .ci/run installs it (Debian's `chromium`). Missing is a failure, not a skip."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "no chromium binary: install Debian's chromium (apt-get install -y chromium), as .ci/run does"
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, html: Path, shot: Path) -> dict:
+    """Load a page; return its console messages, requests, image states, question and answer text."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    messages, requests = [], []
+    page.on("console", lambda m: messages.append((m.type, m.text)))
+    page.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(html.resolve().as_uri(), wait_until="load")
+    images = page.evaluate("Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])")
+    question = page.inner_text("#question")
+    answer = page.inner_text("#answer")
+    links = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))")
+    folder = Path(os.environ.get("TOKENECON_SCREENSHOTS", shot.parent))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / shot.name), full_page=True)
+    page.close()
+    return {"messages": messages, "requests": requests, "images": images, "question": question,
+            "answer": answer, "links": links}
+
+
+def check_page(browser, folder: Path, shot: Path, question: str, numbers: list[str]) -> dict:
+    html = folder / "report.html"
+    assert html.is_file()
+    seen = open_page(browser, html, shot)
+    bad = [m for m in seen["messages"] if m[0] in ("error", "warning", "pageerror")]
+    assert bad == []
+    own = html.resolve().as_uri()
+    assert [u for u in seen["requests"] if u != own and not u.startswith("data:")] == []  # nothing from outside
+    pngs = sorted(p.name for p in folder.glob("*.png"))
+    assert pngs, "a report folder has figures"
+    assert sorted(alt for alt, _, _ in seen["images"]) == pngs
+    assert all(done and width > 0 for _, done, width in seen["images"])  # every figure decoded
+    assert seen["question"].strip() == question
+    for number in numbers:
+        assert number in seen["answer"]
+    for link in seen["links"]:  # links to the folder's tables resolve
+        assert (folder / link).is_file()
+    return seen
+
+
+def two_segments() -> dict:
+    data = scenario_dict(name="html_run", question="What does each segment pay?")
+    light = dict(data["customers"][0], name="light", count=2)
+    heavy = dict(data["customers"][0], name="heavy", count=1, arrivals={"type": "poisson", "rate": "1/s"})
+    data["customers"] = [light, heavy]
+    data["pricing"]["cheap"] = {"type": "per_token", "input": 1.0, "output": 4.0}
+    return data
+
+
+def test_run_page(browser, tmp_path, write_yaml, capsys):
+    path = write_yaml(two_segments())
+    out = tmp_path / "run"
+    assert run_cli(["run", str(path), "--out", str(out), "-q"], capsys)[0] == 0
+    s = json.loads((out / "summary.json").read_text())
+    seen = check_page(browser, out, tmp_path / "run.png", "What does each segment pay?",
+                      [f"{s['requests_arrived']:,} requests arrived", f"{s['requests_completed']:,} completed",
+                       f"USD {float(s['bill.heavy']):,.2f}", f"USD {float(s['revenue']):,.2f}"])
+    assert "requests.csv" in seen["links"] and "invoices.csv" in seen["links"]
+    # self-contained: the page alone, copied elsewhere, still shows every figure
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(out / "report.html", alone / "report.html")
+    page = browser.new_page()
+    page.goto((alone / "report.html").as_uri())
+    assert all(w > 0 for w in page.evaluate("Array.from(document.images).map(i => i.naturalWidth)"))
+    page.close()
+
+
+def test_compare_page(browser, tmp_path, write_yaml, capsys):
+    path = write_yaml(two_segments())
+    out = tmp_path / "compare"
+    code, _, err = run_cli(["compare", str(path), "--policy", "std", "--policy", "cheap", "--out", str(out)], capsys)
+    assert code == 0, err
+    table = (out / "comparison.csv").read_text()
+    assert "cheap" in table
+    import pandas as pd
+
+    rows = pd.read_csv(out / "comparison.csv").set_index("policy")
+    seen = check_page(browser, out, tmp_path / "compare.png", "What does each segment pay?",
+                      [f"Revenue under cheap is USD {rows.loc['cheap', 'revenue']:,.2f}",
+                       f"{int(rows.loc['std', 'requests_arrived']):,} requests each"])
+    assert "comparison.csv" in seen["links"]
+
+
+def test_replications_page(browser, tmp_path, write_yaml, capsys):
+    path = write_yaml(scenario_dict(name="html_reps", duration="30min"))
+    out = tmp_path / "reps"
+    code, _, err = run_cli(["run", str(path), "--replications", "2", "--out", str(out), "-q"], capsys)
+    assert code == 0, err
+    check_page(browser, out, tmp_path / "replications.png", "How much do the results vary from seed to seed?",
+               ["2 independent runs (seeds 1 to 2)", "revenue: "])
+
+
+def test_sweep_page(browser, tmp_path, write_yaml, capsys):
+    base = write_yaml(scenario_dict(name="html_sweep_base", duration="30min"))
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({
+        "name": "html_sweep", "base": base.name, "replications": 1,
+        "grid": {"pricing.std.output": [8, 12], "providers.p1.replicas": [1, 2]},
+        "metrics": ["revenue", "utilization"],
+        "optimize": {"maximize": "revenue"}}), encoding="utf-8")
+    out = tmp_path / "sweep"
+    code, _, err = run_cli(["sweep", str(sweep), "--serial", "--out", str(out)], capsys)
+    assert code == 0, err
+    best = json.loads((out / "best.json").read_text())
+    at = ", ".join(f"{k} = {v}" for k, v in best["overrides"].items())
+    check_page(browser, out, tmp_path / "sweep.png", "Which settings do best, within the constraints?",
+               [f"The best point is {at}"])
+
+
+def test_meter_page(browser, tmp_path, capsys):
+    out = tmp_path / "meter"
+    code, _, err = run_cli(["meter", str(ROOT / "scenarios" / "data" / "chat_log.jsonl"), "--out", str(out)], capsys)
+    assert code == 0, err
+    s = json.loads((out / "summary.json").read_text())
+    check_page(browser, out, tmp_path / "meter.png",
+               "How many tokens is the same text for each vendor's tokenizer?",
+               [f"{s['requests']:,} requests metered", f"Of {s['audited_requests']:,} requests with reported usage"])
