@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tokenecon
-from tokenecon.billing import exact_group_sums, period_edges
+from tokenecon.billing import period_edges
+from tokenecon.money import exact_group_sums
 from tokenecon.pricing import Usage, make_policy
 from tokenecon.scenario import PerTokenPricing
 from tokenecon.units import MONEY_UNITS_PER_UNIT, PRICE_UNITS, round_to_minor

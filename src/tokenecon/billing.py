@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -20,16 +20,15 @@ import pandas as pd
 from .demand import Workload
 from .errors import PricingError, ReconciliationError
 from .load import SurgeSignal
+from .money import exact_group_sums, exact_total, in_reporting
 from .plans import PlanLines, apply_plans
 from .pricing import ChargeTable, PricingPolicy
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
-from .timegrid import index_of
-from .units import format_money, money_from_price_units, money_to_decimal, price_to_units, round_to_minor
+from .timegrid import billing_periods, index_of
+from .units import format_money, money_from_price_units, price_to_units, round_to_minor
 
-__all__ = ["Bill", "bill", "period_edges", "exact_group_sums"]
-
-_SPLIT = 10**9
+__all__ = ["Bill", "bill", "period_edges", "reconcile"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,7 @@ class Bill:
     @property
     def revenue(self) -> Decimal:
         """Total revenue in the scenario currency (exact; converted at the scenario's rates)."""
-        return sum((money_to_decimal(r) * rate for r, rate in zip(self.revenue_by_provider, self.provider_rate)),
-                   Decimal(0))
+        return in_reporting(self.revenue_by_provider, self.provider_rate)
 
     @property
     def invoiced_total(self) -> Decimal:
@@ -62,48 +60,9 @@ class Bill:
                    round_to_minor(0, self.currency))
 
 
-def exact_group_sums(group: np.ndarray, amounts: np.ndarray, groups: int) -> list[int]:
-    """Exact integer sums of `amounts` per group code, without floats or int64 overflow."""
-    if amounts.dtype == object:
-        sums = [0] * groups
-        for g, a in zip(group.tolist(), amounts.tolist()):
-            sums[g] += a
-        return sums
-    amounts = amounts.astype(np.int64)
-    high, low = np.divmod(amounts, _SPLIT)
-    high_sum = np.zeros(groups, dtype=np.int64)
-    low_sum = np.zeros(groups, dtype=np.int64)
-    np.add.at(high_sum, group, high)
-    np.add.at(low_sum, group, low)
-    return [int(h) * _SPLIT + int(lo) for h, lo in zip(high_sum.tolist(), low_sum.tolist())]
-
-
 def period_edges(scenario: Scenario) -> tuple[np.ndarray, list[datetime]]:
-    """Billing-period boundaries in seconds from the start, and each period's local start.
-
-    Periods are calendar days or months of the scenario's time zone; the first and last may
-    be cut by the run's start and horizon.
-    """
-    start = scenario.start_local
-    tz = start.tzinfo
-    if scenario.billing_period == "day":
-        first = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    else:
-        first = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    starts = [first]
-    horizon = start + timedelta(seconds=scenario.duration)
-    while True:
-        current = starts[-1].replace(tzinfo=None)
-        if scenario.billing_period == "day":
-            following = current + timedelta(days=1)
-        else:
-            following = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
-        nxt = following.replace(tzinfo=tz)
-        if nxt >= horizon:
-            break
-        starts.append(nxt)
-    edges = np.asarray([max(0.0, (s - start).total_seconds()) for s in starts])
-    return edges, starts + [nxt]
+    """Billing-period boundaries in seconds from the start, and each period's local start (`timegrid`)."""
+    return billing_periods(scenario.start_local, scenario.duration, scenario.billing_period)
 
 
 def bill(scenario: Scenario, workload: Workload, records: Records,
@@ -246,8 +205,8 @@ def reconcile(result: Bill) -> None:
     for p, (rows, table) in result.tables.items():
         for component in table.components:
             amounts = table.amount[component]
-            from_lines[p] += sum(exact_group_sums(np.zeros(len(amounts), dtype=np.int64), amounts, 1))
-        per_request[p] = sum(exact_group_sums(np.zeros(len(rows), dtype=np.int64), result.charge[rows], 1))
+            from_lines[p] += exact_total(amounts)
+        per_request[p] = exact_total(result.charge[rows])
     invoiced = [0] * providers
     for subtotal, p in zip(result.invoice_subtotals, result.invoice_provider):
         invoiced[p] += subtotal

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .money import exact_group_sums, running_before
+from .timegrid import index_of
 from .units import money_from_price_units, price_to_units
 
 __all__ = ["PlanLines", "apply_plans"]
@@ -80,14 +82,6 @@ class PlanLines:
 
     def __len__(self) -> int:
         return sum(len(part[0]) for part in self._parts) + len(self._single)
-
-
-def _group_exclusive_cumsum(values: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Per group (rows sorted by group, `first` marks each group's first row): the sum of earlier rows."""
-    total = np.cumsum(values)
-    before = total - values
-    start_offset = np.maximum.accumulate(np.where(first, before, 0))  # `before` at the group's first row
-    return before - start_offset
 
 
 def _positions_value(start, take, starts, quantities, units) -> np.ndarray:
@@ -156,7 +150,7 @@ def _segment_lines(lines, plan, p, accounts, items, rows, table, finish, workloa
     charge = _positions_value(np.zeros(n, np.int64), remaining, starts, quantities, units)
     for source, tokens, start, end in _allowances(plan, edges, horizon):
         eligible = np.where((t >= start) & (t < end), remaining, 0)
-        take = np.clip(tokens - _group_exclusive_cumsum(eligible, first), 0, eligible)
+        take = np.clip(tokens - running_before(eligible, first), 0, eligible)
         used = np.flatnonzero(take)
         if len(used):
             value = _positions_value(covered[used], take[used], starts[:, used], quantities[:, used], units[:, used])
@@ -189,10 +183,9 @@ def _true_up(lines, plan, p, account, t, charge, edges, horizon, accounts) -> No
     """Bring each account's usage (after allowances) up to the commitment in every period."""
     minimum = _money(plan.minimum_commitment)
     periods = len(edges)
-    period = np.searchsorted(edges, t, side="right") - 1
+    period = index_of(t, edges)
     key = account * periods + period
     codes, group = np.unique(key, return_inverse=True)
-    from .billing import exact_group_sums
 
     usage = dict(zip(codes.tolist(), exact_group_sums(group, charge, len(codes))))
     bounds = list(edges) + [horizon]
@@ -214,7 +207,7 @@ def _wallets(lines, plan, p, rid, account, t, charge, first, horizon) -> None:
     for _, end, k, credit in sorted(wallets, key=lambda w: w[:3]):
         balance = _money(credit.amount)
         eligible = np.where((t >= credit.at) & (t < end), remaining, 0)
-        spent_before = _group_exclusive_cumsum(eligible, first)
+        spent_before = running_before(eligible, first)
         take = np.clip(balance - spent_before, 0, eligible)
         used = np.flatnonzero(take)
         if not len(used):

@@ -10,13 +10,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .billing import Bill, exact_group_sums
+from .billing import Bill
+from .money import exact_group_sums, exact_total, in_reporting
 from .demand import Workload
 from .load import SurgeSignal
 from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import BATCH, BATCH_EXPIRED, COMPLETED, REASONS, REJECTED, RUNNING, SERVICE_TIERS, STATUS, TIMED_OUT
-from .units import format_decimal, format_money, money_from_price_units, money_to_decimal
+from .timegrid import index_of
+from .units import format_decimal, format_money, money_from_price_units
 
 __all__ = ["Result"]
 
@@ -137,7 +139,7 @@ class Result:
         rid = ledger["request_id"]
         when = np.where(rid.notna(), finish[rid.fillna(0).astype(np.int64).to_numpy()],
                         ledger["time_s"].to_numpy(dtype=float, na_value=np.nan) if "time_s" in ledger else np.nan)
-        period = np.clip(np.searchsorted(edges, when, side="right") - 1, 0, len(edges) - 1)
+        period = index_of(when, edges)
         fmt = "%Y-%m-%dT%H:%M:%S%z"
         frame = pd.DataFrame({
             "provider": ledger["provider"], "customer": ledger["customer"],
@@ -221,8 +223,7 @@ class Result:
             "reasoning_tokens": int(w.reasoning_tokens[done].sum()),
             "cache_write_tokens": int(w.cache_write_tokens[done].sum()),
             "revenue": format_decimal(self.bill.revenue),
-            "list_charges": format_money(sum(exact_group_sums(np.zeros(len(w), np.int64),
-                                                              self.bill.list_charge, 1))),
+            "list_charges": format_money(exact_total(self.bill.list_charge)),
             "revenue_invoiced": str(self.bill.invoiced_total),
             "currency": sc.currency,
             "wait_mean_s": _mean(start[started] - arrival[started]),
@@ -271,7 +272,7 @@ class Result:
                                                       if tokens else float("nan"))
             out[prefix + "utilization"] = float((rows["utilization"] * rows["replica_s"]).sum() / rows["replica_s"].sum())
             cost = out[prefix + "gpu_cost"] + out[prefix + "energy_cost"]
-            revenue = money_to_decimal(self.bill.revenue_by_provider[p]) * self.bill.provider_rate[p]
+            revenue = in_reporting([self.bill.revenue_by_provider[p]], [self.bill.provider_rate[p]])
             out[prefix + "margin"] = round(float(revenue) - cost, 6)  # in the scenario currency
         if self.scale != 1.0:
             self._scale_up(out)
@@ -329,8 +330,7 @@ class Result:
             if len(other) else self.bill.charge
         sums = exact_group_sums(codes, amounts, len(w.segments) * providers)
         rates = self.bill.provider_rate
-        return {name: sum((money_to_decimal(sums[s * providers + p]) * rates[p] for p in range(providers)), Decimal(0))
-                for s, name in enumerate(w.segments)}
+        return {name: in_reporting(sums[s * providers:(s + 1) * providers], rates) for s, name in enumerate(w.segments)}
 
     def _batch_window(self) -> np.ndarray:
         windows = np.asarray([p.batch_window for p in self.scenario.providers] + [np.inf])
@@ -341,14 +341,14 @@ class Result:
         edges = self.sim.load.edges
         done = self._completed
         rows = np.flatnonzero(done)
-        interval = np.clip(np.searchsorted(edges, self._col("finish_s")[rows], side="right") - 1, 0, len(edges) - 2)
+        interval = index_of(self._col("finish_s")[rows], edges[:-1])
         code = self._col("provider")[rows].astype(np.int64) * (len(edges) - 1) + interval
         groups = len(self.scenario.providers) * (len(edges) - 1)
         amounts = self.bill.charge[rows]
         lines = self.bill.plan_lines
         other = np.flatnonzero(lines.request_id < 0)  # fees and purchases, by their time
         if len(other):
-            k = np.clip(np.searchsorted(edges, lines.time_s[other], side="right") - 1, 0, len(edges) - 2)
+            k = index_of(lines.time_s[other], edges[:-1])
             code = np.concatenate([code, lines.provider[other] * (len(edges) - 1) + k])
             amounts = np.concatenate([amounts.astype(object), lines.amount[other].astype(object)])
         return np.arange(groups), exact_group_sums(code, amounts, groups)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import tempfile
 from collections import defaultdict
 from itertools import islice
 from pathlib import Path
@@ -25,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import TokenEconError
+from ..folders import atomic_folder, check_output_dir
 from .images import openai_image_tokens, qwen_image_tokens
 from .logs import LogReader, LogRequest
 from .meter import Meter
@@ -121,25 +120,16 @@ def _blank(value: int | None) -> int | str:
 def meter_logs(paths: list[Path], out: Path, *, tokenizers: list[str], reference: str, skip_bad: bool = False,
                audit_tokenizer: str | None = None, force: bool = False, progress: bool = False) -> dict:
     """Meter request logs into the folder `out` (written whole or not at all); returns the summary."""
-    if out.exists() and not force:
-        raise TokenEconError(f"{out}: folder exists; use --force to replace it or --out to choose another")
+    check_output_dir(out, force)
     if reference not in tokenizers:
         tokenizers = [reference] + tokenizers
     meters = {name: Meter(name) for name in tokenizers}
     tokenizers = [meters[n].name for n in tokenizers]  # canonical names (aliases resolved)
     reference = meters[reference].name
     reader = LogReader(paths, skip_bad=skip_bad)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out, force) as tmp:
         summary = _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progress)
         _write_summary(tmp, summary)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return summary["totals"]
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..money import running_before
+from ..timegrid import index_of
 from .base import COMPONENTS, ChargeTable, PricingPolicy, Usage
 from .ratecard import level_multipliers, price_table, rate_card
 from .time_of_use import window_index
@@ -37,7 +39,7 @@ class _TableBased(PricingPolicy):
             return surge
         if usage.arrival_s is None:
             raise ValueError("a price schedule needs arrival times")
-        step = np.clip(np.searchsorted(self.schedule_times, usage.arrival_s, side="right") - 1, 0, None)
+        step = index_of(usage.arrival_s, self.schedule_times)
         return surge * len(self.schedule_times) + step
 
     def _units(self, tier: np.ndarray, window: np.ndarray, service: np.ndarray,
@@ -129,17 +131,15 @@ class VolumeTiersPolicy(_TableBased):
         rank = np.lexsort((usage.order, usage.period, usage.account))
         key = usage.account.astype(np.int64)[rank] * (int(usage.period.max()) + 1) + usage.period[rank]
         sorted_tokens = tokens[rank]
-        cumulative = np.cumsum(sorted_tokens)
         first = np.r_[True, key[1:] != key[:-1]]
-        group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-        before_sorted = cumulative - sorted_tokens - (cumulative[group_start] - sorted_tokens[group_start])
+        before_sorted = running_before(sorted_tokens, first)
         before = np.empty(n, dtype=np.int64)
         before[rank] = before_sorted
         if self.spec.mode == "graduated":
             return self._graduated(usage, before, window, COMPONENTS, None)
-        group_end = np.r_[np.flatnonzero(first)[1:] - 1, n - 1]
-        group_of = np.cumsum(first) - 1
+        group_of = np.cumsum(first) - 1  # the period's total: its last row's tokens before plus its own
+        last = np.r_[np.flatnonzero(first)[1:] - 1, n - 1]
         total = np.empty(n, dtype=np.int64)
-        total[rank] = cumulative[group_end[group_of]] - (cumulative[group_start] - sorted_tokens[group_start])
+        total[rank] = (before_sorted + sorted_tokens)[last[group_of]]
         return ChargeTable.from_prices(usage.quantities(), self._units(self._tier_of(total), window, usage.tiers(),
                                                                        self._levels(usage)))

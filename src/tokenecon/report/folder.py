@@ -1,77 +1,29 @@
-"""Write a run folder atomically: everything goes to a temporary sibling folder, then a rename.
-
-A run folder therefore appears whole or not at all, and an existing one is replaced only with
-``force=True`` (and only after the new one is complete).
-"""
+"""Write the run, comparison and experiment folders (each whole or not at all, see `tokenecon.folders`)."""
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import TokenEconError
+from ..folders import atomic_folder, check_output_dir as _check_output_dir, write_json
 from .figures import write_figures
 
 __all__ = ["write_run_folder", "write_compare_folder", "check_output_dir"]
 
 
 def check_output_dir(out: Path, force: bool) -> None:
-    """Fail before any work if `out` exists and may not be replaced."""
-    if out.exists() and not force:
-        raise TokenEconError(f"{out}: run folder exists; use --force to replace it or --out to choose another")
-    if out.exists() and not out.is_dir():
-        raise TokenEconError(f"{out}: exists and is not a folder")
+    """Fail before any work if the run folder `out` exists and may not be replaced."""
+    _check_output_dir(out, force, "run folder")
 
 
-@contextmanager
 def _atomic_folder(out: Path, force: bool):
-    """A temporary sibling folder to write into; it replaces `out` only when the block succeeds."""
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        yield tmp
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _publish(tmp: Path, out: Path) -> None:
-    """Move a finished folder into place; an old one is removed only after the new one is there."""
-    os.chmod(tmp, 0o755)
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
-
-
-def _write_json(path: Path, data: dict) -> None:
-    """JSON with non-finite floats as null (JSON has no NaN)."""
-    clean = {k: _json_safe(v) for k, v in data.items()}
-    path.write_text(json.dumps(clean, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return atomic_folder(out, force, "run folder")
 
 
 def write_run_folder(result, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
     """Write summary.json, the CSV tables, the resolved scenario (units in seconds) and the figures."""
     out = Path(out)
     with _atomic_folder(out, force) as tmp:
-        _write_json(tmp / "summary.json", result.summary())
+        write_json(tmp / "summary.json", result.summary())
         outputs = result.scenario.outputs
         if outputs.requests:
             result.requests.to_csv(tmp / "requests.csv", index=False)
@@ -82,7 +34,7 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
             result.invoice_lines.to_csv(tmp / "invoice_lines.csv", index=False)
         if len(result.bill.plan_lines.wallet):
             result.wallets.to_csv(tmp / "wallets.csv", index=False)
-        _write_json(tmp / "scenario.resolved.json", result.scenario.model_dump(mode="json", exclude={"base_dir"}))
+        write_json(tmp / "scenario.resolved.json", result.scenario.model_dump(mode="json", exclude={"base_dir"}))
         if figures:
             write_figures(result, tmp)
         if result.scenario.milestones or result.scenario.supply_model:
@@ -115,7 +67,7 @@ def write_compare_folder(comparison, out: str | Path, *, force: bool = False, fi
         for name, result in comparison.results.items():
             folder = tmp / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
             folder.mkdir(parents=True)
-            _write_json(folder / "summary.json", result.summary())
+            write_json(folder / "summary.json", result.summary())
             result.timeseries.to_csv(folder / "timeseries.csv", index=False)
             result.invoices.to_csv(folder / "invoices.csv", index=False)
         if figures:
@@ -145,7 +97,7 @@ def write_replications_folder(replications, out: str | Path, *, force: bool = Fa
     with _atomic_folder(out, force) as tmp:
         replications.runs.to_csv(tmp / "replications.csv", index=False)
         replications.table().to_csv(tmp / "summary_ci.csv", index=False)
-        _write_json(tmp / "summary.json", replications.summary())
+        write_json(tmp / "summary.json", replications.summary())
         if figures:
             replication_figure(replications, tmp / "replications_over_time.png")
         from .html import write_page
@@ -166,7 +118,7 @@ def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: 
         sweep.runs().to_csv(tmp / "runs.csv", index=False)
         best = sweep.best()
         if best is not None:
-            _write_json(tmp / "best.json", best)
+            write_json(tmp / "best.json", best)
         numeric = [p for p in sweep.parameters if pd_numeric(table[p])]
         if figures and numeric:
             sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp)

@@ -21,7 +21,10 @@ from ..demand import Workload
 from ..demand.behaviour import request_prices
 from ..demand.streams import stream
 from ..pricing import PricingPolicy
+from ..money import running_before
 from ..scenario import Scenario
+from ..timegrid import billing_periods, index_of
+from ..units import money_from_price_units, price_to_units
 
 __all__ = ["plan_routes", "DYNAMIC"]
 
@@ -89,23 +92,9 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
     return route, dynamic, stopped
 
 
-def _group_offsets(previous: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Spend before each row within its group, for exact (object) running sums."""
-    out = np.empty(len(previous), dtype=object)
-    base = 0
-    for k, (value, is_first) in enumerate(zip(previous.tolist(), first.tolist())):
-        if is_first:
-            base = value
-        out[k] = value - base
-    return out
-
-
 def _apply_budget(scenario, workload, policies, customer, rows, route, stopped, index) -> None:
-    from ..billing import period_edges
-    from ..units import money_from_price_units, price_to_units
-
-    edges, _ = period_edges(scenario)
-    period = np.clip(np.searchsorted(edges, workload.arrival_s[rows], side="right") - 1, 0, len(edges) - 1)
+    edges, _ = billing_periods(scenario.start_local, scenario.duration, scenario.billing_period)
+    period = index_of(workload.arrival_s[rows], edges)
     # exact money units in the scenario currency (int64, or exact Decimals across currencies)
     exact = all(scenario.provider_currency(c) == scenario.currency for c in np.unique(route[rows]).tolist())
     spend = np.zeros(len(rows), dtype=np.int64 if exact else object)
@@ -126,10 +115,7 @@ def _apply_budget(scenario, workload, policies, customer, rows, route, stopped, 
     order = np.lexsort((np.arange(len(rows)), key))  # by account and period, then arrival
     sorted_key, sorted_spend = key[order], spend[order]
     first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
-    total = np.cumsum(sorted_spend)
-    previous = total - sorted_spend
-    before = previous - np.maximum.accumulate(np.where(first, previous, 0)) if exact else \
-        _group_offsets(previous, first)
+    before = running_before(sorted_spend, first)
     over = np.zeros(len(rows), dtype=bool)
     over[order] = before >= budget  # the budget was reached before this request
     if customer.budget.action == "stop":
