@@ -18,7 +18,7 @@ from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import BATCH, BATCH_EXPIRED, COMPLETED, REASONS, REJECTED, RUNNING, SERVICE_TIERS, STATUS, TIMED_OUT
 from .timegrid import index_of
-from .units import format_decimal, format_money, money_from_price_units
+from .units import format_decimal, format_money, format_money_array
 
 __all__ = ["Result"]
 
@@ -64,6 +64,7 @@ class Result:
         names = np.asarray([p.name for p in self.scenario.providers] + [""], dtype=object)
         charge = self.bill.charge
         sc_currency = self.scenario.currency
+        charge_text = np.asarray(format_money_array(charge), dtype=object)
         return pd.DataFrame({
             "request_id": np.arange(len(w), dtype=np.int64),
             "customer": np.asarray(w.accounts, dtype=object)[w.account],
@@ -82,10 +83,10 @@ class Result:
             "provisioned": self._col("reserved").astype(bool),
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
-            "charge": [format_money(c) for c in charge.tolist()],
+            "charge": charge_text,
             "currency": np.asarray(self.bill.provider_currency + [sc_currency], dtype=object)[provider],
-            "list_charge": [format_money(c) for c in self.bill.list_charge.tolist()]
-            if len(self.bill.plan_lines) else [format_money(c) for c in charge.tolist()],
+            "list_charge": np.asarray(format_money_array(self.bill.list_charge), dtype=object)
+            if len(self.bill.plan_lines) else charge_text,
         })
 
     @cached_property
@@ -94,63 +95,24 @@ class Result:
         return self.bill.invoices
 
     @cached_property
+    def _ledger_columns(self):
+        from .ledger import ledger_columns
+
+        return ledger_columns(self)
+
+    @cached_property
     def ledger(self) -> pd.DataFrame:
         """Charge lines: one per billed request and price component, with exact amounts."""
-        frames = []
-        names = [p.name for p in self.scenario.providers]
-        for p, (rows, table) in self.bill.tables.items():
-            for component in table.components:
-                used = table.quantity[component] > 0  # a line per token class the request used
-                frames.append(pd.DataFrame({
-                    "request_id": rows[used],
-                    "customer": np.asarray(self.workload.accounts, dtype=object)[self.workload.account[rows[used]]],
-                    "provider": names[p],
-                    "component": component,
-                    "quantity": table.quantity[component][used],
-                    "unit_price_per_1m": [format_money(money_from_price_units(u))
-                                          for u in table.unit_price[component][used].tolist()],
-                    "amount": [format_money(a) for a in table.amount[component][used].tolist()],
-                }))
-        lines = self.bill.plan_lines
-        if len(lines):
-            frames.append(pd.DataFrame({
-                "request_id": pd.arrays.IntegerArray(lines.request_id, lines.request_id < 0),  # empty: no request
-                "customer": np.asarray(self.workload.accounts, dtype=object)[lines.account],
-                "provider": np.asarray(names, dtype=object)[lines.provider],
-                "component": lines.component,
-                "quantity": lines.quantity,
-                "unit_price_per_1m": "",
-                "amount": [format_money(a) for a in lines.amount.tolist()],
-                "time_s": lines.time_s,
-            }))
-        if not frames:
-            return pd.DataFrame(columns=["request_id", "customer", "provider", "component", "quantity",
-                                         "unit_price_per_1m", "amount"])
-        return pd.concat(frames, ignore_index=True).sort_values(["request_id"], kind="stable", ignore_index=True)
+        from .ledger import ledger_frame
+
+        return ledger_frame(self, self._ledger_columns)
 
     @cached_property
     def invoice_lines(self) -> pd.DataFrame:
         """Invoice line items: per provider, customer, billing period and component, the summed lines."""
-        from .billing import period_edges
+        from .ledger import invoice_lines_frame
 
-        ledger = self.ledger
-        edges, starts = period_edges(self.scenario)
-        finish = self._col("finish_s")
-        rid = ledger["request_id"]
-        when = np.where(rid.notna(), finish[rid.fillna(0).astype(np.int64).to_numpy()],
-                        ledger["time_s"].to_numpy(dtype=float, na_value=np.nan) if "time_s" in ledger else np.nan)
-        period = index_of(when, edges)
-        fmt = "%Y-%m-%dT%H:%M:%S%z"
-        frame = pd.DataFrame({
-            "provider": ledger["provider"], "customer": ledger["customer"],
-            "period_start": np.asarray([s.strftime(fmt) for s in starts[:-1]], dtype=object)[period],
-            "component": ledger["component"].str.split("@").str[0],
-            "quantity": ledger["quantity"], "amount": ledger["amount"].map(Decimal),
-        })
-        grouped = frame.groupby(["provider", "customer", "period_start", "component"], sort=True)
-        out = grouped.agg(quantity=("quantity", "sum"), amount=("amount", lambda a: sum(a, Decimal(0))))
-        out["amount"] = out["amount"].map(format_decimal)
-        return out.reset_index()
+        return invoice_lines_frame(self, self._ledger_columns)
 
     @cached_property
     def wallets(self) -> pd.DataFrame:

@@ -24,6 +24,7 @@ __all__ = [
     "money_to_decimal",
     "money_from_price_units",
     "format_money",
+    "format_money_array",
     "format_decimal",
     "round_to_minor",
     "CURRENCY_MINOR_UNITS",
@@ -128,6 +129,13 @@ def money_from_price_units(units: int) -> int:
 def format_money(amount: int) -> str:
     """Exact plain decimal string of a money-unit amount, without exponent or trailing zeros."""
     return format_decimal(money_to_decimal(amount))
+
+
+def format_money_array(amounts) -> list[str]:
+    """`format_money` of every element of an array, at numpy speed (the same strings)."""
+    from .textcols import money_text
+
+    return money_text(amounts, format_money)
 
 
 def format_decimal(value: Decimal) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..folders import atomic_folder, check_output_dir as _check_output_dir, write_json
 from .figures import write_figures
+from .tables import write_table
 
 __all__ = ["write_run_folder", "write_compare_folder", "check_output_dir"]
 
@@ -20,20 +21,22 @@ def _atomic_folder(out: Path, force: bool):
 
 
 def write_run_folder(result, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
-    """Write summary.json, the CSV tables, the resolved scenario (units in seconds) and the figures."""
+    """Write summary.json, the tables (`outputs.format`), the resolved scenario and the figures."""
     out = Path(out)
+    outputs = result.scenario.outputs
+    fmt = outputs.format
     with _atomic_folder(out, force) as tmp:
         write_json(tmp / "summary.json", result.summary())
-        outputs = result.scenario.outputs
         if outputs.requests:
-            result.requests.to_csv(tmp / "requests.csv", index=False)
-        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
-        result.invoices.to_csv(tmp / "invoices.csv", index=False)
-        if outputs.ledger:
-            result.ledger.to_csv(tmp / "ledger.csv", index=False)
-            result.invoice_lines.to_csv(tmp / "invoice_lines.csv", index=False)
+            write_table(result.requests, tmp, "requests", fmt)
+        write_table(result.timeseries, tmp, "timeseries", fmt)
+        write_table(result.invoices, tmp, "invoices", fmt)
+        if outputs.ledger is not False:  # invoice line items: small, from the same columns
+            write_table(result.invoice_lines, tmp, "invoice_lines", fmt)
+        if outputs.write_ledger(len(result.workload)):
+            write_table(result.ledger, tmp, "ledger", fmt)
         if len(result.bill.plan_lines.wallet):
-            result.wallets.to_csv(tmp / "wallets.csv", index=False)
+            write_table(result.wallets, tmp, "wallets", fmt)
         write_json(tmp / "scenario.resolved.json", result.scenario.model_dump(mode="json", exclude={"base_dir"}))
         if figures:
             write_figures(result, tmp)
@@ -68,8 +71,8 @@ def write_compare_folder(comparison, out: str | Path, *, force: bool = False, fi
             folder = tmp / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
             folder.mkdir(parents=True)
             write_json(folder / "summary.json", result.summary())
-            result.timeseries.to_csv(folder / "timeseries.csv", index=False)
-            result.invoices.to_csv(folder / "invoices.csv", index=False)
+            write_table(result.timeseries, folder, "timeseries")
+            write_table(result.invoices, folder, "invoices")
         if figures:
             write_compare_figures(comparison, table, tmp)
         _compare_html(comparison, table, tmp)

@@ -51,11 +51,21 @@ class SupplyModel(Spec):
     carbon_g_per_kwh: float = Field(default=0.0, ge=0)
 
 
+LEDGER_AUTO_MAX_REQUESTS = 200_000
+
+
 class Outputs(Spec):
-    """Which per-request tables a run folder holds (national-scale runs may skip them)."""
+    """Which per-request tables a run folder holds, and in which file format."""
 
     requests: bool = True
-    ledger: bool = True
+    ledger: bool | Literal["auto"] = Field(default="auto", description=(
+        f"ledger.csv (one line per request and price component): 'auto' writes it for runs of at most "
+        f"{LEDGER_AUTO_MAX_REQUESTS:,} requests, true always, false never"))
+    format: Literal["csv", "csv.gz", "parquet"] = Field(default="csv", description=(
+        "file format of the tables: csv, gzip-compressed csv, or parquet (needs pyarrow)"))
+
+    def write_ledger(self, requests: int) -> bool:
+        return self.ledger is True or (self.ledger == "auto" and requests <= LEDGER_AUTO_MAX_REQUESTS)
 
 
 class Scenario(Spec):

@@ -1,0 +1,123 @@
+"""Tables to files at numpy speed: CSV (byte for byte what ``DataFrame.to_csv(index=False)``
+writes), gzip-compressed CSV, or Parquet.
+
+Each column becomes text once, vectorised: integers through `textcols.int_text`, floats through
+numpy's shortest round-trip repr (as pandas does), repeated strings formatted once per distinct
+value. Rows are joined chunk by chunk. A column of a kind this writer does not know (dates,
+categoricals, ...) sends the whole table through pandas instead, so the bytes never differ.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TokenEconError
+from ..textcols import int_text
+
+__all__ = ["FORMATS", "write_table", "csv_text", "table_name"]
+
+FORMATS = ("csv", "csv.gz", "parquet")
+_CHUNK = 100_000
+_PLAIN = re.compile(r'[^,"\r\n]*')  # needs no quotes (anything else asks the csv module)
+
+
+def table_name(stem: str, fmt: str = "csv") -> str:
+    return f"{stem}.{fmt}"
+
+
+def write_table(frame: pd.DataFrame, folder: Path, stem: str, fmt: str = "csv") -> Path:
+    """Write `frame` as ``folder/stem.<fmt>``; CSV and gzip CSV are byte-reproducible."""
+    path = Path(folder) / table_name(stem, fmt)
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise TokenEconError("outputs.format: parquet needs pyarrow (pip install 'tokenecon[parquet]')") from None
+        frame.to_parquet(path, index=False)
+    elif fmt == "csv.gz":
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
+            with io.TextIOWrapper(packed, encoding="utf-8", newline="") as text:
+                _write_csv(frame, text)
+    elif fmt == "csv":
+        with open(path, "w", encoding="utf-8", newline="") as text:
+            _write_csv(frame, text)
+    else:
+        raise TokenEconError(f"outputs.format: expected one of {', '.join(FORMATS)} (got {fmt!r})")
+    return path
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV text of `frame` (what ``frame.to_csv(index=False)`` returns)."""
+    out = io.StringIO()
+    _write_csv(frame, out)
+    return out.getvalue()
+
+
+def _write_csv(frame: pd.DataFrame, out) -> None:
+    if frame.shape[1] < 2 or not frame.columns.is_unique:  # one-column quoting rules: pandas' own writer
+        frame.to_csv(out, index=False)
+        return
+    columns = [frame.iloc[:, k] for k in range(frame.shape[1])]
+    if not all(_supported(c) for c in columns):
+        frame.to_csv(out, index=False)
+        return
+    out.write(",".join(_quote(str(name)) for name in frame.columns) + "\n")
+    for begin in range(0, len(frame), _CHUNK):
+        texts = [_column_text(c.iloc[begin:begin + _CHUNK]) for c in columns]
+        out.write("\n".join(map(",".join, zip(*texts))))
+        out.write("\n")
+
+
+def _supported(column: pd.Series) -> bool:
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "iufbO"
+    return isinstance(dtype, (pd.StringDtype, pd.BooleanDtype)) or (
+        isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu"
+        and hasattr(column.array, "_mask"))
+
+
+def _column_text(column: pd.Series) -> list[str]:
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return int_text(column.to_numpy())
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        text = values.astype(str)
+        missing = np.isnan(values)
+        if missing.any():
+            text[missing] = ""
+        return text.tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return np.where(column.to_numpy(), "True", "False").tolist()
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu":
+        missing = column.isna().to_numpy()
+        text = np.asarray(int_text(column.to_numpy(dtype=np.int64, na_value=0)), dtype=object)
+        text[missing] = ""
+        return text.tolist()
+    return _repeated_text(column)
+
+
+def _repeated_text(column: pd.Series) -> list[str]:
+    """Strings and other objects: each distinct value formatted and quoted once."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if not all(type(v) is str for v in uniques):  # 1, 1.0 and True factorize as one value: each its own
+        missing = column.isna().to_numpy()
+        return ["" if m else _quote(str(v)) for v, m in zip(column.tolist(), missing.tolist())]
+    texts = np.asarray([_quote(str(v)) for v in uniques] + [""], dtype=object)
+    return texts[codes].tolist()  # code -1 (missing) -> the trailing ""
+
+
+def _quote(text: str) -> str:
+    if _PLAIN.fullmatch(text):
+        return text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([text, ""])
+    return out.getvalue()[:-2]  # without the empty second field and the line end

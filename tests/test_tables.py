@@ -1,0 +1,86 @@
+"""The fast table writer and the vectorised money text: the same bytes as pandas and `format_money`."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tokenecon.report.tables import csv_text, write_table
+from tokenecon.textcols import int_text
+from tokenecon.units import format_money, format_money_array
+
+_TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\r\n\'é中😀;|0.-')), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-(2**62) + 1, max_value=2**62 - 1), max_size=50))
+def test_money_text_equals_format_money(values):
+    array = np.asarray(values, dtype=np.int64)
+    assert format_money_array(array) == [format_money(v) for v in values]
+    assert int_text(array) == [str(v) for v in values]
+
+
+def test_money_text_exact_beyond_int64():
+    values = np.asarray([10**30, -(10**25) - 7, 0, 5 * 10**14], dtype=object)
+    assert format_money_array(values) == [format_money(v) for v in values.tolist()]
+    assert format_money_array(np.zeros(0, np.int64)) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_csv_text_equals_pandas(data):
+    n = data.draw(st.integers(min_value=0, max_value=12))
+    floats = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.1, 1e16, 1e-5, -0.0, 123.0])
+    frame = pd.DataFrame({
+        "i": np.asarray(data.draw(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=n, max_size=n)), np.int64),
+        "f": np.asarray(data.draw(st.lists(floats, min_size=n, max_size=n)), dtype=float),
+        "b": np.asarray(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool),
+        "s": pd.Series(data.draw(st.lists(st.none() | _TEXT, min_size=n, max_size=n)), dtype="str"),
+        "o": np.asarray(data.draw(st.lists(_TEXT | st.integers() | st.floats() | st.booleans() | st.none(),
+                                           min_size=n, max_size=n)), dtype=object).reshape(n),
+        "n": pd.array(data.draw(st.lists(st.none() | st.integers(-5, 5), min_size=n, max_size=n)), dtype="Int64"),
+        'a,"b"': np.arange(n, dtype=np.uint32),
+    })
+    assert csv_text(frame) == frame.to_csv(index=False)
+
+
+def test_unsupported_columns_go_through_pandas(tmp_path):
+    frame = pd.DataFrame({"t": pd.date_range("2026-01-01", periods=3, tz="UTC"), "c": pd.Categorical(["a", "b", "a"])})
+    assert csv_text(frame) == frame.to_csv(index=False)
+    single = pd.DataFrame({"only": ["", "x"]})
+    assert csv_text(single) == single.to_csv(index=False)
+
+
+def test_compressed_csv_is_reproducible(tmp_path):
+    frame = pd.DataFrame({"a": np.arange(1000), "b": ["x"] * 1000})
+    first = write_table(frame, tmp_path, "one", "csv.gz").read_bytes()
+    second = write_table(frame, tmp_path, "two", "csv.gz").read_bytes()
+    assert first == second
+    assert gzip.decompress(first).decode() == frame.to_csv(index=False)
+
+
+def test_run_folder_ledger_rule_and_compressed_format(tmp_path):
+    import tokenecon
+    from tokenecon.scenario.model import LEDGER_AUTO_MAX_REQUESTS
+
+    from .conftest import QUICKSTART
+
+    scenario = tokenecon.load_scenario(QUICKSTART).model_copy(update={"duration": 1800.0})
+    result = tokenecon.run(scenario)
+    assert len(result.workload) <= LEDGER_AUTO_MAX_REQUESTS
+    plain = tokenecon.write_run_folder(result, tmp_path / "plain", figures=False)
+    assert (plain / "ledger.csv").exists() and (plain / "invoice_lines.csv").exists()
+    packed = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(
+        update={"format": "csv.gz", "ledger": False})})
+    result.scenario = packed
+    folder = tokenecon.write_run_folder(result, tmp_path / "packed", figures=False)
+    assert not (folder / "ledger.csv.gz").exists() and not (folder / "invoice_lines.csv.gz").exists()
+    for name in ("requests", "timeseries", "invoices"):
+        assert gzip.decompress((folder / f"{name}.csv.gz").read_bytes()) == (plain / f"{name}.csv").read_bytes()
+    assert not packed.outputs.write_ledger(LEDGER_AUTO_MAX_REQUESTS)
+    assert scenario.outputs.write_ledger(LEDGER_AUTO_MAX_REQUESTS)
+    assert not scenario.outputs.write_ledger(LEDGER_AUTO_MAX_REQUESTS + 1)
