@@ -13,7 +13,7 @@ __all__ = ["Usage", "ChargeTable", "PricingPolicy", "line_amounts", "COMPONENTS"
 _INT64_SAFE = 2**62
 
 # Token classes in the order they fill tiers within one request (the cached prefix first).
-COMPONENTS = ("cached_input", "cache_write", "cache_write_1h", "input", "reasoning", "output")
+COMPONENTS = ("cached_input", "cache_write", "cache_write_1h", "input", "reasoning", "output", "thinking_output")
 SERVICE_TIERS = ("standard", "priority", "flex", "batch")
 
 

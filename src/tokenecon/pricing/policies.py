@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import PricingError
 from ..money import running_before
 from ..timegrid import index_of
 from .base import COMPONENTS, ChargeTable, PricingPolicy, Usage
@@ -31,6 +32,23 @@ class _TableBased(PricingPolicy):
         self.needs_time = spec.time_of_use is not None or schedule is not None
         self.bounds = np.asarray([t.up_to if getattr(t, "up_to", None) is not None else np.iinfo(np.int64).max
                                   for t in tiers], dtype=np.int64)
+        self.thinking = any(getattr(t, "thinking_output", None) is not None for t in tiers)
+        for k, window in enumerate(spec.time_of_use.windows if spec.time_of_use is not None else []):
+            if not self.thinking and ("thinking_output" in window.prices or "thinking_output" in window.multipliers):
+                raise PricingError(f"pricing.{name}.time_of_use.windows[{k}]: a thinking_output price needs "
+                                   "thinking_output on the rate card")
+
+    def _quantities(self, usage: Usage) -> dict[str, np.ndarray]:
+        """Tokens per class. With a thinking price, every generated token (answer and reasoning) of a
+        request that carries reasoning is in `thinking_output` instead."""
+        quantities = usage.quantities()
+        if not self.thinking:
+            return quantities
+        thinking = quantities["reasoning"] > 0
+        quantities["thinking_output"] = np.where(thinking, quantities["output"] + quantities["reasoning"], 0)
+        quantities["output"] = np.where(thinking, 0, quantities["output"])
+        quantities["reasoning"] = np.where(thinking, 0, quantities["reasoning"])
+        return quantities
 
     def _levels(self, usage: Usage) -> np.ndarray:
         """Index on the level axis: surge level x price-schedule step at each request's arrival."""
@@ -57,12 +75,12 @@ class _TableBased(PricingPolicy):
 
         Classes not in `classes` are priced at `rest_tier`.
         """
-        quantities = usage.quantities()
+        quantities = self._quantities(usage)
         service, surge = usage.tiers(), self._levels(usage)
         lower = np.concatenate(([0], self.bounds[:-1]))
         quantity, unit = {}, {}
         position = start.copy()
-        for c in classes:
+        for c in (c for c in classes if c in quantities):
             q = quantities[c]
             k_index = COMPONENTS.index(c)
             for t in range(len(self.bounds)):
@@ -75,7 +93,7 @@ class _TableBased(PricingPolicy):
         if rest_tier is not None:
             units = self._units(rest_tier, window, service, surge)
             for c in COMPONENTS:
-                if c not in classes and quantities[c].any():
+                if c not in classes and c in quantities and quantities[c].any():
                     quantity[c] = quantities[c]
                     unit[c] = units[c]
         return ChargeTable.from_prices(quantity, unit)
@@ -85,7 +103,8 @@ class PerTokenPolicy(_TableBased):
     """``{type: per_token, input: 2.50, cached_input: 1.25, output: 10.00}`` (per 1M tokens).
 
     Cached input tokens are billed only at the cached rate (never also as input); cache writes
-    at the cache-write rate; reasoning tokens at the reasoning rate (default: output).
+    at the cache-write rate; reasoning tokens at the reasoning rate (default: output). With
+    ``thinking_output``, a request that carries reasoning has all its generated tokens billed there.
     """
 
     def __init__(self, name: str, spec):
@@ -93,7 +112,7 @@ class PerTokenPolicy(_TableBased):
 
     def charges(self, usage: Usage) -> ChargeTable:
         window = window_index(self.spec.time_of_use, usage)
-        quantity = usage.quantities()
+        quantity = self._quantities(usage)
         return ChargeTable.from_prices(quantity, self._units(np.zeros(len(usage), dtype=np.intp), window,
                                                              usage.tiers(), self._levels(usage)))
 
@@ -106,7 +125,7 @@ class ContextTiersPolicy(_TableBased):
         window = window_index(self.spec.time_of_use, usage)
         tier = self._tier_of(usage.input_tokens)
         if self.spec.mode == "per_request":
-            return ChargeTable.from_prices(usage.quantities(), self._units(tier, window, usage.tiers(),
+            return ChargeTable.from_prices(self._quantities(usage), self._units(tier, window, usage.tiers(),
                                                                            self._levels(usage)))
         start = np.zeros(len(usage), dtype=np.int64)
         return self._graduated(usage, start, window, ("cached_input", "cache_write", "cache_write_1h", "input"), tier)
@@ -122,11 +141,11 @@ class VolumeTiersPolicy(_TableBased):
         window = window_index(self.spec.time_of_use, usage)
         n = len(usage)
         if n == 0:
-            return ChargeTable.from_prices(usage.quantities(), self._units(np.zeros(0, dtype=np.intp), window,
+            return ChargeTable.from_prices(self._quantities(usage), self._units(np.zeros(0, dtype=np.intp), window,
                                                                            usage.tiers(), self._levels(usage)))
         if usage.account is None or usage.period is None or usage.order is None:
             raise ValueError("volume tiers need each request's account, billing period and completion order")
-        tokens = sum(usage.quantities().values())
+        tokens = sum(self._quantities(usage).values())
         # cumulative tokens of the account's period before each request, in completion order
         rank = np.lexsort((usage.order, usage.period, usage.account))
         key = usage.account.astype(np.int64)[rank] * (int(usage.period.max()) + 1) + usage.period[rank]
@@ -141,5 +160,5 @@ class VolumeTiersPolicy(_TableBased):
         last = np.r_[np.flatnonzero(first)[1:] - 1, n - 1]
         total = np.empty(n, dtype=np.int64)
         total[rank] = (before_sorted + sorted_tokens)[last[group_of]]
-        return ChargeTable.from_prices(usage.quantities(), self._units(self._tier_of(total), window, usage.tiers(),
+        return ChargeTable.from_prices(self._quantities(usage), self._units(self._tier_of(total), window, usage.tiers(),
                                                                        self._levels(usage)))

@@ -20,7 +20,8 @@ from .base import Duration, Price, Spec, _exact_price, known_zone
 # ---------------------------------------------------------------- pricing
 
 
-TOKEN_CLASSES = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
+TOKEN_CLASSES = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output")
+PriceClass = Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output"]
 Multiplier = Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(ge=0)]
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description="HH:MM, local time")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -33,6 +34,8 @@ class RateFields(Spec):
 
     ``cached_input`` defaults to ``input``; ``cache_write`` (5-minute TTL) to 1.25 x ``input``;
     ``cache_write_1h`` to 2 x ``input``; ``reasoning`` to ``output`` (billed as output).
+    ``thinking_output``: a thinking-mode price (Qwen): every generated token of a request that
+    carries reasoning, answer and reasoning alike, is billed at it instead of output/reasoning.
     """
 
     input: Price
@@ -41,6 +44,7 @@ class RateFields(Spec):
     cache_write_1h: Price | None = None
     output: Price
     reasoning: Price | None = None
+    thinking_output: Price | None = None
 
 
 class TimeWindow(Spec):
@@ -49,10 +53,8 @@ class TimeWindow(Spec):
     start: Clock
     end: Clock
     days: Literal["all", "weekdays", "weekends"] | list[Weekday] = "all"
-    multipliers: dict[Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "all"],
-                      Multiplier] = Field(default_factory=dict)
-    prices: dict[Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning"],
-                 Price] = Field(default_factory=dict, description="explicit prices in the window (all tiers)")
+    multipliers: dict[Union[PriceClass, Literal["all"]], Multiplier] = Field(default_factory=dict)
+    prices: dict[PriceClass, Price] = Field(default_factory=dict, description="explicit prices in the window (all tiers)")
 
     @model_validator(mode="after")
     def _not_empty(self) -> "TimeWindow":
@@ -155,6 +157,10 @@ def _check_tiers(tiers: list[Tier]) -> None:
                              f"tier {k} (up_to {tier.up_to})")
     if tiers[-1].up_to is not None:
         raise ValueError("the last tier must have up_to: null (no upper limit)")
+    thinking = [t.thinking_output is not None for t in tiers]
+    if any(thinking) and not all(thinking):
+        raise ValueError(f"thinking_output is given on some tiers but not on tier {thinking.index(False)}: "
+                         "give it on every tier")
 
 
 class Modifiers(Spec):
