@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from .errors import TokenEconError
+from .names import slug
 
 EXAMPLES_RUN = """
 \b
@@ -55,8 +56,10 @@ def cli() -> None:
 @click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Run replications on a local Dask cluster.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the run folder's path.")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
+@click.option("--excel", is_flag=True, help="CSV files with a UTF-8 byte-order mark, for Excel (also: outputs: {excel: true}).")
 def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, skip_bad: bool,
-        replications: int, scheduler: str | None, dask_local: int | None, quiet: bool, open_report: bool) -> None:
+        replications: int, scheduler: str | None, dask_local: int | None, quiet: bool, open_report: bool,
+        excel: bool) -> None:
     """Simulate a scenario and write its report folder."""
     from .demand.sizes import check_empirical_sources
     from .report import write_run_folder
@@ -68,7 +71,7 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     if skip_bad:
         scenario = _skip_bad_trace_rows(scenario)
     check_empirical_sources(scenario)
-    out = out if out is not None else Path("reports") / scenario.name
+    out = out if out is not None else Path("reports") / slug(scenario.name)
     check_output_dir(out, force)  # before the run: never lose an existing report by accident
     if replications > 1 or scheduler or dask_local:
         _run_replications(scenario if seed is None else scenario.model_copy(update={"seed": seed}), replications,
@@ -76,7 +79,7 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
         open_page(out, open_report)
         return
     result = run_scenario(scenario, seed=seed, progress=not quiet)
-    write_run_folder(result, out, force=force, figures=not no_figures)
+    write_run_folder(result, out, force=force, figures=not no_figures, excel=excel)
     if quiet:
         click.echo(str(out))
     else:

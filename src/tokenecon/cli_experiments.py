@@ -7,6 +7,17 @@ from pathlib import Path
 import click
 
 from .cli import cli, open_page
+from .names import slug
+
+
+def unique_names(stems) -> list[str]:
+    """Variant names from file stems; the same stem twice becomes 'a', 'a-2'."""
+    seen: dict[str, int] = {}
+    out = []
+    for stem in stems:
+        seen[stem] = seen.get(stem, 0) + 1
+        out.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
+    return out
 
 EXAMPLES_COMPARE = """
 \b
@@ -29,8 +40,9 @@ Examples:
 @click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
+@click.option("--excel", is_flag=True, help="CSV files with a UTF-8 byte-order mark, for Excel (also: outputs: {excel: true}).")
 def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Path | None, seed: int | None,
-            force: bool, no_figures: bool, open_report: bool) -> None:
+            force: bool, no_figures: bool, open_report: bool, excel: bool) -> None:
     """Run one seeded workload under several pricing policies and compare them side by side.
 
     Common random numbers: every variant draws the same requests, so the differences in bills,
@@ -50,14 +62,14 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         if policies:
             raise click.UsageError("--policy applies to one scenario file; with several files each file is a variant")
         check_same_workload(scenarios)
-        variants = {Path(k).stem: v for k, v in scenarios.items()}
+        variants = dict(zip(unique_names(Path(k).stem for k in scenarios), scenarios.values()))
         scenario = next(iter(scenarios.values()))
     if seed is not None:
         variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
-    out = out if out is not None else Path("reports") / f"compare-{scenario.name}"
+    out = out if out is not None else Path("reports") / f"compare-{slug(scenario.name)}"
     check_output_dir(out, force)
     comparison = run_compare(variants, progress=True)
-    write_compare_folder(comparison, out, force=force, figures=not no_figures)
+    write_compare_folder(comparison, out, force=force, figures=not no_figures, excel=excel)
     table = comparison.table()
     cur = comparison.currency
     segments = [c for c in table.columns if c.startswith("bill.")]
@@ -112,7 +124,7 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
 
     spec, points = load_sweep(sweep_file)
     name = spec.name or sweep_file.stem
-    out = out if out is not None else Path("reports") / f"sweep-{name}"
+    out = out if out is not None else Path("reports") / f"sweep-{slug(name)}"
     check_output_dir(out, force)
     executor = make_executor(scheduler=scheduler, dask_local=dask_local, serial=serial)
     try:

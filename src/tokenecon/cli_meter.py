@@ -8,6 +8,7 @@ import click
 
 from .cli import cli, open_page
 from .errors import TokenEconError
+from .names import slug
 
 EXAMPLES_METER = """
 \b
@@ -50,7 +51,7 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     names = list(tokenizers) or tokenizer_names()
     for name in names + [reference] + ([audit_tokenizer] if audit_tokenizer else []):
         get_tokenizer(name)  # unknown names fail here, before any work
-    out = out if out is not None else Path("reports") / f"meter-{logs[0].stem}"
+    out = out if out is not None else Path("reports") / f"meter-{slug(logs[0].stem)}"
     totals = meter_logs(list(logs), out, tokenizers=names, reference=reference, skip_bad=skip_bad,
                         audit_tokenizer=audit_tokenizer, force=force, progress=True)
     import pandas as pd

@@ -197,14 +197,11 @@ class Sweep:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def best(self) -> dict | None:
-        """The point that optimizes the objective among those meeting every constraint (by mean)."""
-        goal = self.spec.optimize
-        if goal is None:
-            return None
-        table = self.table()
+    def feasible(self, table: pd.DataFrame | None = None) -> pd.Series:
+        """Per point (row of `table()`): does its mean meet every constraint of `optimize`?"""
+        table = self.table() if table is None else table
         feasible = pd.Series(True, index=table.index)
-        for c in goal.subject_to:
+        for c in (self.spec.optimize.subject_to if self.spec.optimize is not None else []):
             if c.metric not in table:
                 raise ScenarioError(f"unknown metric '{c.metric}' (known: {', '.join(_metric_names(table))})",
                                     field="optimize.subject_to")
@@ -212,6 +209,15 @@ class Sweep:
                 feasible &= table[c.metric] <= c.max
             if c.min is not None:
                 feasible &= table[c.metric] >= c.min
+        return feasible
+
+    def best(self) -> dict | None:
+        """The point that optimizes the objective among those meeting every constraint (by mean)."""
+        goal = self.spec.optimize
+        if goal is None:
+            return None
+        table = self.table()
+        feasible = self.feasible(table)
         metric = goal.maximize or goal.minimize
         if metric not in table:
             raise ScenarioError(f"unknown metric '{metric}' (known: {', '.join(_metric_names(table))})",

@@ -10,6 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .style import legend_below, short_number  # noqa: E402
 
 __all__ = ["replication_figure", "sweep_figures"]
 
@@ -27,44 +30,103 @@ def replication_figure(replications, path: Path) -> None:
         ax.set_xlabel("hours from the start")
         ax.set_ylabel(labels[name])
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(f"{sc.name}: {len(replications.outcomes)} replications (mean and 95% band)", fontsize=13,
-                 fontweight="bold")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
+        legend_below(ax, ncol=2)
+    n = len(replications.outcomes)
+    fig.suptitle(f"{sc.name}: {n} replications, seeds {sc.seed} to {sc.seed + n - 1} (mean and 95% band)",
+                 fontsize=13, fontweight="bold")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def sweep_figures(table: pd.DataFrame, parameters: list[str], metrics: list[str], folder: Path) -> list[str]:
-    """Lines (one parameter) or heatmaps (two) of each metric's mean; returns the file names."""
+MONEY = ("revenue", "margin", "gpu_cost", "energy_cost", "list_charges", "revenue_invoiced")
+
+
+def _unit(metric: str, currency: str | None) -> str:
+    base = metric.rsplit(".", 1)[-1]
+    if currency and (base in MONEY or metric.startswith("bill.")):
+        return f"{metric} ({currency})"
+    if base.endswith("_s"):
+        return f"{metric} (seconds)"
+    if base in ("utilization", "rejection_rate"):
+        return f"{metric} (share, 0-1)"
+    return metric
+
+
+def _heatmap(ax, fig, pivot: pd.DataFrame, label: str, best: tuple | None, feasible: pd.DataFrame | None) -> None:
+    values = pivot.to_numpy(dtype=float)
+    constant = np.nanmax(values) == np.nanmin(values)
+    if constant:  # one colour: a spread colour bar would invent differences
+        image = ax.imshow(np.zeros_like(values), aspect="auto", origin="lower", cmap="Greys", vmin=0, vmax=4)
+    else:
+        image = ax.imshow(values, aspect="auto", origin="lower", cmap="viridis")
+        bar = fig.colorbar(image, ax=ax, label=label)
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
+    ax.set_xticks(range(len(pivot.columns)), [_tick(c) for c in pivot.columns])
+    ax.set_yticks(range(len(pivot.index)), [_tick(i) for i in pivot.index])
+    for (i, j), value in np.ndenumerate(values):
+        shade = 0.0 if constant else (value - np.nanmin(values)) / (np.nanmax(values) - np.nanmin(values))
+        color = "black" if constant or shade > 0.55 else "white"  # dark text on the light (yellow) end
+        text = short_number(value)
+        if feasible is not None and not bool(feasible.iloc[i, j]):
+            text += "\n(fails constraints)"
+        ax.text(j, i, text, ha="center", va="center", color=color, fontsize=9)
+    if best is not None:
+        ax.add_patch(plt.Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False, edgecolor="red", lw=3))
+    if constant:
+        ax.set_title(f"{label}: the same at every point", fontsize=10)
+
+
+def _tick(value) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def sweep_figures(table: pd.DataFrame, parameters: list[str], metrics: list[str], folder: Path, *,
+                  currency: str | None = None, best: dict | None = None, feasible: pd.Series | None = None,
+                  name: str = "sweep") -> list[str]:
+    """Lines (one parameter) or heatmaps (two) of each metric's mean; returns the file names.
+
+    The best point (with `optimize:`) is outlined in red; points failing a constraint say so.
+    """
     written = []
+    best_row = table.index[table["point"] == best["point"]][0] if best and best.get("feasible") else None
     for metric in metrics:
         if metric not in table:
             continue
-        name = f"sweep_{metric}.png"
+        file = f"sweep_{metric}.png"
+        label = _unit(metric, currency)
         if len(parameters) == 1:
             p = parameters[0]
             fig, ax = plt.subplots(figsize=(8, 5))
             order = table.sort_values(p)
             ax.errorbar(order[p], order[metric], yerr=order.get(f"{metric}_ci95"), marker="o", capsize=4)
+            if best_row is not None:
+                ax.plot([table.loc[best_row, p]], [table.loc[best_row, metric]], "o", ms=14, mfc="none", mec="red",
+                        mew=2, label="best point")
+                ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, fontsize=8)
             ax.set_xlabel(p)
-            ax.set_ylabel(metric)
+            ax.set_ylabel(label)
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
             ax.grid(True, alpha=0.3)
         else:
             p, q = parameters[:2]
             pivot = table.pivot_table(index=p, columns=q, values=metric, aggfunc="mean")
-            fig, ax = plt.subplots(figsize=(8, 6))
-            image = ax.imshow(pivot.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis")
-            ax.set_xticks(range(len(pivot.columns)), [str(c) for c in pivot.columns])
-            ax.set_yticks(range(len(pivot.index)), [str(i) for i in pivot.index])
+            ok = None
+            if feasible is not None:
+                ok = table.assign(_ok=feasible.astype(float)).pivot_table(index=p, columns=q, values="_ok",
+                                                                           aggfunc="min").astype(bool)
+            where = None
+            if best_row is not None:
+                where = (list(pivot.index).index(table.loc[best_row, p]), list(pivot.columns).index(table.loc[best_row, q]))
+            fig, ax = plt.subplots(figsize=(8.5, 6))
+            _heatmap(ax, fig, pivot, label, where, ok)
             ax.set_xlabel(q)
             ax.set_ylabel(p)
-            for (i, j), value in np.ndenumerate(pivot.to_numpy(dtype=float)):
-                ax.text(j, i, f"{value:,.3g}", ha="center", va="center", color="white", fontsize=8)
-            fig.colorbar(image, ax=ax, label=metric)
-        ax.set_title(f"{metric} across the sweep (mean of replications)")
+        fig.suptitle(f"{name}: {metric}, mean of replications" + ("; best point outlined" if best_row is not None
+                                                                    else ""), fontsize=12, fontweight="bold")
         fig.tight_layout()
-        fig.savefig(folder / name, dpi=110)
+        fig.savefig(folder / file, dpi=110)
         plt.close(fig)
-        written.append(name)
+        written.append(file)
     return written

@@ -12,10 +12,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .style import headroom, legend_below, palette, readable, save, short_number, title_of  # noqa: E402
+
 __all__ = ["write_figures", "FIGURES"]
 
-FIGURES = ("cost_over_time.png", "throughput_over_time.png", "latency_over_time.png", "utilization_over_time.png",
-           "energy_over_time.png")
+FIGURES = ("bill_by_segment.png", "cost_over_time.png", "throughput_over_time.png", "latency_over_time.png",
+           "utilization_over_time.png", "energy_over_time.png")
 
 
 def _times(ts: pd.DataFrame, tz) -> pd.Series:
@@ -40,27 +42,39 @@ def _per_provider(result):
         yield name, rows, _times(rows, tz)
 
 
-def _finish(fig, path: Path, title: str) -> None:
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def _finish(fig, path: Path, title: str, result=None) -> None:
+    save(fig, path, title_of(result.scenario, title) if result is not None else title)
 
 
 def _tz_label(result) -> str:
     return f"local time ({result.scenario.timezone or result.scenario.start_local.strftime('UTC%z')})"
 
 
+def _colors(result) -> dict[str, str]:
+    return palette(p.name for p in result.scenario.providers)
+
+
+def _axes(result, axes, ylabel_formatter: bool = True) -> None:
+    tz = result.scenario.tz
+    for ax in axes:
+        _time_axis(ax, tz)
+        ax.set_xlabel(_tz_label(result))
+        if ylabel_formatter:
+            readable(ax)
+        legend_below(ax)
+
+
 def cost_figure(result, path: Path) -> None:
     cur = result.scenario.currency
-    tz = result.scenario.tz
-    fig, (cum, rate) = plt.subplots(1, 2, figsize=(13, 4.8))
+    colors = _colors(result)
+    fig, (cum, rate) = plt.subplots(1, 2, figsize=(13, 5.2))
     rates = dict(zip([p.name for p in result.scenario.providers], result.bill.provider_rate))
-    for (name, rows, t), color in zip(_per_provider(result), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+    for name, rows, t in _per_provider(result):
         revenue = rows["revenue"].astype(float).to_numpy() * float(rates[name])  # in the scenario currency
         cost = rows["cost"].to_numpy()
+        color = colors[name]
         cum.plot(t, np.cumsum(revenue), color=color, lw=2, label=f"{name} revenue")
-        cum.plot(t, np.cumsum(cost), color=color, lw=2, ls="--", label=f"{name} GPU + energy cost")
+        cum.plot(t, np.cumsum(cost), color=color, lw=1.4, ls="--", label=f"{name} GPU + energy cost")
         hours = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 3600.0
         rate.plot(t, revenue / hours, color=color, lw=1.8, label=f"{name} revenue")
         rate.plot(t, cost / hours, color=color, lw=1.2, ls="--", label=f"{name} cost")
@@ -69,108 +83,149 @@ def cost_figure(result, path: Path) -> None:
     rate.set_title("Revenue and cost per hour")
     rate.set_ylabel(f"{cur} per hour")
     for ax in (cum, rate):
-        _time_axis(ax, tz)
-        ax.set_xlabel(_tz_label(result))
-        ax.legend(fontsize=8)
-    _finish(fig, path, f"{result.scenario.name}: revenue vs cost of supply")
+        headroom(ax)
+    _axes(result, (cum, rate))
+    _finish(fig, path, "revenue vs cost of supply", result)
 
 
 def throughput_figure(result, path: Path) -> None:
-    tz = result.scenario.tz
-    fig, (tok, req) = plt.subplots(1, 2, figsize=(13, 4.8))
+    colors = _colors(result)
+    fig, (tok, req) = plt.subplots(1, 2, figsize=(13, 5.2))
     for name, rows, t in _per_provider(result):
         seconds = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy()
-        tok.plot(t, rows["output_tokens_per_s"], lw=1.8, label=f"{name} output")
-        tok.plot(t, rows["input_tokens"] / seconds, lw=1.0, ls=":", label=f"{name} input")
-        line, = req.plot(t, rows["requests_completed"] / seconds, lw=1.8, label=f"{name} completed")
+        color = colors[name]
+        tok.plot(t, rows["output_tokens_per_s"], lw=1.8, color=color, label=f"{name} output")
+        tok.plot(t, rows["input_tokens"] / seconds, lw=1.2, ls=":", color=color, label=f"{name} input")
+        req.plot(t, rows["requests_completed"] / seconds, lw=1.8, color=color, label=f"{name} completed")
         failed = (rows["requests_rejected"] + rows["requests_timed_out"]) / seconds
         if failed.any():
-            req.plot(t, failed, lw=1.2, ls="--", color=line.get_color(), label=f"{name} rejected + timed out")
+            req.plot(t, failed, lw=1.2, ls="--", color=color, label=f"{name} rejected + timed out")
     tok.set_title("Token throughput (completed requests)")
     tok.set_ylabel("tokens per second")
     req.set_title("Requests")
     req.set_ylabel("requests per second")
     for ax in (tok, req):
-        _time_axis(ax, tz)
-        ax.set_xlabel(_tz_label(result))
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8)
-    _finish(fig, path, f"{result.scenario.name}: throughput")
+        headroom(ax)
+    _axes(result, (tok, req))
+    _finish(fig, path, "throughput", result)
 
 
 def latency_figure(result, path: Path) -> None:
-    tz = result.scenario.tz
-    fig, (ttft, e2e) = plt.subplots(1, 2, figsize=(13, 4.8))
+    colors = _colors(result)
+    fig, (ttft, e2e) = plt.subplots(1, 2, figsize=(13, 5.2))
     for name, rows, t in _per_provider(result):
-        line, = ttft.plot(t, rows["ttft_p50_s"], lw=1.8, label=f"{name} p50")
-        ttft.plot(t, rows["ttft_p95_s"], lw=1.2, ls="--", color=line.get_color(), label=f"{name} p95")
-        line, = e2e.plot(t, rows["e2e_p50_s"], lw=1.8, label=f"{name} p50")
-        e2e.plot(t, rows["e2e_p95_s"], lw=1.2, ls="--", color=line.get_color(), label=f"{name} p95")
-    ttft.set_title("Time to first token")
-    e2e.set_title("End-to-end latency")
+        color = colors[name]
+        ttft.plot(t, rows["ttft_p50_s"], lw=1.8, color=color, label=f"{name} p50")
+        ttft.plot(t, rows["ttft_p95_s"], lw=1.2, ls="--", color=color, label=f"{name} p95")
+        e2e.plot(t, rows["e2e_p50_s"], lw=1.8, color=color, label=f"{name} p50")
+        e2e.plot(t, rows["e2e_p95_s"], lw=1.2, ls="--", color=color, label=f"{name} p95")
+    ttft.set_title("Time to first token (requests completed in each interval)")
+    e2e.set_title("End-to-end latency (requests completed in each interval)")
     for ax in (ttft, e2e):
-        ax.set_ylabel("seconds (requests completed in the interval)")
-        _time_axis(ax, tz)
-        ax.set_xlabel(_tz_label(result))
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8)
-    _finish(fig, path, f"{result.scenario.name}: latency percentiles")
+        ax.set_ylabel("seconds")
+        headroom(ax)
+    _axes(result, (ttft, e2e))
+    _finish(fig, path, "latency percentiles", result)
 
 
 def utilization_figure(result, path: Path) -> None:
-    tz = result.scenario.tz
-    surging = (result.timeseries["price_multiplier"] != 1).any()
-    if surging:
-        fig, (util, queue, price) = plt.subplots(1, 3, figsize=(18, 4.8))
-    else:
-        fig, (util, queue) = plt.subplots(1, 2, figsize=(13, 4.8))
+    colors = _colors(result)
+    ts = result.timeseries
+    surging = (ts["price_multiplier"] != 1).any()
+    queued = (ts["queue_length_mean"] > 0).any()
+    panels = 1 + int(queued) + int(surging)
+    fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels + (1 if panels == 1 else 0), 5.2), squeeze=False)
+    axes = list(axes[0])
+    util = axes[0]
     for name, rows, t in _per_provider(result):
-        line, = util.plot(t, 100 * rows["utilization"], lw=1.8, label=f"{name} utilization")
-        util.plot(t, 100 * rows["prefill_s"] / rows["replica_s"], lw=1.0, ls=":", color=line.get_color(),
+        util.plot(t, 100 * rows["utilization"], lw=1.8, color=colors[name], label=f"{name} utilization")
+        util.plot(t, 100 * rows["prefill_s"] / rows["replica_s"], lw=1.0, ls=":", color=colors[name],
                   label=f"{name} time prefilling")
-        queue.plot(t, rows["queue_length_mean"], lw=1.8, label=f"{name} waiting")
     util.set_title("Utilization (batch slots in use) and prefill load")
     util.set_ylabel("% of batch slots / of replica time")
     util.set_ylim(0, 105)
-    queue.set_title("Queue length (time average per interval)")
-    queue.set_ylabel("requests waiting")
-    queue.set_ylim(bottom=0)
-    axes = [util, queue]
-    if surging:
+    k = 1
+    if queued:
+        queue = axes[k]
+        k += 1
         for name, rows, t in _per_provider(result):
-            price.step(t, rows["price_multiplier"], where="mid", lw=1.8, label=name)
+            queue.plot(t, rows["queue_length_mean"], lw=1.8, color=colors[name], label=f"{name} waiting")
+        queue.set_title("Queue length (time average per interval)")
+        queue.set_ylabel("requests waiting")
+        headroom(queue)
+    if surging:
+        price = axes[k]
+        for name, rows, t in _per_provider(result):
+            price.step(t, rows["price_multiplier"], where="mid", lw=1.8, color=colors[name], label=name)
         price.set_title("Surge price multiplier (the price signal)")
         price.set_ylabel("x list price")
-        axes.append(price)
-    for ax in axes:
-        _time_axis(ax, tz)
-        ax.set_xlabel(_tz_label(result))
-        ax.legend(fontsize=8)
-    _finish(fig, path, f"{result.scenario.name}: utilization and queues")
+        headroom(price)
+    _axes(result, axes)
+    _finish(fig, path, "utilization" + (" and queues" if queued else "") + (" and surge price" if surging else ""),
+            result)
+
+
+def has_energy(result) -> bool:
+    return bool((result.timeseries["energy_kwh"] > 0).any())
 
 
 def energy_figure(result, path: Path) -> None:
-    tz = result.scenario.tz
-    fig, (energy, carbon) = plt.subplots(1, 2, figsize=(13, 4.8))
+    colors = _colors(result)
+    carbon_known = bool((result.timeseries["co2_kg"] > 0).any())
+    fig, axes = plt.subplots(1, 2 if carbon_known else 1, figsize=(13 if carbon_known else 7.5, 5.2), squeeze=False)
+    axes = list(axes[0])
+    energy = axes[0]
     for name, rows, t in _per_provider(result):
         hours = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 3600.0
-        energy.plot(t, rows["energy_kwh"] / hours, lw=1.8, label=name)
-        carbon.plot(t, rows["co2_kg"] / hours, lw=1.8, label=name)
+        energy.plot(t, rows["energy_kwh"] / hours, lw=1.8, color=colors[name], label=name)
+        if carbon_known:
+            axes[1].plot(t, rows["co2_kg"] / hours, lw=1.8, color=colors[name], label=name)
     energy.set_title("Energy (GPU power by state x PUE)")
     energy.set_ylabel("kWh per hour")
-    carbon.set_title("Carbon (energy x grid intensity)")
-    carbon.set_ylabel("kg CO2 per hour")
-    for ax in (energy, carbon):
-        _time_axis(ax, tz)
-        ax.set_xlabel(_tz_label(result))
-        ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8)
+    if carbon_known:
+        axes[1].set_title("Carbon (energy x grid intensity)")
+        axes[1].set_ylabel("kg CO2 per hour")
+    for ax in axes:
+        headroom(ax)
+    _axes(result, axes)
     s = result.summary()
-    _finish(fig, path, f"{result.scenario.name}: energy {s['energy_kwh']:,.1f} kWh, {s['co2_kg']:,.1f} kg CO2, "
-                       f"{s['kwh_per_million_tokens']:.3g} kWh per 1M tokens")
+    co2 = f", {short_number(s['co2_kg'])} kg CO2" if carbon_known else " (no grid carbon intensity given)"
+    _finish(fig, path, f"energy {short_number(s['energy_kwh'])} kWh{co2}, "
+                       f"{s['kwh_per_million_tokens']:.3g} kWh per 1M tokens", result)
+
+
+def bill_figure(result, path: Path) -> None:
+    """What each customer segment pays: the segment's total and the bill per account."""
+    s = result.summary()
+    cur = result.scenario.currency
+    segments = [k[5:] for k in s if k.startswith("bill.")]
+    accounts = {c.name: c.count for c in result.scenario.customers}
+    totals = np.asarray([float(s[f"bill.{g}"]) for g in segments])
+    each = totals / np.asarray([max(1, accounts.get(g, 1)) for g in segments])
+    colors = palette(segments)
+    fig, (total, per) = plt.subplots(1, 2, figsize=(13, max(3.2, 0.55 * len(segments) + 2)))
+    y = np.arange(len(segments))[::-1]
+    for ax, values, label in ((total, totals, f"bill of the whole segment ({cur})"),
+                              (per, each, f"bill per account ({cur})")):
+        ax.barh(y, values, color=[colors[g] for g in segments], height=0.6)
+        ax.set_yticks(y, [f"{g} ({accounts.get(g, 1):,} accounts)" if accounts.get(g, 1) > 1 else g for g in segments])
+        ax.set_xlabel(label)
+        ax.grid(True, axis="x", alpha=0.3)
+        readable(ax, "x")
+        ax.set_xlim(0, max(values.max() * 1.25, 1e-9))
+        for yy, v in zip(y, values):
+            ax.text(v, yy, f"  {v:,.2f}", va="center", fontsize=9)
+    total.set_title("Segment total")
+    per.set_title("Per account")
+    _finish(fig, path, "what each customer segment pays", result)
 
 
 def write_figures(result, folder: Path) -> None:
-    for name, draw in zip(FIGURES, (cost_figure, throughput_figure, latency_figure, utilization_figure,
-                                    energy_figure)):
+    draws = dict(zip(FIGURES, (bill_figure, cost_figure, throughput_figure, latency_figure, utilization_figure,
+                               energy_figure)))
+    if not has_energy(result):  # no power figures given: nothing to draw
+        draws.pop("energy_over_time.png")
+    if not any(k.startswith("bill.") for k in result.summary()):
+        draws.pop("bill_by_segment.png")
+    for name, draw in draws.items():
         draw(result, folder / name)

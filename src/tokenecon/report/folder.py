@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from ..folders import atomic_folder, check_output_dir as _check_output_dir, write_json
@@ -20,7 +21,25 @@ def _atomic_folder(out: Path, force: bool):
     return atomic_folder(out, force, "run folder")
 
 
-def write_run_folder(result, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
+BOM = "\ufeff".encode("utf-8")
+
+
+def add_excel_bom(folder: Path) -> None:
+    """Start every CSV under `folder` with a UTF-8 byte-order mark (Excel then reads UTF-8, not the
+    system code page); pandas and `csv` with ``encoding="utf-8-sig"`` read such files unchanged."""
+    for path in sorted(folder.rglob("*.csv")):
+        tmp = path.with_name(path.name + ".bom")
+        with path.open("rb") as src, tmp.open("wb") as dst:
+            head = src.read(len(BOM))
+            if head != BOM:
+                dst.write(BOM)
+            dst.write(head)
+            shutil.copyfileobj(src, dst, 1 << 20)
+        tmp.replace(path)
+
+
+def write_run_folder(result, out: str | Path, *, force: bool = False, figures: bool = True,
+                     excel: bool = False) -> Path:
     """Write summary.json, the tables (`outputs.format`), the resolved scenario and the figures."""
     out = Path(out)
     outputs = result.scenario.outputs
@@ -44,6 +63,8 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
             from .national import write_national_report
 
             write_national_report(result, tmp, figures=figures)
+        if excel or result.scenario.outputs.excel:
+            add_excel_bom(tmp)
         _run_html(result, tmp)
     return out
 
@@ -57,24 +78,27 @@ def _run_html(result, folder: Path) -> None:
     write_page(run_page(result.summary(), accounts, folder, FIGURES), folder)
 
 
-def write_compare_folder(comparison, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
+def write_compare_folder(comparison, out: str | Path, *, force: bool = False, figures: bool = True,
+                         excel: bool = False) -> Path:
     """comparison.csv, figures, and each policy's summary, time series and invoices under runs/."""
-    import re
-
+    from ..names import unique_slugs
     from .compare_figures import write_compare_figures
 
     out = Path(out)
     with _atomic_folder(out, force) as tmp:
         table = comparison.table()
         table.to_csv(tmp / "comparison.csv", index=False)
+        folders = unique_slugs(comparison.results)
         for name, result in comparison.results.items():
-            folder = tmp / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+            folder = tmp / "runs" / folders[name]
             folder.mkdir(parents=True)
             write_json(folder / "summary.json", result.summary())
             write_table(result.timeseries, folder, "timeseries")
             write_table(result.invoices, folder, "invoices")
         if figures:
             write_compare_figures(comparison, table, tmp)
+        if excel or any(r.scenario.outputs.excel for r in comparison.results.values()):
+            add_excel_bom(tmp)
         _compare_html(comparison, table, tmp)
     return out
 
@@ -124,7 +148,9 @@ def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: 
             write_json(tmp / "best.json", best)
         numeric = [p for p in sweep.parameters if pd_numeric(table[p])]
         if figures and numeric:
-            sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp)
+            sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp, currency=sweep.points[0].scenario.currency,
+                          best=best, feasible=sweep.feasible(table) if sweep.spec.optimize else None,
+                          name=sweep.spec.name or "sweep")
         from .html import write_page
         from .pages import sweep_page
 

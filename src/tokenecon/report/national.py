@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from . import style  # noqa: E402, F401  (fonts: CJK names render)
+
 __all__ = ["daily_series", "milestone_check", "national_summary", "write_national_report"]
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -16,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..names import NAME_RULE, check_name
 from ..units import PRICE_DECIMALS, parse_duration, parse_rate, price_to_units
 
 
@@ -44,7 +46,11 @@ Price = Annotated[
     BeforeValidator(_exact_price),
     WithJsonSchema({"type": ["number", "string"], "description": "currency units per 1M tokens, <= 9 decimals"}),
 ]
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
+Name = Annotated[
+    str,
+    AfterValidator(check_name),
+    WithJsonSchema({"type": "string", "maxLength": 64, "description": NAME_RULE}),
+]
 
 
 class Spec(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal
 from pathlib import Path
@@ -64,6 +63,9 @@ class Outputs(Spec):
     format: Literal["csv", "csv.gz", "parquet"] = Field(default="csv", description=(
         "file format of the tables: csv, gzip-compressed csv, or parquet (needs pyarrow)"))
 
+    excel: bool = Field(default=False, description="CSV files start with a UTF-8 byte-order mark, so Excel "
+                                                    "(e.g. on Chinese Windows) reads them as UTF-8")
+
     def write_ledger(self, requests: int) -> bool:
         return self.ledger is True or (self.ledger == "auto" and requests <= LEDGER_AUTO_MAX_REQUESTS)
 
@@ -109,10 +111,10 @@ class Scenario(Spec):
     @field_validator("pricing")
     @classmethod
     def _pricing_names(cls, value: dict) -> dict:
-        for name in value:
-            if not name.startswith("catalog:") and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", name):
-                raise ValueError(f"pricing name {name!r}: use letters, digits, '_', '.', '-'")
-        return value
+        from ..names import check_name
+
+        return {(name if name.startswith("catalog:") else check_name(name, "pricing name")): spec
+                for name, spec in value.items()}
 
     @field_validator("currency")
     @classmethod

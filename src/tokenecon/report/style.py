@@ -1,0 +1,77 @@
+"""Shared look of every figure: one colour per provider or policy, legends outside the data,
+readable numbers (no offsets, no scientific notation), titles naming the scenario and seed."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .fonts import use_cjk_font  # noqa: E402
+
+use_cjk_font()  # Chinese, Japanese and Korean names render in every figure
+
+__all__ = ["palette", "legend_below", "readable", "headroom", "title_of", "short_number", "save"]
+
+# tab10 without its grey (kept for neutral marks): distinct, colour-blind-friendlier order
+_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
+_LINESTYLES = ["-", (0, (5, 2)), (0, (1, 1.5)), (0, (3, 1, 1, 1))]
+
+
+def palette(names) -> dict[str, str]:
+    """A fixed colour per name, in the given order (the scenario's provider or policy order)."""
+    return {name: _COLORS[k % len(_COLORS)] for k, name in enumerate(dict.fromkeys(names))}
+
+
+def linestyles(names) -> dict[str, object]:
+    """A line style per name, so lines drawn on top of each other stay visible."""
+    return {name: _LINESTYLES[k % len(_LINESTYLES)] for k, name in enumerate(dict.fromkeys(names))}
+
+
+def short_number(value: float, digits: int = 3) -> str:
+    """12,300 -> '12.3k', 4.2e9 -> '4.2bn', 0.000021 -> '0.000021'; never scientific notation."""
+    a = abs(value)
+    for limit, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e4, "k")):
+        if a >= limit:
+            return f"{value / limit:.{digits}g}{suffix}"
+    if a >= 1 or a == 0:
+        return f"{value:,.{digits}g}" if a < 1000 else f"{value:,.0f}"
+    text = f"{value:.{max(digits, 1) + 6}f}".rstrip("0")
+    significant = len(text.split(".")[1]) - len(text.split(".")[1].lstrip("0")) + digits
+    return f"{value:.{significant}f}".rstrip("0").rstrip(".")
+
+
+def readable(ax, axis: str = "y") -> None:
+    """Tick labels as plain numbers with k / M / bn suffixes: no offset text, no 1e10."""
+    formatter = FuncFormatter(lambda v, _: short_number(v))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+def headroom(ax, top: float | None = None) -> None:
+    """From 0 to 10% above the data, so no line runs along the frame."""
+    low, high = ax.get_ylim()
+    high = top if top is not None else high
+    ax.set_ylim(0, max(high * 1.1, 1e-12))
+
+
+def legend_below(ax, ncol: int | None = None, title: str | None = None) -> None:
+    """The axis's legend under its plot area, never over the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    ncol = ncol or min(len(labels), 3)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, fontsize=8,
+              frameon=False, title=title, title_fontsize=8)
+
+
+def title_of(scenario, text: str) -> str:
+    return f"{scenario.name} (seed {scenario.seed}): {text}"
+
+
+def save(fig, path, title: str) -> None:
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
