@@ -97,3 +97,39 @@ def test_a_derived_price_that_is_not_exact_in_its_context_is_an_error():
     with pytest.raises(PricingError, match="cache_write x window 0"):
         policy({"type": "per_token", "input": 2, "output": 8, "time_of_use": {
             "windows": [{"start": "16:00", "end": "20:00", "prices": {"input": "0.000000001"}}]}})
+
+
+# ---------------------------------------------------------------- multipliers that name their classes
+
+def test_batch_discount_on_named_classes_only():
+    p = policy({"type": "per_token", "input": 2, "cached_input": "0.5", "output": 8, "service_tiers": {
+        "batch": {"multiplier": "0.5", "classes": ["input", "output"]}, "priority": 2}})
+    lines, total = bill(p, inp=1000, cached=600, writes=100, out=10, reasoning=20, tier=3)
+    assert lines == {"input": Fraction(300 * 1, M), "cached_input": Fraction(600 * 5, 10 * M),
+                     "cache_write": Fraction(100 * 25, 10 * M), "output": Fraction(10 * 4, M),
+                     "reasoning": Fraction(20 * 8, M)}  # cache reads, writes and reasoning keep their price
+    lines, _ = bill(p, inp=1000, cached=600, writes=100, out=10, reasoning=20, tier=1)  # priority: every class
+    assert lines["cached_input"] == Fraction(600, M) and lines["reasoning"] == Fraction(20 * 16, M)
+
+
+def test_surge_on_named_classes_only():
+    p = policy({"type": "per_token", "input": 2, "output": 8,
+                "surge": {"threshold": 0.5, "slope": 1, "cap": 2, "step": "0.5", "classes": ["output"]}})
+    lines, _ = bill(p, inp=1000, out=10, reasoning=10, surge=2)
+    assert lines == {"input": Fraction(2000, M), "output": Fraction(160, M), "reasoning": Fraction(80, M)}
+
+
+def test_a_class_multiplier_names_known_classes():
+    with pytest.raises(Exception, match="classes"):
+        SPEC.validate_python({"type": "per_token", "input": 1, "output": 2,
+                              "service_tiers": {"batch": {"multiplier": "0.5", "classes": ["inputs"]}}})
+    every = policy({"type": "per_token", "input": 2, "output": 8, "service_tiers": {"batch": {"multiplier": "0.5"}}})
+    assert bill(every, inp=10, out=10, tier=3)[1] == Fraction(10 + 40, M)
+    with pytest.raises(Exception, match="expected a number"):
+        SPEC.validate_python({"type": "per_token", "input": 1, "output": 2, "service_tiers": {"batch": "half"}})
+
+
+def test_the_documented_batch_example():
+    p = policy({"type": "per_token", "input": 2, "cached_input": "0.5", "output": 8,
+                "service_tiers": {"batch": {"multiplier": "0.5", "classes": ["input", "output"]}}})
+    assert bill(p, inp=100, cached=60, out=10, tier=3)[1] == Fraction("0.00011")

@@ -27,7 +27,7 @@ class _TableBased(PricingPolicy):
                  for k, tier in enumerate(tiers)]
         schedule = spec.price_schedule
         self.table = price_table(cards, spec.time_of_use, spec.service_tiers, level_multipliers(spec.surge, schedule),
-                                 f"pricing.{name}")
+                                 f"pricing.{name}", spec.surge.classes if spec.surge is not None else None)
         self.schedule_times = np.asarray([t for t, _ in schedule], dtype=float) if schedule else None
         self.needs_time = spec.time_of_use is not None or schedule is not None
         self.bounds = np.asarray([t.up_to if getattr(t, "up_to", None) is not None else np.iinfo(np.int64).max

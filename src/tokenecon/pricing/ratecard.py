@@ -5,11 +5,12 @@ class); index 0 on the window axis means "no window applies". Every entry is che
 whole number of price units when the policy is built, so pricing a request never rounds.
 
 Derived prices derive in their context. A class not priced explicitly (`DERIVED`: cached input =
-input, 5-minute cache write = 1.25 x input, 1-hour write = 2 x input, reasoning = output) takes its
-factor times its base class's price *in the same context*: inside a time-of-use window the
-window's input or output price, inside a tier that tier's, under a service tier, surge level or
-price-schedule step the base price with that multiplier. A class given explicitly (on the card,
-or as a price or a named multiplier in the window) keeps its own price and its own multipliers.
+input, 5-minute cache write = 1.25 x input, 1-hour write = 2 x input, reasoning and thinking
+output = output) takes its factor times its base class's price *in the same context*: inside a
+time-of-use window the window's input or output price, inside a tier that tier's. A class given
+explicitly (on the card, or as a price or a named multiplier in the window) keeps its own price.
+Service-tier, surge and price-schedule multipliers then apply per class: to every class, or to
+the classes a multiplier names (``batch: {multiplier: 0.5, classes: [input, output]}``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..errors import PricingError
 from ..units import PRICE_DECIMALS, price_to_units
+from ..scenario.pricing import class_factor
 from .base import COMPONENTS, SERVICE_TIERS
 
 __all__ = ["rate_card", "price_table", "level_multipliers", "DERIVED"]
@@ -45,11 +47,11 @@ def rate_card(fields, where: str = "") -> dict[str, Decimal | None]:
     return card
 
 
-def level_multipliers(surge, schedule) -> list[Decimal]:
-    """The product multipliers of (surge level, schedule step), surge-major: index = u * steps + d."""
+def level_multipliers(surge, schedule) -> list[tuple[Decimal, Decimal]]:
+    """(surge level, schedule step) multiplier pairs, surge-major: index = u * steps + d."""
     surges = surge.levels() if surge is not None else [Decimal(1)]
     steps = [m for _, m in schedule] if schedule else [Decimal(1)]
-    return [u * d for u in surges for d in steps]
+    return [(u, d) for u in surges for d in steps]
 
 
 def _window_prices(card: dict[str, Decimal | None], window) -> dict[str, Decimal | None]:
@@ -74,42 +76,31 @@ def _derive(prices: dict[str, Decimal | None], component: str) -> Decimal:
     return factor * prices[base]
 
 
-def _service_multiplier(service_tiers, s: int, component: str) -> Decimal:
-    if s == 0:
-        return Decimal(1)
-    value = getattr(service_tiers, SERVICE_TIERS[s])
-    if value is None:
-        return Decimal(1)
-    return value.factor(component) if hasattr(value, "factor") else value
-
-
-def price_table(cards: list[dict[str, Decimal | None]], time_of_use, service_tiers, levels: list[Decimal],
-                where: str) -> np.ndarray:
+def price_table(cards: list[dict[str, Decimal | None]], time_of_use, service_tiers,
+                levels: list[tuple[Decimal, Decimal]], where: str, surge_classes=None) -> np.ndarray:
     """int64 prices, shape (tiers, 1 + windows, service tiers, levels, classes), `COMPONENTS` order.
 
-    The level axis holds every (surge level x price-schedule step) product.
+    The level axis holds every (surge level, price-schedule step) pair; the surge multiplier
+    applies to `surge_classes` (None: all), the schedule step to every class.
 
     Service tiers a policy does not offer keep the standard price here; the scenario check
     refuses customers of a tier their provider's policy does not price.
     """
     windows = [None] + (list(time_of_use.windows) if time_of_use is not None else [])
     table = np.zeros((len(cards), len(windows), len(SERVICE_TIERS), len(levels), len(COMPONENTS)), dtype=np.int64)
+    service = [None] + [getattr(service_tiers, name) for name in SERVICE_TIERS[1:]]
     for t, card in enumerate(cards):
         for w, window in enumerate(windows):
             in_window = _window_prices(card, window)
-            for s in range(len(SERVICE_TIERS)):
-                for u, level in enumerate(levels):
-                    context = {}
-                    for component in COMPONENTS:  # explicit classes first: input and output are always
-                        if in_window[component] is not None:
-                            context[component] = (in_window[component] * _service_multiplier(service_tiers, s, component)
-                                                  * level)
-                    for component in COMPONENTS:
-                        if component not in context:
-                            context[component] = _derive(context, component)
-                    for c, component in enumerate(COMPONENTS):
+            for component in COMPONENTS:  # derived in the window from the window's own base prices
+                if in_window[component] is None:
+                    in_window[component] = _derive(in_window, component)
+            for c, component in enumerate(COMPONENTS):
+                for s, tier_multiplier in enumerate(service):
+                    for u, (surge, step) in enumerate(levels):
+                        surge_factor = surge if surge_classes is None or component in surge_classes else Decimal(1)
                         table[t, w, s, u, c] = _exact_price(
-                            context[component],
+                            in_window[component] * class_factor(tier_multiplier, component) * surge_factor * step,
                             f"{where}: {component}" + (f" x window {w - 1}" if w else "")
-                            + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x level {level}" if u else ""))
+                            + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x level {surge * step}" if u else ""))
     return table

@@ -22,7 +22,19 @@ from .base import Duration, Price, Spec, _exact_price, known_zone
 
 TOKEN_CLASSES = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output")
 PriceClass = Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output"]
-Multiplier = Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(ge=0)]
+def _decimal(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return value  # not a number: left to the other forms of a union, or refused by Decimal's own check
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return number
+
+
+Multiplier = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0)]
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description="HH:MM, local time")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAY_SETS = {"all": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
@@ -109,12 +121,38 @@ def _minutes(clock: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-class ServiceTiers(Spec):
-    """Price multipliers of the service tiers a provider offers (standard is 1)."""
+class ClassMultiplier(Spec):
+    """A multiplier, on every token class or on the `classes` named (the others keep their price)."""
 
-    priority: Multiplier | None = None
-    flex: Multiplier | None = None
-    batch: Multiplier | None = None
+    multiplier: Multiplier
+    classes: list[PriceClass] | None = Field(default=None, min_length=1, description="null: every class")
+
+    def factor(self, component: str) -> Decimal:
+        return self.multiplier if self.classes is None or component in self.classes else Decimal(1)
+
+
+def _multiplier_form(value):
+    return value if isinstance(value, dict) or value is None else {"multiplier": value}
+
+
+TierMultiplier = Annotated[ClassMultiplier, BeforeValidator(_multiplier_form)]
+
+
+def class_factor(value: ClassMultiplier | None, component: str) -> Decimal:
+    """The factor a multiplier applies to `component`; no multiplier is 1."""
+    return Decimal(1) if value is None else value.factor(component)
+
+
+class ServiceTiers(Spec):
+    """Price multipliers of the service tiers a provider offers (standard is 1).
+
+    ``batch: 0.5`` applies to every token class; ``batch: {multiplier: 0.5, classes: [input,
+    output]}`` only to the classes named (e.g. a batch discount that leaves cache reads alone).
+    """
+
+    priority: TierMultiplier | None = None
+    flex: TierMultiplier | None = None
+    batch: TierMultiplier | None = None
 
 
 class Surge(Spec):
@@ -133,6 +171,8 @@ class Surge(Spec):
     cap: Multiplier = Field(gt=1)
     step: Multiplier = Field(default=Decimal("0.05"), gt=0)
     smoothing: Duration = Field(default=3600.0, gt=0)
+    classes: list[PriceClass] | None = Field(default=None, min_length=1,
+                                             description="token classes the multiplier applies to (null: all)")
 
     def levels(self) -> list[Decimal]:
         count = int((self.cap - 1) / self.step)
