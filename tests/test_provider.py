@@ -89,7 +89,7 @@ def test_queue_timeout_leaves_at_the_deadline():
     assert np.allclose(done["finish_s"] - done["start_s"], 2.0)
 
 
-def bare_provider(*, base, per_sequence, arrival, uncached, output):
+def bare_provider(*, base, per_sequence, arrival, uncached, output, scheduler="overlap", **performance):
     """A real Provider on one replica (8 slots, 1,000 prefill tokens/s) in a bare SimPy environment."""
     from array import array
 
@@ -100,13 +100,15 @@ def bare_provider(*, base, per_sequence, arrival, uncached, output):
     from tokenecon.sim.records import Records
 
     spec = ProviderSpec.model_validate(provider(
-        replicas=1, performance={"prefill_tokens_per_s": 1000.0,
-                                 "decode_step_s": {"base": base, "per_sequence": per_sequence}, "max_batch": 8}))
+        replicas=1, performance={"prefill_tokens_per_s": 1000.0, "scheduler": scheduler,
+                                 "decode_step_s": {"base": base, "per_sequence": per_sequence}, "max_batch": 8,
+                                 **performance}))
     env = simpy.Environment()
     records = Records(len(arrival))
     total = [u + o for u, o in zip(uncached, output)]
     p = Provider(env, 0, spec, records, arrival=array("d", arrival), account=array("i", [0] * len(arrival)),
-                 uncached=array("q", uncached), output=array("q", output), total_tokens=array("q", total),
+                 prompt=array("q", uncached), uncached=array("q", uncached), output=array("q", output),
+                 total_tokens=array("q", total),
                  accounts=1)
     return env, records, p
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 import tokenecon
 from tokenecon.demand.sizes import draw_sizes
@@ -42,7 +43,8 @@ def decode_seconds(spec, step: float, seed: int, name: str) -> float:
     return float((sizes - 1).mean() * step)
 
 
-def single_server_scenario(*, rate: float, output, base: float, per_sequence: float, max_batch, hours: float):
+def single_server_scenario(*, rate: float, output, base: float, per_sequence: float, max_batch, hours: float,
+                           scheduler: str = "overlap"):
     return tokenecon.scenario_from_dict(scenario_dict(
         name="queueing",
         duration=f"{hours}h",
@@ -52,7 +54,7 @@ def single_server_scenario(*, rate: float, output, base: float, per_sequence: fl
             "replicas": 1,
             "gpu": {"cost_per_hour": 1.0},
             # prefill of one token at 1e12 tokens/s: negligible, so service = decode time
-            "performance": {"prefill_tokens_per_s": 1e12,
+            "performance": {"prefill_tokens_per_s": 1e12, "scheduler": scheduler,
                             "decode_step_s": {"base": base, "per_sequence": per_sequence},
                             "max_batch": max_batch},
             "price": "std",
@@ -67,12 +69,18 @@ def single_server_scenario(*, rate: float, output, base: float, per_sequence: fl
     ))
 
 
-def test_mmc_mean_wait_matches_erlang_c():
+# prefill_first with an instant prefill and unbounded KV memory is the same queue, served iteration
+# by iteration (a request joins the batch at the end of the step in progress)
+SCHEDULERS = pytest.mark.parametrize("scheduler", ["overlap", "prefill_first"])
+
+
+@SCHEDULERS
+def test_mmc_mean_wait_matches_erlang_c(scheduler):
     servers, step, mean_tokens = 4, 0.001, 1000.0
     mean_service = decode_seconds(ExponentialSize(type="exponential", mean=mean_tokens), step, 3, "mmc")
     rate = 0.8 * servers / mean_service  # utilization 0.8
     scenario = single_server_scenario(rate=rate, output={"type": "exponential", "mean": mean_tokens},
-                                      base=step, per_sequence=0.0, max_batch=servers, hours=40)
+                                      base=step, per_sequence=0.0, max_batch=servers, hours=40, scheduler=scheduler)
     requests = tokenecon.run(scenario).requests
     served = requests[requests["start_s"].notna()]
     waits = (served["start_s"] - served["arrival_s"]).to_numpy()[len(served) // 20:]  # drop warm-up
@@ -83,13 +91,14 @@ def test_mmc_mean_wait_matches_erlang_c():
     assert se / expected < 0.05  # the estimate is tight enough to mean something
 
 
-def test_ps_mean_response_matches_mg1_ps_for_lognormal_sizes():
+@SCHEDULERS
+def test_ps_mean_response_matches_mg1_ps_for_lognormal_sizes(scheduler):
     k = 0.002  # seconds per token of total decode work: t(b) = k * b
     size = {"type": "lognormal", "median": 200, "p90": 1500}
     mean_service = decode_seconds(LognormalSize(**size), k, 5, "ps")
     rate = 0.7 / mean_service  # utilization 0.7
     scenario = single_server_scenario(rate=rate, output=size, base=0.0, per_sequence=k,
-                                      max_batch=None, hours=60)
+                                      max_batch=None, hours=60, scheduler=scheduler)
     requests = tokenecon.run(scenario).requests
     done = requests[requests["status"] == "completed"]
     response = (done["finish_s"] - done["arrival_s"]).to_numpy()[len(done) // 20:]

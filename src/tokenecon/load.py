@@ -26,7 +26,9 @@ class IntervalLoad:
 
     `samples[p]` holds ``busy_s`` (replica-seconds with at least one sequence), ``prefill_s``
     (replica-seconds prefilling), ``occupancy_s`` (sequence-seconds in batch slots), ``queue_s``
-    (request-seconds waiting), and ``queue_length`` and ``in_service`` at the interval's end.
+    (request-seconds waiting), and ``queue_length`` and ``in_service`` at the interval's end,
+    ``kv_token_s`` (token-seconds of KV memory held; 0 when KV memory is not modelled) and
+    ``preemptions`` (sequences pre-empted in the interval).
     """
 
     edges: np.ndarray

@@ -83,6 +83,7 @@ class Result:
             "provisioned": self._col("reserved").astype(bool),
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
+            "preemptions": self._col("preemptions").astype(np.int64),
             "charge": charge_text,
             "currency": np.asarray(self.bill.provider_currency + [sc_currency], dtype=object)[provider],
             "list_charge": np.asarray(format_money_array(self.bill.list_charge), dtype=object)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -41,10 +41,12 @@ class GpuSpec(Spec):
 
 
 class DecodeStepSpec(Spec):
-    """Decode step time t(b) = base + per_sequence * b for b sequences in the batch."""
+    """Decode step time t = base + per_sequence * b + per_context_token * (context tokens of the batch)."""
 
     base: float = Field(ge=0)
     per_sequence: float = Field(ge=0)
+    per_context_token: float = Field(default=0.0, ge=0, description="attention: seconds per token of context "
+                                      "summed over the batch (prefill_first and chunked only)")
 
     @model_validator(mode="after")
     def _not_instant(self) -> "DecodeStepSpec":
@@ -53,10 +55,58 @@ class DecodeStepSpec(Spec):
         return self
 
 
+SCHEDULERS = ("prefill_first", "chunked", "overlap")
+DEFAULT_SCHEDULER = "prefill_first"
+
+
 class PerformanceSpec(Spec):
-    prefill_tokens_per_s: float = Field(gt=0)
+    """How one replica serves: prefill and decode times, scheduler, batch and KV-memory limits.
+
+    `profile: NAME` starts from a built-in profile (see `tokenecon.scenario.profiles`); fields
+    given beside it override the profile's.
+    """
+
+    profile: str | None = Field(default=None, description="built-in profile the other fields override")
+    scheduler: Literal["prefill_first", "chunked", "overlap"] = Field(
+        default=DEFAULT_SCHEDULER, description="prefill_first: a prefill iteration pauses the decode batch "
+        "(vLLM's default scheduler); chunked: a token budget per iteration, decodes first, prefill chunks fill "
+        "the rest (Sarathi-Serve); overlap: prefill beside the decode batch (request-level model)")
+    prefill_tokens_per_s: float | None = Field(default=None, gt=0)
+    prefill_overhead_s: float = Field(default=0.0, ge=0, description="fixed seconds of each prefill pass")
+    prefill_s_by_tokens: dict[Annotated[int, Field(ge=1)], Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, description="measured prefill seconds by prompt tokens, interpolated (replaces the rate)")
     decode_step_s: DecodeStepSpec
-    max_batch: int | None = Field(default=64, ge=1, description="null means unbounded")
+    max_batch: int | None = Field(default=64, ge=1, description="sequence cap per replica; null means unbounded")
+    max_prefill_tokens: int = Field(default=4096, ge=1, description="prefill_first: tokens per prefill iteration")
+    chunk_tokens: int = Field(default=2048, ge=1, description="chunked: token budget of each iteration")
+    kv_cache_tokens: int | None = Field(default=None, ge=1, description="KV memory of a replica in tokens; "
+                                        "null means unbounded")
+    kv_block_tokens: int = Field(default=16, ge=1, description="KV memory is allocated in blocks of this size")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("profile") is not None:
+            from .profiles import with_profile
+            return with_profile(data)
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PerformanceSpec":
+        if self.prefill_tokens_per_s is None and self.prefill_s_by_tokens is None:
+            raise ValueError("give prefill_tokens_per_s or prefill_s_by_tokens (or a profile)")
+        if self.scheduler == "overlap":
+            if self.decode_step_s.per_context_token:
+                raise ValueError("decode_step_s.per_context_token needs scheduler prefill_first or chunked")
+            if self.kv_cache_tokens is not None:
+                raise ValueError("kv_cache_tokens needs scheduler prefill_first or chunked")
+        if self.scheduler == "chunked" and self.max_batch is not None and self.chunk_tokens < self.max_batch:
+            raise ValueError(f"chunk_tokens ({self.chunk_tokens}) must be >= max_batch ({self.max_batch}): "
+                             "every decoding sequence takes one token of the budget")
+        if self.kv_cache_tokens is not None and self.kv_cache_tokens < 2 * self.kv_block_tokens:
+            raise ValueError(f"kv_cache_tokens ({self.kv_cache_tokens}) must hold at least two "
+                             f"blocks of {self.kv_block_tokens} tokens")
+        return self
 
 
 class QueueSpec(Spec):

@@ -52,7 +52,7 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
         inputs, cached = workload.input_tokens[i], workload.cached_input_tokens[i]
         decoded = workload.output_tokens[i] + workload.reasoning_tokens[i]
         providers.append(Provider(
-            env, i, spec, records, arrival=arrival, account=account,
+            env, i, spec, records, arrival=arrival, account=account, prompt=array("q", inputs.tobytes()),
             uncached=array("q", (inputs - cached).tobytes()), output=array("q", decoded.tobytes()),
             total_tokens=array("q", (inputs + decoded).tobytes()), accounts=len(workload.accounts),
             tier=tier, reservations=reservations))
@@ -68,9 +68,10 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
         if provider.spec.replicas_schedule:
             env.process(_grow(env, provider))
     edges = interval_edges(scenario.duration, scenario.report_interval)
-    samples = [{k: np.zeros(len(edges) - 1) for k in ("busy_s", "prefill_s", "occupancy_s", "queue_s", "queue_length", "in_service")}
+    samples = [{k: np.zeros(len(edges) - 1) for k in ("busy_s", "prefill_s", "occupancy_s", "queue_s", "queue_length",
+                                                       "in_service", "kv_token_s", "preemptions")}
                for _ in providers]
-    totals = [[0.0, 0.0, 0.0, 0.0] for _ in providers]  # cumulative busy, prefill, occupancy, queue
+    totals = [[0.0] * 6 for _ in providers]  # cumulative busy, prefill, occupancy, queue, KV, pre-emptions
     env.process(_monitor(env, edges, providers, samples, totals))
     for end in edges[1:]:
         env.run(until=float(end))
@@ -129,7 +130,11 @@ def _sample(providers, samples, totals, k, now):
         sample["occupancy_s"][k] = area - total[2]
         queued = provider.queue_area_until(now)
         sample["queue_s"][k] = queued - total[3]
-        total[:] = busy, prefill, area, queued
+        kv = sum(r.kv_until(now) for r in provider.replicas)
+        sample["kv_token_s"][k] = kv - total[4]
+        preempted = sum(r.preempted for r in provider.replicas)
+        sample["preemptions"][k] = preempted - total[5]
+        total[:] = busy, prefill, area, queued, kv, preempted
         sample["queue_length"][k] = provider.waiting
         sample["in_service"][k] = sum(r.load for r in provider.replicas)
 

@@ -20,7 +20,9 @@ from ..scenario import ProviderSpec
 from .ratelimit import RateLimiter
 from .records import (BATCH, BATCH_EXPIRED, FLEX, FLEX_BUSY, PRIORITY, QUEUE_FULL, QUEUE_TIMEOUT, RATE_RPM,
                       RATE_TPM, REJECTED, TIMED_OUT, Records)
+from .iteration import IterationReplica
 from .replica import Replica
+from .timing import PrefillTime
 
 __all__ = ["Provider", "Pool"]
 
@@ -35,7 +37,7 @@ class Provider:
                  "pools", "replicas", "pending")
 
     def __init__(self, env, index: int, spec: ProviderSpec, records: Records, *, arrival, account,
-                 uncached, output, total_tokens, accounts: int, tier=None,
+                 prompt, uncached, output, total_tokens, accounts: int, tier=None,
                  reservations: dict[int, tuple[int, bool]] | None = None):
         self.index = index
         self.spec = spec
@@ -48,7 +50,7 @@ class Provider:
         reserved_replicas = sum(n for n, _ in reservations.values())
 
         def pool(replicas: int, reserved: bool) -> Pool:
-            return Pool(env, spec, records, replicas, arrival=arrival, uncached=uncached, output=output,
+            return Pool(env, spec, records, replicas, arrival=arrival, prompt=prompt, uncached=uncached, output=output,
                         tier=tier, reserved=reserved)
 
         self.shared = pool(spec.max_replicas() - reserved_replicas, False)
@@ -64,7 +66,7 @@ class Provider:
         """Bring pending replicas online until the shared pool has `shared_replicas`."""
         while self.pending and len(self.shared.replicas) < shared_replicas:
             replica = self.pending.pop(0)
-            replica.clock_time = replica.area_time = replica.busy_since = now
+            replica.online(now)
             self.shared.replicas.append(replica)
             self.shared.fill(replica, now)
 
@@ -119,8 +121,8 @@ class Pool:
         "max_batch", "max_waiting", "queue_area", "queue_time", "reserved",
     )
 
-    def __init__(self, env, spec: ProviderSpec, records: Records, replicas: int, *, arrival, uncached, output,
-                 tier=None, reserved: bool = False):
+    def __init__(self, env, spec: ProviderSpec, records: Records, replicas: int, *, arrival, prompt, uncached,
+                 output, tier=None, reserved: bool = False):
         self.records = records
         self.arrival = arrival
         self.tier = tier  # service tier per request (None: all standard)
@@ -135,11 +137,14 @@ class Pool:
         self.interactive = 0  # requests in the priority and standard queues
         self.queue_area = 0.0  # integral of `waiting` over time, up to queue_time
         self.queue_time = 0.0
-        self.replicas = [
-            Replica(env, self, records, uncached, output, perf.prefill_tokens_per_s,
-                    perf.decode_step_s.base, perf.decode_step_s.per_sequence)
-            for _ in range(replicas)
-        ]
+        prefill_time = PrefillTime.of(perf)
+        if perf.scheduler == "overlap":
+            self.replicas = [Replica(env, self, records, uncached, output, prefill_time,
+                                     perf.decode_step_s.base, perf.decode_step_s.per_sequence)
+                             for _ in range(replicas)]
+        else:
+            self.replicas = [IterationReplica(env, self, records, prompt, uncached, output, perf, prefill_time)
+                             for _ in range(replicas)]
 
     @property
     def queue(self) -> list[int]:

@@ -17,7 +17,7 @@ STATUS = ("running", "completed", "rejected", "timed_out")
 
 # reason codes (index into REASONS)
 (NO_REASON, QUEUE_FULL, RATE_RPM, RATE_TPM, QUEUE_TIMEOUT, QUEUED_AT_END, SERVING_AT_END, FLEX_BUSY,
- BATCH_EXPIRED, BUDGET_STOP) = range(10)
+ BATCH_EXPIRED, BUDGET_STOP, KV_TOO_SMALL) = range(11)
 REASONS = (
     "",
     "queue_full",
@@ -29,6 +29,7 @@ REASONS = (
     "flex_capacity_unavailable",
     "batch_window_expired",
     "budget_exhausted",
+    "exceeds_kv_cache",
 )
 
 # service tiers (index into SERVICE_TIERS, shared with pricing)
@@ -40,7 +41,8 @@ STANDARD, PRIORITY, FLEX, BATCH = range(len(SERVICE_TIERS))
 class Records:
     """Outcome columns for `n` requests; NaN marks a time that never happened."""
 
-    __slots__ = ("n", "provider", "start_s", "first_token_s", "finish_s", "status", "reason", "reserved")
+    __slots__ = ("n", "provider", "start_s", "first_token_s", "finish_s", "status", "reason", "reserved",
+                 "preemptions", "gpu_s")
 
     def __init__(self, n: int):
         nan = array("d", [float("nan")])
@@ -52,12 +54,15 @@ class Records:
         self.status = array("b", [RUNNING]) * n
         self.reason = array("b", [NO_REASON]) * n
         self.reserved = array("b", [0]) * n  # 1: served on the customer's provisioned (reserved) capacity
+        self.preemptions = array("i", [0]) * n  # times its KV memory was taken back (recomputed later)
+        self.gpu_s = array("d", [0.0]) * n  # replica-seconds of GPU time attributed to it
 
     def column(self, name: str) -> np.ndarray:
         """A zero-copy numpy view of one column."""
-        return np.frombuffer(getattr(self, name), dtype={"d": np.float64, "h": np.int16, "b": np.int8}[
+        return np.frombuffer(getattr(self, name), dtype={"d": np.float64, "h": np.int16, "b": np.int8, "i": np.int32}[
             getattr(self, name).typecode])
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).itemsize * self.n
-                   for name in ("provider", "start_s", "first_token_s", "finish_s", "status", "reason", "reserved"))
+                   for name in ("provider", "start_s", "first_token_s", "finish_s", "status", "reason", "reserved",
+                     "preemptions", "gpu_s"))

@@ -1,8 +1,8 @@
 """One model instance: a prefill stage, then decoding in a continuous batch.
 
 A request holds one of `max_batch` slots (its KV cache) from admission to completion.
-Prefill is compute-bound and served first-come first-served at `prefill_tokens_per_s` on the
-uncached input tokens; it emits the first output token (as real engines do). The remaining
+This is the ``overlap`` scheduler: prefill is compute-bound and served first-come first-served
+beside the decode batch (``prefill_time(uncached input tokens)``); it emits the first output token (as real engines do). The remaining
 output tokens are decoded in a continuous batch: every decoding sequence gains one token per
 step, and a step with b sequences takes t(b) = base + per_sequence * b seconds.
 
@@ -26,19 +26,19 @@ __all__ = ["Replica"]
 
 class Replica:
     __slots__ = (
-        "env", "pool", "records", "uncached", "output", "prefill_rate", "base", "per_seq",
+        "env", "pool", "records", "uncached", "output", "base", "per_seq",
         "load", "decoding", "prefill_free_at", "clock", "clock_time", "heap", "pending",
-        "busy_total", "busy_since", "area", "area_time", "prefill_total",
+        "busy_total", "busy_since", "area", "area_time", "prefill_total", "prefill_time", "preempted",
     )
 
-    def __init__(self, env, pool: "Pool", records, uncached, output,
-                 prefill_rate: float, base: float, per_seq: float):
+    def __init__(self, env, pool: "Pool", records, uncached, output, prefill_time, base: float, per_seq: float):
         self.env = env
         self.pool = pool  # refilled from its queues when slots free up
         self.records = records
         self.uncached = uncached  # per-request uncached input tokens (indexable by request id)
         self.output = output
-        self.prefill_rate = prefill_rate
+        self.prefill_time = prefill_time
+        self.preempted = 0  # no KV memory model here: never
         self.base = base
         self.per_seq = per_seq
         self.load = 0  # sequences holding a slot: prefilling or decoding
@@ -55,6 +55,12 @@ class Replica:
         self.prefill_total = 0.0  # seconds of prefill scheduled so far (the stage is FIFO)
 
     # -- accounting -----------------------------------------------------
+    def online(self, now: float) -> None:
+        self.clock_time = self.area_time = self.busy_since = now
+
+    def kv_until(self, now: float) -> float:
+        return 0.0  # KV memory is not modelled (max_batch slots bound it)
+
     def _add_load(self, delta: int, now: float) -> None:
         load = self.load
         self.area += load * (now - self.area_time)
@@ -83,7 +89,7 @@ class Replica:
         """Take request `rid` into a slot; its prefill starts when the prefill stage is free."""
         self._add_load(1, now)
         start = self.prefill_free_at if self.prefill_free_at > now else now
-        end = start + self.uncached[rid] / self.prefill_rate
+        end = start + self.prefill_time(self.uncached[rid])
         self.prefill_free_at = end
         self.prefill_total += end - start
         self.env.timeout(end - now, rid).callbacks.append(self._prefill_done)

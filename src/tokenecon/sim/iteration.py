@@ -1,0 +1,395 @@
+"""One model instance served iteration by iteration, with KV memory counted in blocks of tokens.
+
+Schedulers (``performance.scheduler``):
+- ``prefill_first`` (vLLM's default scheduler): when a waiting request's prompt fits in free KV
+  blocks, the next iteration prefills waiting requests (up to `max_prefill_tokens` tokens) and
+  every decoding sequence pauses; otherwise the iteration decodes one token for every running
+  sequence. A request arriving mid-iteration waits for the iteration to end.
+- ``chunked`` (Sarathi-Serve, vLLM with chunked prefill): every iteration has a budget of
+  `chunk_tokens`; each decoding sequence takes one, prefill chunks of admitted requests fill
+  the rest. Its time is the decode step plus the prefill of the chunk tokens less the fixed cost
+  of a pass, which the iteration pays once.
+
+A decode step with b sequences holding C tokens of context takes
+``base + per_sequence * b + per_context_token * C``. Admission takes the prompt's KV blocks (less
+a 1% watermark, as vLLM keeps); each decode step takes a new block for a sequence whose last
+block is full; when the next step does not fit, the last admitted sequence is pre-empted: its
+blocks are freed and it goes back to the head of the replica's queue to recompute its prompt
+and the tokens generated so far. The prefill emits the first output token.
+
+Consecutive decode iterations in which nothing can change the batch are one event: the run
+ends at the next completion or when the KV memory would run out, and an admissible arrival cuts
+it at the end of the iteration in progress. A sequence's block needs follow its "phase" (its
+context modulo the block size), so a run's block demand is counted per phase, not per sequence;
+its context grows by b tokens a step, so a run's time is an arithmetic series.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappop, heappush
+from math import ceil, sqrt
+
+from .records import COMPLETED, KV_TOO_SMALL, REJECTED
+
+__all__ = ["IterationReplica"]
+
+_UNBOUNDED = 1 << 62
+_IDLE, _PREFILL, _DECODE, _MIXED = 0, 1, 2, 3
+WATERMARK = 0.01  # share of KV blocks admission leaves free (vLLM's default)
+
+
+class IterationReplica:
+    __slots__ = (
+        "env", "pool", "records", "prompt", "uncached", "output", "prefill_time", "chunked", "budget",
+        "base", "per_seq", "per_ctx", "bs", "bounded", "total_blocks", "free", "watermark", "phase",
+        "incoming", "redo", "running", "heap", "batch", "prefilling", "steps", "ctx0", "share", "load",
+        "pending", "kind", "in_boundary", "run_start", "run_m", "run_a", "run_d", "prefill_end",
+        "busy_total", "busy_since", "area", "area_time", "prefill_total", "kv_area", "kv_time", "preempted",
+    )
+
+    def __init__(self, env, pool, records, prompt, uncached, output, perf, prefill_time):
+        self.env = env
+        self.pool = pool
+        self.records = records
+        self.prompt = prompt  # input tokens per request: their KV is held
+        self.uncached = uncached  # input tokens to compute in the prefill
+        self.output = output
+        self.prefill_time = prefill_time
+        self.chunked = perf.scheduler == "chunked"
+        self.budget = perf.chunk_tokens if self.chunked else perf.max_prefill_tokens
+        step = perf.decode_step_s
+        self.base, self.per_seq, self.per_ctx = step.base, step.per_sequence, step.per_context_token
+        self.bs = perf.kv_block_tokens
+        self.bounded = perf.kv_cache_tokens is not None
+        self.total_blocks = perf.kv_cache_tokens // self.bs if self.bounded else _UNBOUNDED
+        self.free = self.total_blocks
+        self.watermark = int(WATERMARK * self.total_blocks) if self.bounded else 0
+        self.phase = [0] * self.bs  # decoding sequences by the step (mod bs) at which they need a block
+        self.incoming: deque[int] = deque()  # admitted here, waiting for their prefill
+        self.redo: dict[int, int] = {}  # pre-empted request -> tokens it had generated
+        self.running: dict[int, tuple] = {}  # decoding: rid -> (joined at step, KV tokens then, generated, share)
+        self.heap: list[tuple[int, int, int]] = []  # (step count at which it completes, rid, joined at step)
+        self.batch: list = []  # the prefill pass in flight: rids, or [rid, tokens] chunks
+        self.prefilling: deque[list] = deque()  # chunked: [rid, tokens left to prefill]
+        self.steps = 0  # decode iterations done
+        self.ctx0 = 0  # context of the decoding sequences at step s is ctx0 + b * s
+        self.share = 0.0  # decode GPU-seconds per decoding sequence, cumulative
+        self.load = 0  # requests held: waiting here, prefilling or decoding (max_batch caps it)
+        self.pending = None
+        self.kind = _IDLE
+        self.in_boundary = False
+        self.run_start = self.run_a = self.run_d = self.prefill_end = 0.0
+        self.run_m = 0
+        self.busy_total = self.busy_since = self.area = self.area_time = 0.0
+        self.prefill_total = self.kv_area = self.kv_time = 0.0
+        self.preempted = 0
+
+    # -- accounting -----------------------------------------------------
+    def online(self, now: float) -> None:
+        self.area_time = self.busy_since = self.kv_time = now
+
+    def _add_load(self, delta: int, now: float) -> None:
+        self.area += self.load * (now - self.area_time)
+        self.area_time = now
+        self.load += delta
+
+    def _kv_changing(self, now: float) -> None:
+        self.kv_area += (self.total_blocks - self.free) * self.bs * (now - self.kv_time)
+        self.kv_time = now
+
+    def busy_until(self, now: float) -> float:
+        return self.busy_total + (now - self.busy_since if self.kind != _IDLE else 0.0)
+
+    def prefill_until(self, now: float) -> float:
+        pending = self.prefill_end - now
+        return self.prefill_total - (pending if pending > 0.0 else 0.0)
+
+    def area_until(self, now: float) -> float:
+        return self.area + self.load * (now - self.area_time)
+
+    def kv_until(self, now: float) -> float:
+        """Token-seconds of KV memory held up to `now` (0 when unbounded: nothing is counted)."""
+        if not self.bounded:
+            return 0.0
+        return self.kv_area + (self.total_blocks - self.free) * self.bs * (now - self.kv_time)
+
+    # -- arrivals ---------------------------------------------------------
+    def admit(self, rid: int, now: float) -> None:
+        """Take request `rid`; its prefill starts at the end of the iteration in progress."""
+        if self.bounded and -(-(self.prompt[rid] + self.output[rid]) // self.bs) > self.total_blocks - self.watermark:
+            records = self.records  # it could never finish: the engine refuses it
+            records.status[rid], records.reason[rid], records.finish_s[rid] = REJECTED, KV_TOO_SMALL, now
+            records.start_s[rid] = float("nan")
+            return
+        self._add_load(1, now)
+        self.incoming.append(rid)
+        if self.in_boundary:
+            return
+        if self.kind == _IDLE:
+            self.busy_since = now
+            self._next(now)
+        elif self.kind == _DECODE and self.run_m > 1 and len(self.incoming) == 1 and self._fits(rid):
+            self._cut(now)
+
+    def _blocks(self, rid: int) -> int:
+        tokens = self.prompt[rid] + (self.redo.get(rid, 0) if self.redo else 0)
+        return -(-tokens // self.bs)
+
+    def _fits(self, rid: int) -> bool:
+        return self.free - self._blocks(rid) >= self.watermark
+
+    def _cut(self, now: float) -> None:
+        """End the decode run at the end of the iteration in progress."""
+        a, d, elapsed = self.run_a, self.run_d, now - self.run_start
+        if d == 0.0:
+            k = ceil(elapsed / a)
+        else:
+            h = a - 0.5 * d
+            k = ceil((sqrt(h * h + 2.0 * d * elapsed) - h) / d - 1e-9)
+        k = max(k, 1)
+        while k > 1 and _series(a, d, k - 1) >= elapsed:
+            k -= 1
+        while _series(a, d, k) < elapsed:
+            k += 1
+        if k >= self.run_m:
+            return
+        self.run_m = k
+        self._schedule(self.run_start + _series(a, d, k) - now)
+
+    def _schedule(self, delay: float) -> None:
+        event = self.env.timeout(delay if delay > 0.0 else 0.0)
+        event.callbacks.append(self._boundary)
+        self.pending = event
+
+    # -- iteration ends -----------------------------------------------------
+    def _boundary(self, event) -> None:
+        if event is not self.pending:
+            return  # cut short since
+        now = self.env._now
+        self.in_boundary = True
+        kind = self.kind
+        if kind == _DECODE:
+            self._decoded(self.run_m, now)
+        elif kind == _PREFILL:
+            self._prefilled(self.batch, now)
+        else:
+            if self.running:
+                self._decoded(1, now)
+            self._chunks_done(now)
+        self._complete_due(now)
+        if self.pool.waiting:
+            self.pool.fill(self, now)
+        self.in_boundary = False
+        self._next(now)
+
+    def _decoded(self, m: int, now: float) -> None:
+        """`m` decode steps ended: blocks taken for them, per-sequence GPU time, the step count."""
+        s, b = self.steps, len(self.running)
+        duration = _series(self.run_a, self.run_d, m) if self.kind == _DECODE else now - self.run_start
+        if self.kind == _DECODE:
+            self.share += duration / b
+        if self.bounded:
+            bs, taken = self.bs, 0
+            for p, count in enumerate(self.phase):
+                if count:
+                    taken += count * ((s + p + m - 1) // bs - (s + p - 1) // bs)
+            self._kv_changing(now)
+            self.kv_area -= taken * bs * duration / 2  # blocks were taken along the run, not at its start
+            self.free -= taken
+        self.steps = s + m
+
+    def _prefilled(self, rids, now: float) -> None:
+        """Prefill done: the first token, then decoding (or done if that was the only token)."""
+        first, output, redo, bs, s = self.records.first_token_s, self.output, self.redo, self.bs, self.steps
+        for rid in rids:
+            if first[rid] != first[rid]:  # NaN: the first time this request emits a token
+                first[rid] = now
+            generated = (redo.pop(rid) if redo and rid in redo else 0) + 1
+            kv = self.prompt[rid] + generated - 1
+            left = output[rid] - generated
+            if left <= 0:
+                self._kv_changing(now)
+                self.free += -(-kv // bs)
+                self._finish(rid, now)
+                continue
+            self.running[rid] = (s, kv, generated, self.share)
+            heappush(self.heap, (s + left, rid, s))
+            self.phase[(kv - s) % bs] += 1
+            self.ctx0 += kv + 1 - s
+
+    def _complete_due(self, now: float) -> None:
+        heap, running, s = self.heap, self.running, self.steps
+        while heap and heap[0][0] <= s:
+            _, rid, joined = heappop(heap)
+            entry = running.get(rid)
+            if entry is None or entry[0] != joined:
+                continue  # pre-empted since
+            self._leave(rid, entry, now)
+            self._finish(rid, now)
+
+    def _leave(self, rid: int, entry: tuple, now: float) -> int:
+        """Take a decoding sequence out of the batch; returns the tokens it has generated."""
+        joined, kv, generated, share = entry
+        s = self.steps
+        del self.running[rid]
+        self._kv_changing(now)
+        self.free += -(-(kv + s - joined) // self.bs)
+        self.phase[(kv - joined) % self.bs] -= 1
+        self.ctx0 -= kv + 1 - joined
+        self.records.gpu_s[rid] += self.share - share
+        return generated + s - joined
+
+    def _finish(self, rid: int, now: float) -> None:
+        records = self.records
+        records.finish_s[rid] = now
+        records.status[rid] = COMPLETED
+        self._add_load(-1, now)
+
+    def _preempt(self, now: float) -> None:
+        """Recompute the last admitted sequence later: free its blocks, back to the queue's head."""
+        rid = next(reversed(self.running))
+        self.redo[rid] = self._leave(rid, self.running[rid], now)
+        self.incoming.appendleft(rid)
+        self.records.preemptions[rid] += 1
+        self.preempted += 1
+
+    # -- the next iteration ---------------------------------------------------
+    def _next(self, now: float) -> None:
+        if self.chunked:
+            if self.prefilling or (self.incoming and self._fits(self.incoming[0])):
+                self._start_mixed(now)
+                return
+        elif self.incoming and self._fits(self.incoming[0]):
+            self._start_prefill(now)
+            return
+        if self.running:
+            if self._start_decode(now):
+                return
+            self._next(now)  # everything was pre-empted: recompute from the queue
+            return
+        if self.kind != _IDLE:
+            self.busy_total += now - self.busy_since
+        self.kind = _IDLE
+        self.pending = None
+
+    def _take(self, limit: int) -> list:
+        """Requests from the queue whose prompts fit in KV memory, up to `limit` prefill tokens."""
+        incoming, redo, uncached, taken, tokens = self.incoming, self.redo, self.uncached, [], 0
+        while incoming:
+            rid = incoming[0]
+            need = self._blocks(rid)
+            if self.free - need < self.watermark:
+                break
+            work = uncached[rid] + (redo.get(rid, 0) if redo else 0)
+            if taken and tokens + work > limit:
+                break
+            incoming.popleft()
+            self._kv_changing(self.env._now)
+            self.free -= need
+            taken.append([rid, work])
+            tokens += work
+        return taken
+
+    def _start_prefill(self, now: float) -> None:
+        taken = self._take(self.budget)
+        tokens = sum(work for _, work in taken)
+        duration = self.prefill_time(tokens)
+        gpu_s = self.records.gpu_s
+        for rid, work in taken:
+            gpu_s[rid] += duration * (work / tokens if tokens else 1.0 / len(taken))
+        self.batch = [rid for rid, _ in taken]
+        self.kind = _PREFILL
+        self.run_start = now
+        self.prefill_total += duration
+        self.prefill_end = now + duration
+        self._schedule(duration)
+
+    def _make_room(self, now: float) -> None:
+        """Pre-empt until the next decode step's new blocks fit."""
+        phase, bs = self.phase, self.bs
+        while self.running and phase[-self.steps % bs] > self.free:
+            self._preempt(now)
+
+    def _start_decode(self, now: float) -> bool:
+        if self.bounded:
+            self._make_room(now)
+            if not self.running:
+                return False
+        s, b = self.steps, len(self.running)
+        m = self.heap[0][0] - s
+        if self.bounded:
+            m = min(m, self._safe_steps(s, b))
+        a = self.base + self.per_seq * b + self.per_ctx * (self.ctx0 + b * s)
+        d = self.per_ctx * b
+        self.kind = _DECODE
+        self.run_start, self.run_m, self.run_a, self.run_d = now, m, a, d
+        self._schedule(_series(a, d, m))
+        return True
+
+    def _safe_steps(self, s: int, b: int) -> int:
+        """Decode steps from step `s` whose new blocks fit in the free ones."""
+        free, bs, phase = self.free, self.bs, self.phase
+        cycles = free // b  # every bs consecutive steps take exactly b blocks
+        m, left = cycles * bs, free - cycles * b
+        for j in range(bs):
+            need = phase[-(s + m) % bs]
+            if need > left:
+                break
+            left -= need
+            m += 1
+        return m
+
+    def _start_mixed(self, now: float) -> None:
+        """Chunked: one iteration, decodes first, prefill chunks in the rest of the budget."""
+        if self.running and self.bounded:
+            self._make_room(now)
+        b = len(self.running)
+        room = self.budget - b
+        chunks, tokens = [], 0
+        for item in self.prefilling:
+            if tokens >= room:
+                break
+            take = min(item[1], room - tokens)
+            chunks.append((item, take))
+            tokens += take
+        if tokens < room:
+            for item in self._take(room - tokens):
+                if tokens >= room:
+                    self.prefilling.append(item)
+                    continue
+                take = min(item[1], room - tokens)
+                self.prefilling.append(item)
+                chunks.append((item, take))
+                tokens += take
+        duration = self.prefill_time(tokens)
+        if b:
+            s = self.steps
+            self.run_a = self.base + self.per_seq * b + self.per_ctx * (self.ctx0 + b * s)
+            duration += self.run_a - self.prefill_time.overhead
+            self.share += self.run_a / b
+        gpu_s = self.records.gpu_s
+        prefill_s = duration - (self.run_a if b else 0.0)
+        for item, take in chunks:
+            gpu_s[item[0]] += prefill_s * (take / tokens if tokens else 1.0 / len(chunks))
+        self.batch = chunks
+        self.kind = _MIXED
+        self.run_start = now
+        self.prefill_total += prefill_s
+        self.prefill_end = now + duration
+        self._schedule(duration)
+
+    def _chunks_done(self, now: float) -> None:
+        done = []
+        for item, take in self.batch:
+            item[1] -= take
+            if item[1] <= 0:
+                done.append(item[0])
+        if done:
+            self.prefilling = deque(item for item in self.prefilling if item[1] > 0)
+            self._prefilled(done, now)
+
+
+def _series(a: float, d: float, m: int) -> float:
+    """Time of m decode steps whose step time starts at `a` and grows by `d` a step."""
+    return m * a + d * m * (m - 1) * 0.5

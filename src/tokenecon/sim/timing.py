@@ -1,0 +1,49 @@
+"""Time of a replica's passes: prefill by tokens (a rate plus a fixed cost, or a measured table)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+__all__ = ["PrefillTime"]
+
+
+class PrefillTime:
+    """Seconds to prefill `tokens` tokens in one pass.
+
+    With a rate: ``overhead + tokens / rate``. With a table of measured (tokens, seconds): linear
+    interpolation between the points and the end segments' slopes beyond them. `overhead` is the
+    fixed cost of a pass (the table's first segment at 0 tokens), which a chunked iteration that
+    also decodes pays only once.
+    """
+
+    __slots__ = ("rate", "overhead", "xs", "ys", "slopes")
+
+    def __init__(self, rate: float | None = None, overhead: float = 0.0,
+                 table: dict[int, float] | None = None):
+        self.rate = rate
+        self.xs: list[float] = []
+        self.ys: list[float] = []
+        self.slopes: list[float] = []
+        if table:
+            points = sorted(table.items())
+            if len(points) == 1:
+                (x, y), = points
+                points = [(0, 0.0), (x, y)]
+            self.xs = [float(x) for x, _ in points]
+            self.ys = [float(y) for _, y in points]
+            self.slopes = [(y1 - y0) / (x1 - x0) for (x0, y0), (x1, y1) in zip(points, points[1:])]
+            overhead = max(0.0, self.ys[0] - self.slopes[0] * self.xs[0])
+        self.overhead = overhead
+
+    @classmethod
+    def of(cls, perf) -> "PrefillTime":
+        return cls(perf.prefill_tokens_per_s, perf.prefill_overhead_s, perf.prefill_s_by_tokens)
+
+    def __call__(self, tokens: float) -> float:
+        if not self.xs:
+            return self.overhead + tokens / self.rate
+        xs = self.xs
+        k = bisect_right(xs, tokens) - 1
+        k = 0 if k < 0 else (len(self.slopes) - 1 if k >= len(self.slopes) else k)
+        t = self.ys[k] + self.slopes[k] * (tokens - xs[k])
+        return t if t > 0.0 else 0.0

@@ -1,0 +1,103 @@
+"""Iteration-level schedulers and KV memory, worked by hand on a bare provider."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tokenecon
+from tokenecon.errors import ScenarioError
+
+from .conftest import scenario_dict
+from .test_provider import bare_provider
+
+
+def serve(arrivals, **kwargs):
+    """Arrive each request at its time on a one-replica provider; run to the end."""
+    env, records, p = bare_provider(arrival=[t for t, _, _ in arrivals], uncached=[u for _, u, _ in arrivals],
+                                    output=[o for _, _, o in arrivals], **kwargs)
+
+    def source():
+        for rid, (t, _, _) in enumerate(arrivals):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            p.arrive(rid, env.now)
+
+    env.process(source())
+    env.run()
+    return records, p.replicas[0]
+
+
+def test_prefill_first_pauses_the_batch_and_waits_for_the_iteration():
+    """t(b) = 0.02 + 0.01 b, prefill 1,000 tokens/s.
+
+    A (100-token prompt, 4 output tokens) at 0: prefill to 0.1 (first token), then decode steps
+    of 0.03 s. B (200 tokens, 3 output) arrives at 0.15, in A's second step: it waits for the
+    step to end at 0.16, then its prefill pauses A until 0.36 (B's first token). Both decode at
+    0.04 s a step: A's last token at 0.40, then B alone at 0.03 s: 0.43.
+    """
+    records, replica = serve([(0.0, 100, 4), (0.15, 200, 3)], base=0.02, per_sequence=0.01,
+                             scheduler="prefill_first")
+    assert np.allclose(list(records.first_token_s), [0.1, 0.36])
+    assert np.allclose(list(records.finish_s), [0.40, 0.43])
+    assert np.isclose(replica.busy_until(0.43), 0.43) and np.isclose(replica.prefill_until(0.43), 0.3)
+    # GPU time: each prefill to its request, each decode step shared by its sequences
+    assert np.allclose(list(records.gpu_s), [0.1 + 0.06 + 0.02, 0.2 + 0.02 + 0.03])
+
+
+def test_chunked_iteration_budget():
+    """chunk_tokens 100, t(b) = 0.02 + 0.01 b, prefill 1,000 tokens/s (no fixed cost).
+
+    A (150 tokens, 3 output) at 0: chunks of 100 (0.1 s) and 50 (to 0.15, first token). B
+    (120 tokens, 2 output) arrives at 0.12 and starts at 0.15: A decodes and takes one token of
+    the budget, B prefills 99 (0.03 + 0.099 = 0.129 s, to 0.279), then A decodes its last token
+    beside B's last 21 (0.051 s): both at 0.33 (A done, B's first token); B's last step to 0.36.
+    """
+    records, _ = serve([(0.0, 150, 3), (0.12, 120, 2)], base=0.02, per_sequence=0.01, scheduler="chunked",
+                       chunk_tokens=100)
+    assert np.allclose(list(records.first_token_s), [0.15, 0.33])
+    assert np.allclose(list(records.finish_s), [0.33, 0.36])
+
+
+def test_kv_preemption_recomputes_the_last_admitted():
+    """4 KV blocks of 4 tokens; 4-token prompts, 8 output tokens each, steps of 0.01 s.
+
+    A and B arrive at 0 and prefill one after the other (0.004 s each; a block each). Their
+    first decode step takes a block each: the memory is full. Four steps later (0.048) both need
+    a fifth block: B, admitted last, is pre-empted with 5 tokens generated and waits; its
+    recompute (9 tokens, 3 blocks) does not fit until A finishes its 3 steps left (0.078). B's
+    recompute takes 0.009 s and yields its 6th token, then 2 steps: done at 0.107.
+    """
+    records, replica = serve([(0.0, 4, 8), (0.0, 4, 8)], base=0.01, per_sequence=0.0,
+                             scheduler="prefill_first", kv_cache_tokens=16, kv_block_tokens=4)
+    assert np.allclose(list(records.first_token_s), [0.004, 0.008])
+    assert np.allclose(list(records.finish_s), [0.078, 0.107])
+    assert list(records.preemptions) == [0, 1] and replica.preempted == 1
+    assert replica.free == replica.total_blocks == 4  # everything given back
+
+
+def test_a_request_that_cannot_fit_in_kv_memory_is_refused():
+    records, _ = serve([(0.0, 4, 8), (0.0, 40, 8)], base=0.01, per_sequence=0.0,
+                       scheduler="prefill_first", kv_cache_tokens=16, kv_block_tokens=4)
+    assert list(records.status) == [1, 2] and records.reason[1] > 0
+
+
+def test_profile_with_overrides():
+    perf = {"profile": "llama2-70b-a100x2-tp2", "max_batch": 32, "decode_step_s": {"base": 0.05}}
+    sc = tokenecon.scenario_from_dict(scenario_dict(providers=[dict(scenario_dict()["providers"][0],
+                                                                    performance=perf)]))
+    p = sc.providers[0].performance
+    assert p.max_batch == 32 and p.decode_step_s.base == 0.05 and p.decode_step_s.per_context_token > 0
+    assert p.kv_cache_tokens == 53248 and p.prefill_s_by_tokens[256] == pytest.approx(0.10909)
+
+
+@pytest.mark.parametrize("perf, message", [
+    ({"profile": "llama2-70b-a100x2"}, "unknown profile 'llama2-70b-a100x2'"),
+    ({"prefill_tokens_per_s": 1000, "decode_step_s": {"base": 0.01, "per_sequence": 0, "per_context_token": 1e-7},
+      "scheduler": "overlap"}, "per_context_token needs scheduler prefill_first or chunked"),
+    ({"decode_step_s": {"base": 0.01, "per_sequence": 0}}, "give prefill_tokens_per_s or prefill_s_by_tokens"),
+])
+def test_bad_performance_blocks_are_named(perf, message):
+    data = scenario_dict(providers=[dict(scenario_dict()["providers"][0], performance=perf)])
+    with pytest.raises(ScenarioError, match=message):
+        tokenecon.scenario_from_dict(data)
