@@ -77,13 +77,11 @@ def test_price_schedule_changes_list_prices():
 
 
 def test_national_scenario_passes_through_the_reported_figures(tmp_path):
-    from tokenecon.report.national import milestone_check
-
     from .conftest import ROOT
 
     scenario = tokenecon.load_scenario(ROOT / "scenarios" / "china_token_economy_2024_2026.yaml")
     result = tokenecon.run(scenario)
-    checks = milestone_check(result)
+    checks = result.milestones
     assert len(checks) == 4
     assert ((checks["ratio"] - 1).abs() < 0.10).all(), checks[["date", "ratio"]]
     s = result.summary()

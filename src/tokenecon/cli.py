@@ -187,7 +187,9 @@ def _format_summary(s: dict) -> str:
          if "scale" in s else f"  revenue    {s['currency']} {s['revenue']} exact, {s['revenue_invoiced']} invoiced "
          f"({s['invoices']:,} invoices)"),
         f"  supply     GPU {s['gpu_cost']:,.2f} + energy {s['energy_cost']:,.2f} {s['currency']}, "
-        f"{s['energy_kwh']:,.1f} kWh, {s['co2_kg']:,.1f} kg CO2",
+        f"{s['energy_kwh']:,.1f} kWh, {s['co2_kg']:,.1f} kg CO2"
+        + (" (GPUs, cost, energy, CO2 and utilization from the supply model)"
+           if s.get("fleet_source") == "supply_model" else ""),
         "  bills      " + ", ".join(f"{k[5:]} {float(v):,.2f}" for k, v in s.items() if k.startswith("bill.")),
         "",
         f"  {'provider':<14}{'completed':>11}{'rejected':>10}{'timed out':>10}{'util':>7}"

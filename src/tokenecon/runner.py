@@ -1,4 +1,4 @@
-"""`run(scenario)`: draw the workload, simulate, bill, and return a `Result`."""
+"""`run(scenario)`: draw the workload, simulate, bill, measure, and return a `Result`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from .billing import bill
 from .demand import build_workload
 from .load import SurgeSignal, surge_signal
+from .measure import measure
 from .pricing import make_policy
 from .results import Result
 from .scaling import scaled_scenario
@@ -51,7 +52,8 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
     if _surge_responsive(scenario):
         meta.update(surge_response_passes=passes, surge_signal_change=round(change, 6))
-    return Result(scenario, served, sim, billed, meta, full_scenario=full, surge=surge)
+    measured = measure(scenario, served, sim.records, billed, sim.load, surge, full_scenario=full, meta=meta)
+    return Result(scenario, served, sim, billed, measured, surge, full_scenario=full)
 
 
 def _simulate(scenario, workload, policies, progress):

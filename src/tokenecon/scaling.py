@@ -6,21 +6,15 @@ Extensive outputs are scaled back up: requests, tokens, revenue, bills and throu
 GPU cost, GPUs, energy and CO2 by the fleet's actual ratio (replicas are whole numbers).
 Intensive outputs are not scaled: latencies, utilization, queue lengths and rejection rates come
 from the smaller system, and queueing delay depends on pooling (fewer, busier replicas wait
-differently), so read them as the behaviour of a fleet of the simulated size.
+differently), so read them as the behaviour of a fleet of the simulated size. Which figure is
+which is declared in `tokenecon.measure.scaleup`.
 """
 
 from __future__ import annotations
 
 from .scenario import Scenario
 
-__all__ = ["scaled_scenario", "DEMAND_KEYS", "FLEET_COLUMNS", "DEMAND_COLUMNS"]
-
-DEMAND_KEYS = ("requests_arrived", "requests_completed", "requests_rejected", "requests_timed_out",
-               "requests_running", "input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens",
-               "cache_write_tokens", "output_tokens_per_s")
-DEMAND_COLUMNS = ("requests_arrived", "requests_completed", "requests_rejected", "requests_timed_out",
-                  "input_tokens", "cached_input_tokens", "output_tokens", "output_tokens_per_s")
-FLEET_COLUMNS = ("gpus", "gpu_cost", "energy_kwh", "energy_cost", "co2_kg", "replica_s", "busy_s", "prefill_s")
+__all__ = ["scaled_scenario"]
 
 
 def _scaled_count(n: int, scale: float) -> int:

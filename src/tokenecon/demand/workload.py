@@ -12,7 +12,7 @@ served it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class Workload:
     cache_write_tokens: np.ndarray  # int64, input tokens written to the prompt cache
     cache_write_1h_tokens: np.ndarray  # int64, the 1-hour-TTL writes among cache_write_tokens
     service_tier: np.ndarray  # int8 per request: index into sim.records.SERVICE_TIERS
+    trace_rows_skipped: dict[str, int] = field(default_factory=dict)  # per replayed segment: bad rows skipped
 
     def __len__(self) -> int:
         return len(self.arrival_s)
@@ -276,4 +277,6 @@ def build_workload(scenario: Scenario, signal: dict[int, tuple[np.ndarray, np.nd
         cache_write_tokens=merged_rows("writes"),
         cache_write_1h_tokens=merged_rows("writes_1h"),
         service_tier=merged("tier", np.int8),
+        trace_rows_skipped={c.name: load_trace(scenario.resolve_path(c.arrivals.path), c.arrivals).skipped
+                            for c in scenario.customers if c.arrivals.type == "trace"},
     )

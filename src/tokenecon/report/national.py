@@ -1,105 +1,18 @@
-"""Milestone checks and the supply-side view of a national-scale run.
-
-`milestones` compares the run's tokens per day (averaged over each milestone's window, centred
-on its date and cut by the horizon) with the observed figures. `supply_model` turns the demand
-into the compute it needs, where a scaled run cannot hold whole replicas: GPUs = tokens per
-second / (tokens per GPU-second x target utilization), and their cost, energy and carbon.
-"""
+"""The national report: national.csv, milestones.csv and national.png, formatted from the run's
+measured national view (`Result.national`, `Result.milestones`; see `tokenecon.measure.supply`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from . import style  # noqa: E402, F401  (fonts: CJK names render)
-
-__all__ = ["daily_series", "milestone_check", "national_summary", "write_national_report"]
-
-
-def daily_series(result) -> pd.DataFrame:
-    """Per report interval, all providers together: tokens per day, price, and the supply model."""
-    ts = result.timeseries
-    rates = dict(zip([p.name for p in result.scenario.providers], result.bill.provider_rate))
-    frame = ts.assign(
-        tokens=ts["input_tokens"] + ts["output_tokens"],
-        revenue_value=ts["revenue"].astype(float) * ts["provider"].map(lambda p: float(rates[p])),
-        length=ts["interval_end_s"] - ts["interval_start_s"],
-    ).groupby("interval_start_s", sort=True).agg(time=("time", "first"), tokens=("tokens", "sum"),
-                                                 revenue=("revenue_value", "sum"), length=("length", "first"))
-    frame["tokens_per_day"] = frame["tokens"] / frame["length"] * 86400.0
-    frame["price_per_million"] = frame["revenue"] / frame["tokens"].where(frame["tokens"] > 0) * 1e6
-    model = result.scenario.supply_model
-    if model is not None:
-        per_s = frame["tokens"] / frame["length"]
-        frame["gpus_needed"] = per_s / (model.tokens_per_gpu_s * model.target_utilization)
-        if model.installed_gpus:  # supply given: utilization is demand over installed capacity
-            times = np.asarray([t for t, _ in model.installed_gpus], dtype=float)
-            counts = np.log(np.asarray([g for _, g in model.installed_gpus], dtype=float))
-            mid = frame.index.to_numpy() + frame["length"].to_numpy() / 2  # index: interval start (s)
-            frame["gpus_installed"] = np.exp(np.interp(mid, times, counts))
-            demand = per_s / (frame["gpus_installed"] * model.tokens_per_gpu_s)
-            frame["utilization"] = np.minimum(1.0, demand)
-            frame["unserved_share"] = np.maximum(0.0, 1.0 - 1.0 / demand.where(demand > 0, 1.0))
-            gpus, utilization = frame["gpus_installed"], frame["utilization"]
-        else:
-            gpus, utilization = frame["gpus_needed"], model.target_utilization
-            frame["utilization"] = model.target_utilization
-        watts = model.power_w.idle + (model.power_w.busy - model.power_w.idle) * utilization
-        hours = frame["length"] / 3600.0
-        frame["energy_kwh"] = gpus * watts * model.pue * hours / 1000.0
-        frame["co2_t"] = frame["energy_kwh"] * model.carbon_g_per_kwh / 1e6
-        cost = gpus * model.gpu_cost_per_hour * hours + frame["energy_kwh"] * model.energy_price_per_kwh
-        frame["supply_cost_per_million"] = cost / frame["tokens"].where(frame["tokens"] > 0) * 1e6
-    return frame.reset_index()
-
-
-def milestone_check(result) -> pd.DataFrame:
-    """Each milestone: the run's mean tokens per day around it, the observed figure, the ratio."""
-    frame = daily_series(result)
-    start = result.scenario.start_local
-    rows = []
-    for m in result.scenario.milestones:
-        centre = (m.at - start).total_seconds()
-        lo, hi = centre - m.window / 2, centre + m.window / 2
-        inside = (frame["interval_start_s"] >= lo) & (frame["interval_start_s"] < hi)
-        simulated = float((frame.loc[inside, "tokens"]).sum() / frame.loc[inside, "length"].sum() * 86400.0)
-        rows.append({"date": m.at.date().isoformat(), "observed_tokens_per_day": m.daily_tokens,
-                     "simulated_tokens_per_day": simulated, "ratio": simulated / m.daily_tokens,
-                     "window_days": m.window / 86400, "source": m.source})
-    return pd.DataFrame(rows)
-
-
-def national_summary(result) -> dict:
-    """Flat keys for summary.json: milestone ratios and the supply model's totals."""
-    out = {}
-    for _, row in milestone_check(result).iterrows():
-        out[f"milestone.{row['date']}.ratio"] = round(float(row["ratio"]), 4)
-    frame = daily_series(result)
-    if "gpus_needed" in frame:
-        last = frame.iloc[-1]
-        out["supply.gpus_needed_end"] = round(float(last["gpus_needed"]))
-        if "gpus_installed" in frame:
-            out["supply.gpus_installed_end"] = round(float(last["gpus_installed"]))
-            out["supply.utilization_end"] = round(float(last["utilization"]), 4)
-            out["supply.utilization_max"] = round(float(frame["utilization"].max()), 4)
-        out["supply.energy_gwh"] = round(float(frame["energy_kwh"].sum()) / 1e6, 3)
-        out["supply.co2_kt"] = round(float(frame["co2_t"].sum()) / 1e3, 3)
-        out["supply.cost_per_million_end"] = round(float(last["supply_cost_per_million"]), 4)
-        out["price_per_million_end"] = round(float(last["price_per_million"]), 4)
-    return out
+__all__ = ["write_national_report"]
 
 
 def write_national_report(result, folder: Path, *, figures: bool = True) -> None:
-    frame = daily_series(result)
+    frame, checks = result.national, result.milestones
     frame.to_csv(folder / "national.csv", index=False)
-    checks = milestone_check(result)
     if len(checks):
         checks.to_csv(folder / "milestones.csv", index=False)
     if figures:
@@ -107,6 +20,11 @@ def write_national_report(result, folder: Path, *, figures: bool = True) -> None
 
 
 def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> None:
+    from . import style  # noqa: F401  (Agg backend, fonts: CJK names render)
+
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
     sc = result.scenario
     times = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(sc.tz)
     fig, axes = plt.subplots(2, 2, figsize=(15, 9))
