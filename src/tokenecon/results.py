@@ -17,8 +17,7 @@ from .measure import Measures
 from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import COMPLETED, REASONS, SERVICE_TIERS, STATUS
-from .timegrid import index_of
-from .units import format_decimal, format_money, format_money_array
+from .units import format_money, format_money_array
 
 __all__ = ["Result"]
 
