@@ -82,6 +82,7 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
              "the same draws; demand answered the prices differently")
     click.echo(f"{scenario.name}: {len(variants)} policies, seed {next(iter(variants.values())).seed}, "
                f"{drawn} ({cur})")
+    click.echo(f"  {comparison.path}")
     click.echo(header + "".join(f"{s[5:]:>14}" for s in segments))
     for _, row in table.iterrows():
         click.echo(f"  {row['policy']:<24}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
@@ -134,7 +135,10 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     best = result.best()
     write_sweep_folder(result, out, force=force, figures=not no_figures)
     table = result.table()
-    click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}")
+    runs = len(points) * spec.replications
+    shared = (f"; {result.simulations} simulations, the other {runs - result.simulations} runs re-billed "
+              "(points that differ only in what billing reads)" if result.simulations < runs else "")
+    click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}{shared}")
     columns = result.parameters + [m for m in spec.metrics if m in table]
     click.echo("  " + "".join(f"{c[-22:]:>24}" for c in columns))
     for _, row in table.iterrows():

@@ -13,7 +13,6 @@ import pandas as pd
 
 from .errors import ScenarioError
 from .results import Result
-from .runner import run
 from .scenario import Scenario
 from .units import format_decimal
 
@@ -23,6 +22,18 @@ __all__ = ["Comparison", "compare", "policy_variants", "check_same_workload"]
 @dataclass
 class Comparison:
     results: dict[str, Result]
+    simulations: int = 0  # event-loop runs behind the results (fewer when variants were re-billed)
+    reasons: tuple[str, ...] = ()  # why variants could not share a simulation
+
+    @property
+    def path(self) -> str:
+        """Which path ran, in words: simulated once and re-billed, or simulated per variant."""
+        n = len(self.results)
+        if self.simulations == n:
+            why = f" ({'; '.join(self.reasons)})" if self.reasons else ""
+            return f"simulated each of {n} variants{why}"
+        return (f"{self.simulations} simulation{'s' if self.simulations != 1 else ''} for {n} variants; "
+                f"{n - self.simulations} re-billed from a shared run (they differ only in what billing reads)")
 
     @property
     def currency(self) -> str:
@@ -103,7 +114,16 @@ def _without_pricing(scenario: Scenario) -> dict:
     return data
 
 
-def compare(variants: dict[str, Scenario], *, progress: bool = False) -> Comparison:
-    """Run every variant with the same seed and collect the results."""
-    return Comparison({name: run(scenario, progress=progress) for name, scenario in variants.items()})
+def compare(variants: dict[str, Scenario], *, progress: bool = False, share: bool = True) -> Comparison:
+    """Run every variant with the same seed and collect the results.
+
+    Variants that differ only in what billing reads are simulated once and re-billed (see
+    `tokenecon.rebill`); ``share=False`` simulates each.
+    """
+    from .rebill import price_reads, run_variants
+
+    scenarios = list(variants.values())
+    results, simulations = run_variants(scenarios, progress=progress, share=share)
+    reasons = tuple(dict.fromkeys(r for s in scenarios for r in price_reads(s)))
+    return Comparison(dict(zip(variants, results)), simulations, reasons)
 

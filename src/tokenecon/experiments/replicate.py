@@ -15,7 +15,7 @@ import pandas as pd
 from ..scenario import Scenario
 from .stats import confidence_interval
 
-__all__ = ["Replications", "replicate", "run_task", "numeric_metrics"]
+__all__ = ["Replications", "replicate", "run_task", "run_group_task", "numeric_metrics"]
 
 SERIES = ("output_tokens_per_s", "revenue_per_h", "utilization")
 
@@ -25,7 +25,20 @@ def run_task(task: tuple[Scenario, int]) -> dict:
     from ..runner import run
 
     scenario, seed = task
-    result = run(scenario, seed=seed)
+    return _outcome(run(scenario, seed=seed), seed)
+
+
+def run_group_task(task: tuple[list[Scenario], int]) -> list[dict]:
+    """Run scenarios that share one simulation (see `tokenecon.rebill`): simulated once, each billed."""
+    from ..rebill import run_variants
+
+    scenarios, seed = task
+    results, _ = run_variants(scenarios, seed=seed)
+    return [_outcome(result, seed) for result in results]
+
+
+def _outcome(result, seed: int) -> dict:
+    scenario = result.full_scenario or result.scenario
     ts = result.timeseries
     length = (ts["interval_end_s"] - ts["interval_start_s"]).to_numpy()
     rates = np.asarray([float(result.bill.provider_rate[[p.name for p in scenario.providers].index(name)])

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import ScenarioError
 from ..scenario import Scenario, scenario_from_dict
-from .replicate import numeric_metrics, run_task
+from .replicate import numeric_metrics, run_group_task
 from .stats import confidence_interval
 
 __all__ = ["SweepSpec", "load_sweep", "Sweep", "run_sweep", "apply_override"]
@@ -171,6 +171,7 @@ class Sweep:
     spec: SweepSpec
     points: list[Point]
     outcomes: list[list[dict]]  # per point, per replication
+    simulations: int = 0  # event-loop runs behind the outcomes (fewer when points were re-billed)
 
     @property
     def parameters(self) -> list[str]:
@@ -235,8 +236,19 @@ def _metric_names(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if not c.endswith("_ci95") and c != "point"][:40]
 
 
-def run_sweep(spec: SweepSpec, points: list[Point], executor, *, progress: bool = False) -> Sweep:
-    tasks = [(p.scenario, p.scenario.seed + k) for p in points for k in range(spec.replications)]
-    results = executor.map(run_task, tasks, desc="sweep points", progress=progress)
+def run_sweep(spec: SweepSpec, points: list[Point], executor, *, progress: bool = False,
+              share: bool = True) -> Sweep:
+    """Every point x replication. Points that differ only in what billing reads (prices, plans, ...)
+    share one simulation per replication and are re-billed (see `tokenecon.rebill`)."""
+    from ..rebill import shared_groups
+
     r = spec.replications
-    return Sweep(spec, points, [results[i * r:(i + 1) * r] for i in range(len(points))])
+    groups = shared_groups([p.scenario for p in points]) if share else [[k] for k in range(len(points))]
+    tasks = [([points[i].scenario for i in group], points[group[0]].scenario.seed + k)
+             for group in groups for k in range(r)]
+    results = executor.map(run_group_task, tasks, desc="sweep simulations", progress=progress)
+    outcomes: list[list[dict]] = [[{} for _ in range(r)] for _ in points]
+    for (group, k), found in zip(((g, k) for g in groups for k in range(r)), results):
+        for i, outcome in zip(group, found):
+            outcomes[i][k] = outcome
+    return Sweep(spec, points, outcomes, simulations=len(tasks))

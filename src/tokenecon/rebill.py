@@ -1,0 +1,96 @@
+"""Re-billing: variants that differ only in what billing reads share one simulation.
+
+Prices reach the event loop only through a few doors: routing by price (``cheapest`` among
+several providers, ``logit`` choice), budgets (a customer stops when spend reaches the budget),
+price elasticity (demand thinned by the price, including surge prices it answers) and flexible
+timing (requests moved to the next off-peak window; a share sent to the batch tier is a plain draw). A scenario that opens none of
+them simulates the same requests, routes and timings under any price list; billing alone
+(prices, context and volume tiers, service-tier multipliers, plans, currencies, time-of-use
+windows, surge read from the load) differs. Such variants are simulated once and each billed
+from the same columns; the result is the one a separate simulation gives, byte for byte
+(tests/test_rebill.py holds them equal). Anything else is simulated per variant.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from .billing import bill
+from .load import surge_signal
+from .pricing import make_policy
+from .results import Result
+from .runner import run
+from .scaling import scaled_scenario
+from .scenario import Scenario
+
+__all__ = ["price_reads", "shared_groups", "rebill", "run_variants"]
+
+
+def price_reads(scenario: Scenario) -> list[str]:
+    """Why the simulation of `scenario` depends on its prices (empty: only billing reads them)."""
+    reasons = []
+    for customer in scenario.customers:
+        if len(customer.providers) > 1 and customer.routing in ("cheapest", "logit"):
+            reasons.append(f"{customer.name}: routing '{customer.routing}' chooses by price")
+        if customer.budget is not None:
+            reasons.append(f"{customer.name}: a budget stops requests by spend")
+        if customer.elasticity is not None:
+            reasons.append(f"{customer.name}: elastic demand answers the price")
+        if customer.flexible is not None and customer.flexible.to != "batch":  # the batch share is a plain draw
+            reasons.append(f"{customer.name}: flexible requests move to cheaper windows")
+    return reasons
+
+
+_BILLING_ONLY = {"name", "question", "pricing", "plans", "currency", "exchange_rates", "billing_period", "outputs"}
+
+
+def _simulation_key(scenario: Scenario) -> str:
+    """Everything the simulation may read: equal keys simulate the same requests.
+
+    Left out: what only billing and reports read (prices, plans, currencies, billing periods,
+    the outputs); with `price_reads` empty no customer reads them either.
+    """
+    data = scenario.model_dump(mode="json", exclude=_BILLING_ONLY)
+    data["providers"] = [{k: v for k, v in p.items() if k != "price"} for p in data["providers"]]
+    data["customers"] = [{k: v for k, v in c.items() if k != "plan"} for c in data["customers"]]
+    data["base_dir"] = scenario.base_dir  # trace and corpus paths resolve against it
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def shared_groups(scenarios: list[Scenario]) -> list[list[int]]:
+    """Indices of `scenarios` grouped by shared simulation (first-seen order; a group's first is simulated)."""
+    groups: dict[str, list[int]] = {}
+    for k, scenario in enumerate(scenarios):
+        key = f"own:{k}" if price_reads(scenario) else _simulation_key(scenario)
+        groups.setdefault(key, []).append(k)
+    return list(groups.values())
+
+
+def rebill(simulated: Result, variant: Scenario) -> Result:
+    """`variant` billed on `simulated`'s requests (the variant must share its simulation)."""
+    began = time.perf_counter()
+    scenario = scaled_scenario(variant)
+    policies = {name: make_policy(name, spec) for name, spec in scenario.pricing.items()}
+    surge = surge_signal(scenario, simulated.sim.load)
+    billed = bill(scenario, simulated.workload, simulated.sim.records, policies, surge)
+    meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
+    return Result(scenario, simulated.workload, simulated.sim, billed, meta, full_scenario=variant, surge=surge)
+
+
+def run_variants(scenarios: list[Scenario], *, seed: int | None = None, progress: bool = False,
+                 share: bool = True) -> tuple[list[Result], int]:
+    """Run every scenario (under `seed` if given): (results in order, simulations run).
+
+    With `share`, variants that differ only in what billing reads are simulated once and re-billed.
+    """
+    if seed is not None:
+        scenarios = [s.model_copy(update={"seed": seed}) for s in scenarios]
+    groups = shared_groups(scenarios) if share else [[k] for k in range(len(scenarios))]
+    results: list[Result | None] = [None] * len(scenarios)
+    for group in groups:
+        first = run(scenarios[group[0]], progress=progress)
+        results[group[0]] = first
+        for k in group[1:]:
+            results[k] = rebill(first, scenarios[k])
+    return results, len(groups)
