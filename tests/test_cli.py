@@ -120,7 +120,7 @@ def test_bad_empirical_file_names_the_line(tmp_path, write_yaml, capsys):
     data = scenario_dict()
     data["customers"][0]["input_tokens"] = {"type": "empirical", "path": "sizes.csv", "column": "n"}
     code, _, err = run_cli(["validate", str(write_yaml(data))], capsys)
-    assert code == 2 and "sizes.csv: line 4: column 'n' must be a whole number >= 1 (got '-5')" in err
+    assert code == 2 and "sizes.csv: line 4: column 'n' must be a whole number from 1 to 100,000,000 (got '-5')" in err
     data["customers"][0]["input_tokens"]["column"] = "tokens"
     code, _, err = run_cli(["validate", str(write_yaml(data))], capsys)
     assert code == 2 and "no column 'tokens' (columns: n)" in err

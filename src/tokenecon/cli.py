@@ -62,6 +62,7 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
         excel: bool) -> None:
     """Simulate a scenario and write its report folder."""
     from .demand.sizes import check_empirical_sources
+    from .footprint import check_fits
     from .report import write_run_folder
     from .report.folder import check_output_dir
     from .runner import run as run_scenario
@@ -71,8 +72,9 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     if skip_bad:
         scenario = _skip_bad_trace_rows(scenario)
     check_empirical_sources(scenario)
+    needs = check_fits(scenario, str(scenario_file))  # before the run: a run that cannot fit says so now
     out = out if out is not None else Path("reports") / slug(scenario.name)
-    check_output_dir(out, force)  # before the run: never lose an existing report by accident
+    check_output_dir(out, force, needs.disk_bytes)  # before the run: never lose an existing report by accident
     if replications > 1 or scheduler or dask_local:
         _run_replications(scenario if seed is None else scenario.model_copy(update={"seed": seed}), replications,
                           out, force, no_figures, scheduler, dask_local, quiet)
@@ -104,11 +106,13 @@ def validate(scenario_file: Path) -> None:
       tokenecon validate scenarios/quickstart.yaml
     """
     from .demand.sizes import check_empirical_sources
+    from .footprint import check_fits
     from .scenario import load_scenario
     from .units import format_duration
 
     scenario = load_scenario(scenario_file)
     check_empirical_sources(scenario)
+    check_fits(scenario, str(scenario_file))
     accounts = sum(c.count for c in scenario.customers)
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -220,12 +224,18 @@ def _format_summary(s: dict) -> str:
 from . import cli_catalog, cli_experiments, cli_meter  # noqa: E402, F401
 
 
+def one_line(message: str, limit: int = 2000) -> str:
+    """An error message on one line of bounded length (a file's content is never echoed whole)."""
+    message = " ".join(message.split("\n")).encode("utf-8", "backslashreplace").decode("utf-8")
+    return message if len(message) <= limit else f"{message[:limit]}... ({len(message):,} characters)"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning domain and usage errors into one line and exit 2."""
     try:
         cli.main(args=argv, prog_name="tokenecon", standalone_mode=False)
     except TokenEconError as exc:
-        click.echo(f"tokenecon: error: {exc}", err=True)
+        click.echo(f"tokenecon: error: {one_line(str(exc))}", err=True)
         sys.exit(2)
     except click.exceptions.UsageError as exc:
         where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""

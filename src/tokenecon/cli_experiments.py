@@ -66,8 +66,11 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         scenario = next(iter(scenarios.values()))
     if seed is not None:
         variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
+    from .footprint import check_fits
+
+    needs = [check_fits(v, name, copies=len(variants)) for name, v in variants.items()]
     out = out if out is not None else Path("reports") / f"compare-{slug(scenario.name)}"
-    check_output_dir(out, force)
+    check_output_dir(out, force, sum(n.disk_bytes for n in needs) // 4)  # comparisons keep no request tables
     comparison = run_compare(variants, progress=True)
     write_compare_folder(comparison, out, force=force, figures=not no_figures, excel=excel)
     table = comparison.table()
@@ -124,6 +127,10 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     from .report.folder import check_output_dir, write_sweep_folder
 
     spec, points = load_sweep(sweep_file)
+    from .footprint import check_fits
+
+    for point in points:
+        check_fits(point.scenario, f"{sweep_file}: point {point.index}")
     name = spec.name or sweep_file.stem
     out = out if out is not None else Path("reports") / f"sweep-{slug(name)}"
     check_output_dir(out, force)

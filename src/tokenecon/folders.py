@@ -6,9 +6,11 @@ used by every command that writes a folder (run, compare, experiments, meter).
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -17,29 +19,111 @@ from typing import Any, Iterator
 
 from .errors import TokenEconError
 
-__all__ = ["atomic_folder", "check_output_dir", "write_json"]
+__all__ = ["atomic_folder", "check_output_dir", "lock_output_dir", "remove_stale_temp", "write_json"]
 
 
-def check_output_dir(out: Path, force: bool, kind: str = "folder") -> None:
-    """Fail before any work if `out` exists and may not be replaced."""
-    if out.exists() and not force:
-        raise TokenEconError(f"{out}: {kind} exists; use --force to replace it or --out to choose another")
+def check_output_dir(out: Path, force: bool, kind: str = "folder", need_bytes: int = 0) -> None:
+    """Fail before any work if `out` cannot be written: it exists (without `force`) or is a file,
+    a parent is a file, the nearest existing parent is not writable, or the disk lacks `need_bytes`.
+    Then claim `out` for this process (`lock_output_dir`)."""
+    out = Path(out)
     if out.exists() and not out.is_dir():
         raise TokenEconError(f"{out}: exists and is not a folder")
+    if out.exists() and not force:
+        raise TokenEconError(f"{out}: {kind} exists; use --force to replace it or --out to choose another")
+    parent = _existing_parent(out)
+    if not parent.is_dir():
+        raise TokenEconError(f"{out}: cannot create a folder under {parent}: it is a file")
+    try:
+        Path(tempfile.mkdtemp(prefix=".tokenecon-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise TokenEconError(f"{out}: cannot write in {parent}: {exc.strerror or exc.__class__.__name__}") from None
+    free = shutil.disk_usage(parent).free
+    if need_bytes > free:
+        raise TokenEconError(f"{out}: the {kind} needs about {need_bytes / 1e6:,.0f} MB, only "
+                             f"{free / 1e6:,.0f} MB free in {parent}")
+    lock_output_dir(out)
+
+
+def _existing_parent(out: Path) -> Path:
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return parent
+
+
+_LOCKS: dict[str, int] = {}
+
+
+def lock_output_dir(out: Path) -> None:
+    """Hold an exclusive lock on `out` until it is written: a second writer is refused.
+
+    The lock is an flock on a file named after the folder's absolute path (in the system's
+    temporary folder), so it is released when the process ends, even by kill -9.
+    """
+    key = str(Path(out).resolve())
+    if key in _LOCKS:
+        return
+    import fcntl
+    import hashlib
+
+    folder = Path(tempfile.gettempdir()) / "tokenecon-locks"
+    folder.mkdir(exist_ok=True)
+    name = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:24] + ".lock"
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise TokenEconError(f"{out}: another tokenecon process is writing this folder; wait for it or choose "
+                             "another --out") from None
+    _LOCKS[key] = fd
+
+
+def unlock_output_dir(out: Path) -> None:
+    fd = _LOCKS.pop(str(Path(out).resolve()), None)
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+_TEMP = ".tokenecon-tmp-"  # a temporary folder is .NAME.tokenecon-tmp-XXXXXXXX beside NAME
+
+
+def remove_stale_temp(out: Path) -> None:
+    """Clean up after runs killed while writing `out` (call while holding its lock): its temporary
+    folders (``.NAME.tokenecon-tmp-XXXXXXXX``, no other name matches) are removed; a report moved
+    aside as ``.NAME.old`` is restored when `out` is missing, else removed."""
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    old = out.with_name(f".{out.name}.old")
+    if old.is_dir() and not old.is_symlink():
+        if out.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.rename(out)
+    own = re.compile(re.escape(f".{out.name}{_TEMP}") + r"[a-z0-9_]{8}")
+    for candidate in parent.glob(f".{glob.escape(out.name)}{_TEMP}*"):
+        if own.fullmatch(candidate.name) and candidate.is_dir() and not candidate.is_symlink():
+            shutil.rmtree(candidate, ignore_errors=True)
 
 
 @contextmanager
 def atomic_folder(out: Path, force: bool, kind: str = "folder") -> Iterator[Path]:
     """A temporary sibling folder to write into; it replaces `out` only when the block succeeds."""
     check_output_dir(out, force, kind)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        yield tmp
-        _publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        remove_stale_temp(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_TEMP}", dir=out.parent))
+        try:
+            yield tmp
+            _publish(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        unlock_output_dir(out)
 
 
 def _publish(tmp: Path, out: Path) -> None:

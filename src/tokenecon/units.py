@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .inputs import quote
+
 __all__ = [
     "parse_duration",
     "parse_rate",
@@ -67,20 +69,20 @@ CURRENCY_MINOR_UNITS: dict[str, int] = {
 def parse_duration(text: str | int | float) -> float:
     """Seconds in a duration string such as ``"15min"``; raises ``ValueError`` otherwise."""
     if isinstance(text, bool) or not isinstance(text, str):
-        raise ValueError(f"expected a duration with a unit like '30s', '15min', '24h', '7d' (got {text!r})")
+        raise ValueError(f"expected a duration with a unit like '30s', '15min', '24h', '7d' (got {quote(text)})")
     match = _DURATION_RE.match(text)
     if not match:
-        raise ValueError(f"expected a duration with a unit like '30s', '15min', '24h', '7d' (got {text!r})")
+        raise ValueError(f"expected a duration with a unit like '30s', '15min', '24h', '7d' (got {quote(text)})")
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
 def parse_rate(text: str | int | float) -> float:
     """Events per second in a rate string such as ``"120/min"``; raises ``ValueError`` otherwise."""
     if isinstance(text, bool) or not isinstance(text, str):
-        raise ValueError(f"expected a rate with a unit like '2/s', '120/min', '5000/h' (got {text!r})")
+        raise ValueError(f"expected a rate with a unit like '2/s', '120/min', '5000/h' (got {quote(text)})")
     match = _RATE_RE.match(text)
     if not match:
-        raise ValueError(f"expected a rate with a unit like '2/s', '120/min', '5000/h' (got {text!r})")
+        raise ValueError(f"expected a rate with a unit like '2/s', '120/min', '5000/h' (got {quote(text)})")
     return float(match.group(1)) / _DURATION_UNITS[match.group(2)]
 
 
@@ -101,18 +103,18 @@ def price_to_units(value: object) -> int:
     and is an error rather than a silent rounding.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected a price per 1M tokens (got {value!r})")
+        raise ValueError(f"expected a price per 1M tokens (got {quote(value)})")
     try:
         amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise ValueError(f"expected a price per 1M tokens (got {value!r})") from None
+        raise ValueError(f"expected a price per 1M tokens (got {quote(value)})") from None
     if not amount.is_finite():
-        raise ValueError(f"expected a finite price (got {value!r})")
+        raise ValueError(f"expected a finite price (got {quote(value)})")
     if amount < 0:
-        raise ValueError(f"a price must be >= 0 (got {value!r})")
+        raise ValueError(f"a price must be >= 0 (got {quote(value)})")
     units = amount.scaleb(PRICE_DECIMALS)
     if units != units.to_integral_value():
-        raise ValueError(f"a price per 1M tokens may have at most {PRICE_DECIMALS} decimal places (got {value!r})")
+        raise ValueError(f"a price per 1M tokens may have at most {PRICE_DECIMALS} decimal places (got {quote(value)})")
     return int(units)
 
 

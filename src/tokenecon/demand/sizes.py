@@ -1,13 +1,16 @@
-"""Token-count distributions. Every draw is a whole number >= 1."""
+"""Token-count distributions. Every draw is a whole number from 1 to `MAX_TOKENS`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError
+from ..inputs import check_file, quote
+from ..scenario.limits import MAX_TOKENS
 from ..scenario import EmpiricalSize, ExponentialSize, FixedSize, LognormalSize
 
 __all__ = ["draw_sizes", "load_empirical"]
@@ -29,32 +32,43 @@ def draw_sizes(spec, count: int, rng: np.random.Generator, resolve=Path) -> np.n
         return values[rng.integers(0, len(values), size=count)]
     else:  # pragma: no cover - the schema admits no other type
         raise TypeError(f"unknown size spec {spec!r}")
-    return np.maximum(1, np.rint(raw)).astype(np.int64)
+    return np.clip(np.rint(raw), 1, MAX_TOKENS).astype(np.int64)  # a request holds at most MAX_TOKENS
 
 
 def load_empirical(path: Path, column: str) -> np.ndarray:
-    """Whole positive token counts from one column of a CSV file."""
+    """Whole positive token counts (at most `MAX_TOKENS`) from one column of a CSV file."""
+    check_file(path, "CSV file")
     try:
-        frame = pd.read_csv(path, usecols=[column])
-    except FileNotFoundError:
-        raise InputDataError(f"{path}: file not found") from None
+        frame = pd.read_csv(path, usecols=[column], dtype=str, keep_default_na=False)
     except ValueError as exc:
         if "usecols" in str(exc) or "not in list" in str(exc) or "do not match" in str(exc):
-            header = pd.read_csv(path, nrows=0).columns.tolist()
-            raise InputDataError(f"{path}: no column '{column}' (columns: {', '.join(map(str, header))})") from None
-        raise InputDataError(f"{path}: {exc}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputDataError(f"{path}: cannot read CSV: {str(exc).splitlines()[0]}") from None
+            raise InputDataError(f"{path}: no column {quote(column)}{column_hint(path)}") from None
+        raise InputDataError(f"{path}: cannot read CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError):
+        raise InputDataError(f"{path}: cannot read CSV") from None
     values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | (values < 1) | (values != np.floor(values))
+    bad = values.isna() | (values < 1) | (values > MAX_TOKENS) | (values != np.floor(values))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputDataError(
-            f"{path}: line {row + 2}: column '{column}' must be a whole number >= 1 (got {str(frame[column].iloc[row])!r})"
-        )
+        raise InputDataError(f"{path}: line {row + 2}: column {quote(column)} must be a whole number from 1 to "
+                             f"{MAX_TOKENS:,} (got {quote(frame[column].iloc[row])})")
     if len(values) == 0:
-        raise InputDataError(f"{path}: column '{column}' has no rows")
+        raise InputDataError(f"{path}: column {quote(column)} has no rows")
     return values.to_numpy(dtype=np.int64)
+
+
+def column_hint(path: Path) -> str:
+    """`` (columns: a, b)`` when the file's first line is a header of column names; else nothing,
+    so that a path pointing at an unrelated file never has its content echoed."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.readline(4096).decode("utf-8-sig").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    names = header.split(",")
+    if len(names) > 40 or not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .()-]{0,63}", n.strip()) for n in names):
+        return " (the first line is not a header of column names)"
+    return f" (columns: {', '.join(n.strip() for n in names)})"
 
 
 def check_empirical_sources(scenario) -> None:

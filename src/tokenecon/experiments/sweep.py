@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ScenarioError
+from ..inputs import load_yaml, missing, quote, read_text
 from ..scenario import Scenario, scenario_from_dict
 from .replicate import numeric_metrics, run_group_task
 from .stats import confidence_interval
@@ -60,7 +60,8 @@ class Optimize(BaseModel):
 
 class SweepSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=64,
+                             description="names the default folder reports/sweep-<slug of name>")
     base: str
     replications: int = Field(default=1, ge=1)
     grid: dict[str, list[Any]] | None = None
@@ -129,25 +130,22 @@ class Point:
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, list[Point]]:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError("file not found", path=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"invalid YAML: {str(exc).splitlines()[0]}", path=str(path)) from None
+    raw = load_yaml(read_text(path, "sweep file", error=ScenarioError), str(path), error=ScenarioError)
     if not isinstance(raw, dict):
         raise ScenarioError("expected a mapping with base and grid (or points)", path=str(path))
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        field = ".".join(str(x) for x in err["loc"]) or None
-        raise ScenarioError(err["msg"].removeprefix("Value error, "), path=str(path), field=field) from None
+        field = ".".join(str(x) for x in err["loc"])[:200] or None
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "string_pattern_mismatch" or err["type"] == "string_too_long":
+            message += f" (got {quote(err['input'])})"
+        raise ScenarioError(message, path=str(path), field=field) from None
     base_path = path.parent / spec.base
-    try:
-        base = yaml.safe_load(base_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"base scenario not found: {base_path}", path=str(path), field="base") from None
+    if missing(base_path):
+        raise ScenarioError(f"base scenario not found: {base_path}", path=str(path), field="base")
+    base = load_yaml(read_text(base_path, "scenario file", error=ScenarioError), str(base_path), error=ScenarioError)
     points = []
     for k, overrides in enumerate(spec.overrides()):
         data = copy.deepcopy(base)

@@ -12,9 +12,9 @@ from .tables import write_table
 __all__ = ["write_run_folder", "write_compare_folder", "check_output_dir"]
 
 
-def check_output_dir(out: Path, force: bool) -> None:
-    """Fail before any work if the run folder `out` exists and may not be replaced."""
-    _check_output_dir(out, force, "run folder")
+def check_output_dir(out: Path, force: bool, need_bytes: int = 0) -> None:
+    """Fail before any work if the run folder `out` cannot be written (see `folders.check_output_dir`)."""
+    _check_output_dir(out, force, "run folder", need_bytes)
 
 
 def _atomic_folder(out: Path, force: bool):

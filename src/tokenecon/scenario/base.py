@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import math
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import (
@@ -17,27 +18,59 @@ from pydantic import (
 )
 
 from ..names import NAME_RULE, check_name
+from ..inputs import quote
+from . import limits as L
 from ..units import PRICE_DECIMALS, parse_duration, parse_rate, price_to_units
 
 
 # ---------------------------------------------------------------- field types
 
+def _duration(value: object) -> float:
+    seconds = parse_duration(value)
+    if not math.isfinite(seconds) or seconds > L.MAX_DURATION_S:
+        raise ValueError(f"a duration may be at most {L.MAX_DURATION_S / 86400 / 365:g} years (got {quote(value)})")
+    return seconds
+
+
+def _rate(value: object) -> float:
+    per_s = parse_rate(value)
+    if not math.isfinite(per_s) or per_s > L.MAX_RATE_PER_S:
+        raise ValueError(f"a rate may be at most {L.MAX_RATE_PER_S:g}/s (got {quote(value)})")
+    return per_s
+
+
+def exact_decimal(value: object) -> Decimal:
+    """A finite decimal number (not a boolean), exactly as written."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError(f"expected a number (got {quote(value)})")
+    try:
+        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"expected a number (got {quote(value)})") from None
+    if not number.is_finite() or abs(number) > L.MAX_FLOAT:
+        raise ValueError(f"expected a finite number within +-{L.MAX_FLOAT:g} (got {quote(value)})")
+    return number
+
+
 Duration = Annotated[
     float,
-    BeforeValidator(parse_duration),
+    BeforeValidator(_duration),
     WithJsonSchema({"type": "string", "pattern": r"^[0-9.eE+-]+\s*(ms|s|sec|min|h|d|w)$",
                     "examples": ["30s", "15min", "24h", "7d"]}),
 ]
 Rate = Annotated[
     float,
-    BeforeValidator(parse_rate),
+    BeforeValidator(_rate),
     WithJsonSchema({"type": "string", "pattern": r"^[0-9.eE+-]+\s*/\s*(s|sec|min|h|d)$",
                     "examples": ["2/s", "120/min"]}),
 ]
 
 
 def _exact_price(value: object) -> Decimal:
-    return Decimal(price_to_units(value)).scaleb(-PRICE_DECIMALS)
+    units = price_to_units(value)
+    if units > L.MAX_PRICE * 10**PRICE_DECIMALS:
+        raise ValueError(f"a price or amount may be at most {L.MAX_PRICE:,} currency units (got {quote(value)})")
+    return Decimal(units).scaleb(-PRICE_DECIMALS)
 
 
 Price = Annotated[
@@ -64,10 +97,23 @@ class Spec(BaseModel):
             known = set(cls.model_fields)
             for key in data:
                 if key not in known:
-                    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.5)
+                    close = difflib.get_close_matches(str(key)[:100], sorted(known), n=1, cutoff=0.5)
                     hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(sorted(known))}"
-                    raise ValueError(f"unknown field '{key}'{hint}")
+                    raise ValueError(f"unknown field {quote(key)}{hint}")
         return data
+
+    @model_validator(mode="after")
+    def _representable_numbers(self) -> Any:
+        # every number a scenario holds is finite and bounded: nothing overflows later
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                for number in item if isinstance(item, tuple) else (item,):
+                    if isinstance(number, float):
+                        L.check_float(number, name)
+                    elif isinstance(number, str) and len(number) > L.MAX_TEXT:
+                        raise ValueError(f"{name}: text longer than {L.MAX_TEXT:,} characters ({len(number):,})")
+        return self
 
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 
-import yaml
 from pydantic import (
     ValidationError,
 )
 
+from ..inputs import load_yaml, missing, read_text
 from ..errors import ScenarioError, UnknownNameError
 from ..units import CURRENCY_MINOR_UNITS
 
@@ -160,14 +160,19 @@ def load_calibration(scenario: Scenario, source: str = "<scenario>") -> TokenCal
     if value is None or isinstance(value, TokenCalibration):
         return value
     path = scenario.resolve_path(value)
+
+    def error(message: str) -> ScenarioError:
+        return ScenarioError(message, path=source, field="token_calibration")
+
+    if missing(path):
+        raise error(f"file not found: {path}")
+    data = load_yaml(read_text(path, "calibration file", error=error, max_bytes=1 << 20), str(path), error=error)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return TokenCalibration.model_validate(data)
-    except FileNotFoundError:
-        raise ScenarioError(f"file not found: {path}", path=source, field="token_calibration") from None
-    except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: not a calibration file ({str(exc).splitlines()[0]})", path=source,
-                            field="token_calibration") from None
+    except ValidationError:
+        # the message never quotes the file: a path field may point anywhere
+        raise error(f"{path}: not a calibration file (expected 'reference' and 'ratios' from "
+                    "tokenecon meter --calibrate)") from None
 
 
 def _check_tokenizers(scenario: Scenario, source: str) -> None:

@@ -10,6 +10,7 @@ from pydantic import (
 )
 
 
+from . import limits as L
 from .base import Duration, Name, Price, Spec
 from .demand import ArrivalSpec, SizeSpec
 from .pricing import Money
@@ -30,7 +31,7 @@ class Provisioned(Spec):
     it they wait for the reservation."""
 
     provider: str
-    replicas: int = Field(ge=1)
+    replicas: int = Field(ge=1, le=L.MAX_REPLICAS)
     price_per_replica_hour: Money
     spillover: bool = True
 
@@ -84,7 +85,7 @@ class Flexible(Spec):
 
 class CustomerSpec(Spec):
     name: Name
-    count: int = Field(default=1, ge=1)
+    count: int = Field(default=1, ge=1, le=L.MAX_ACCOUNTS)
     arrivals: ArrivalSpec
     input_tokens: SizeSpec | None = None
     output_tokens: SizeSpec | None = None

@@ -11,6 +11,7 @@ from pydantic import (
 )
 
 
+from . import limits as L
 from .base import Duration, Rate, Spec
 
 # ---------------------------------------------------------------- sizes and arrivals
@@ -18,18 +19,18 @@ from .base import Duration, Rate, Spec
 
 class FixedSize(Spec):
     type: Literal["fixed"]
-    value: int = Field(ge=1)
+    value: int = Field(ge=1, le=L.MAX_TOKENS)
 
 
 class ExponentialSize(Spec):
     type: Literal["exponential"]
-    mean: float = Field(gt=0)
+    mean: float = Field(gt=0, le=L.MAX_TOKENS)
 
 
 class LognormalSize(Spec):
     type: Literal["lognormal"]
-    median: float = Field(gt=0)
-    p90: float = Field(gt=0)
+    median: float = Field(gt=0, le=L.MAX_TOKENS)
+    p90: float = Field(gt=0, le=L.MAX_TOKENS)
 
     @model_validator(mode="after")
     def _p90_above_median(self) -> "LognormalSize":
@@ -81,8 +82,9 @@ class PiecewiseGrowth(Spec):
     @model_validator(mode="after")
     def _ordered(self) -> "PiecewiseGrowth":
         times = [t for t, _ in self.points]
-        if times != sorted(times) or len(set(times)) != len(times):
-            raise ValueError("growth points must be in increasing time order")
+        if times != sorted(times) or len(set(times)) != len(times) or times[0] != 0:
+            raise ValueError("growth points must start at 0s and be in increasing time order "
+                             f"(got times {', '.join(f'{t:g}s' for t in times[:5])}{'...' if len(times) > 5 else ''})")
         return self
 
 
@@ -128,7 +130,7 @@ class TraceArrivals(Spec):
     usage_format: Literal["auto", "openai_chat", "openai_responses", "anthropic", "deepseek", "gemini", "qwen"] = \
         Field(default="auto", description="openai_usage / meter_log: whose usage semantics (auto: by its keys)")
     time_unit: Literal["datetime", "s", "ms"] = "datetime"
-    speed: float = Field(default=1.0, gt=0)
+    speed: float = Field(default=1.0, ge=L.MIN_SPEED, le=L.MAX_SPEED)
     loop: bool = False
     sample: float = Field(default=1.0, gt=0, le=1)
     skip_bad: bool = False

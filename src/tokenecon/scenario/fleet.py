@@ -10,6 +10,7 @@ from pydantic import (
 )
 
 
+from . import limits as L
 from .base import Duration, Name, Spec
 
 # ---------------------------------------------------------------- providers
@@ -76,12 +77,12 @@ class PerformanceSpec(Spec):
     prefill_s_by_tokens: dict[Annotated[int, Field(ge=1)], Annotated[float, Field(gt=0)]] | None = Field(
         default=None, description="measured prefill seconds by prompt tokens, interpolated (replaces the rate)")
     decode_step_s: DecodeStepSpec
-    max_batch: int | None = Field(default=64, ge=1, description="sequence cap per replica; null means unbounded")
-    max_prefill_tokens: int = Field(default=4096, ge=1, description="prefill_first: tokens per prefill iteration")
-    chunk_tokens: int = Field(default=2048, ge=1, description="chunked: token budget of each iteration")
-    kv_cache_tokens: int | None = Field(default=None, ge=1, description="KV memory of a replica in tokens; "
+    max_batch: int | None = Field(default=64, ge=1, le=10**6, description="sequence cap per replica; null means unbounded")
+    max_prefill_tokens: int = Field(default=4096, ge=1, le=10**9, description="prefill_first: tokens per prefill iteration")
+    chunk_tokens: int = Field(default=2048, ge=1, le=10**9, description="chunked: token budget of each iteration")
+    kv_cache_tokens: int | None = Field(default=None, ge=1, le=10**12, description="KV memory of a replica in tokens; "
                                         "null means unbounded")
-    kv_block_tokens: int = Field(default=16, ge=1, description="KV memory is allocated in blocks of this size")
+    kv_block_tokens: int = Field(default=16, ge=1, le=10**6, description="KV memory is allocated in blocks of this size")
 
     @model_validator(mode="before")
     @classmethod
@@ -110,30 +111,30 @@ class PerformanceSpec(Spec):
 
 
 class QueueSpec(Spec):
-    max_waiting: int | None = Field(default=None, ge=0, description="null means unbounded")
+    max_waiting: int | None = Field(default=None, ge=0, le=10**12, description="null means unbounded")
     timeout: Duration | None = Field(default=None, gt=0, description="null means wait forever")
 
 
 class RateLimitSpec(Spec):
     """Per customer account: requests and tokens (input + output) per minute, as token buckets."""
 
-    rpm: int | None = Field(default=None, ge=1)
-    tpm: int | None = Field(default=None, ge=1)
+    rpm: int | None = Field(default=None, ge=1, le=10**15)
+    tpm: int | None = Field(default=None, ge=1, le=10**15)
 
 
 class ProviderSpec(Spec):
     """A provider's fleet, serving model, queue, limits, energy and price."""
 
     name: Name
-    replicas: int = Field(ge=1)
-    gpus_per_replica: int = Field(default=1, ge=1)
+    replicas: int = Field(ge=1, le=L.MAX_REPLICAS)
+    gpus_per_replica: int = Field(default=1, ge=1, le=L.MAX_GPUS_PER_REPLICA)
     gpu: GpuSpec
     pue: float = Field(default=1.0, ge=1.0)
     energy_price_per_kwh: float | Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=24, max_length=24)] \
         = Field(default=0.0, description="currency per kWh, or 24 prices by local hour (time-of-day tariff)")
     carbon_g_per_kwh: float | Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=24, max_length=24)] \
         = Field(default=0.0, description="grid carbon intensity, or 24 values by local hour")
-    replicas_schedule: list[tuple[Duration, Annotated[int, Field(ge=1)]]] | None = Field(
+    replicas_schedule: list[tuple[Duration, Annotated[int, Field(ge=1, le=L.MAX_REPLICAS)]]] | None = Field(
         default=None, description="[[time from start, replicas], ...]: the fleet grows to these sizes (never shrinks)")
     performance: PerformanceSpec
     queue: QueueSpec = QueueSpec()

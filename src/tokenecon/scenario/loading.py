@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import (
     ValidationError,
 )
 
 from ..errors import ScenarioError, UnknownNameError
+from ..inputs import load_yaml, quote, read_text
 
 from .checks import _check_references
 from .model import Scenario
@@ -30,19 +30,8 @@ def json_schema() -> dict[str, Any]:
 def load_scenario(path: str | Path) -> Scenario:
     """Read, validate and cross-check a scenario YAML file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", path=str(path)) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read: {exc.__class__.__name__}", path=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{where}invalid YAML: {problem}", path=str(path)) from None
+    text = read_text(path, "scenario file", error=ScenarioError)
+    data = load_yaml(text, str(path), error=ScenarioError)
     return scenario_from_dict(data, source=str(path), base_dir=str(path.parent))
 
 
@@ -68,7 +57,11 @@ def _resolve_catalog(data: dict, source: str) -> dict:
         return data
     from ..catalog import CATALOG_PREFIX, lookup
 
-    pricing = dict(data.get("pricing") or {})
+    pricing = data.get("pricing") or {}
+    if not isinstance(pricing, dict):
+        raise ScenarioError(f"expected a mapping of price names to prices, got {type(pricing).__name__}",
+                            path=source, field="pricing")
+    pricing = dict(pricing)
     for i, provider in enumerate(providers):
         price = provider.get("price") if isinstance(provider, dict) else None
         if not isinstance(price, str) or not price.startswith(CATALOG_PREFIX):
@@ -91,7 +84,7 @@ def _first_error(exc: ValidationError, data: Any, source: str) -> ScenarioError:
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     if err["type"] not in ("value_error", "missing") and not isinstance(err.get("input"), (dict, list)):
-        message += f" (got {err['input']!r})"
+        message += f" (got {quote(err['input'])})"
     more = len(errors) - 1
     if more:
         message += f" [and {more} more problem{'s' if more > 1 else ''}]"

@@ -17,7 +17,8 @@ from pydantic import (
 
 from ..units import CURRENCY_MINOR_UNITS, parse_duration
 
-from .base import Duration, Name, Spec, known_zone
+from . import limits as L
+from .base import Duration, Name, Spec, exact_decimal, known_zone
 from .customers import CustomerSpec, TokenCalibration
 from .fleet import PowerSpec, ProviderSpec
 from .pricing import PlanSpec, PricingSpec
@@ -70,9 +71,22 @@ class Outputs(Spec):
         return self.ledger is True or (self.ledger == "auto" and requests <= LEDGER_AUTO_MAX_REQUESTS)
 
 
+def _check_dates(start: datetime, duration: float, milestones: list[datetime]) -> None:
+    """The run lies between 1970 and 2200 (the calendar every time library here handles)."""
+    span = f"{L.EARLIEST.year} and {L.LATEST.year}"
+    if not L.EARLIEST <= start < L.LATEST:
+        raise ValueError(f"start must lie between {span} (got {start.isoformat()})")
+    if (L.LATEST - start).total_seconds() < duration:
+        raise ValueError(f"the run must end before {L.LATEST.year} (start {start.isoformat()} + duration)")
+    for at in milestones:
+        aware = at if at.tzinfo else at.replace(tzinfo=start.tzinfo)
+        if not L.EARLIEST <= aware < L.LATEST:
+            raise ValueError(f"milestones: 'at' must lie between {span} (got {at.isoformat()})")
+
+
 class Scenario(Spec):
     name: Name
-    question: str | None = Field(default=None, description="what this scenario answers (shown in its report)")
+    question: str | None = Field(default=None, max_length=2000, description="what this scenario answers (shown in its report)")
     seed: int = Field(default=0, ge=0)
     start: datetime = datetime(2026, 1, 1, tzinfo=dt_timezone.utc)
     timezone: str | None = Field(default=None, description="IANA name, e.g. Asia/Shanghai")
@@ -90,7 +104,7 @@ class Scenario(Spec):
     outputs: Outputs = Outputs()
     surge_response_passes: int = Field(default=4, ge=0, le=20, description=(
         "elastic customers answer a surge price: re-run with the last pass's price signal this many times"))
-    exchange_rates: dict[str, Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v))), Field(gt=0)]] = Field(
+    exchange_rates: dict[str, Annotated[Decimal, BeforeValidator(exact_decimal), Field(gt=0, le=L.MAX_PRICE)]] = Field(
         default_factory=dict, description="value of 1 unit of each currency in the scenario currency")
     token_calibration: TokenCalibration | str | None = Field(
         default=None, description="inline, or the path of a file written by tokenecon meter --calibrate")
@@ -135,6 +149,10 @@ class Scenario(Spec):
         if self.report_interval > self.duration:
             raise ValueError("report_interval must not exceed duration (got report_interval "
                              f"{self.report_interval:g}s, duration {self.duration:g}s)")
+        if self.duration / self.report_interval > L.MAX_INTERVALS:
+            raise ValueError(f"duration / report_interval gives more than {L.MAX_INTERVALS:,} report intervals "
+                             f"(got {self.duration / self.report_interval:,.0f}); choose a longer report_interval")
+        _check_dates(self.start_local, self.duration, [m.at for m in self.milestones])
         return self
 
     @property

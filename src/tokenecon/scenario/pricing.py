@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 
+from . import limits as L
 from .base import Duration, Price, Spec, _exact_price, known_zone
 
 # ---------------------------------------------------------------- pricing
@@ -34,7 +35,7 @@ def _decimal(value):
     return number
 
 
-Multiplier = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0)]
+Multiplier = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=L.MAX_MULTIPLIER)]
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description="HH:MM, local time")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAY_SETS = {"all": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
@@ -174,6 +175,13 @@ class Surge(Spec):
     classes: list[PriceClass] | None = Field(default=None, min_length=1,
                                              description="token classes the multiplier applies to (null: all)")
 
+    @model_validator(mode="after")
+    def _few_levels(self) -> "Surge":
+        if (self.cap - 1) / self.step > L.MAX_SURGE_LEVELS:
+            raise ValueError(f"(cap - 1) / step gives more than {L.MAX_SURGE_LEVELS:,} price levels "
+                             f"(got cap {self.cap}, step {self.step})")
+        return self
+
     def levels(self) -> list[Decimal]:
         count = int((self.cap - 1) / self.step)
         return [1 + k * self.step for k in range(count + 1)]
@@ -185,7 +193,7 @@ PriceSchedule = list[tuple[Duration, Multiplier]]
 class Tier(RateFields):
     """Prices that apply up to `up_to` tokens (inclusive); null on the last tier means no limit."""
 
-    up_to: int | None = Field(ge=1)
+    up_to: int | None = Field(ge=1, le=L.MAX_PLAN_TOKENS)
 
 
 def _check_tiers(tiers: list[Tier]) -> None:
@@ -211,7 +219,16 @@ class Modifiers(Spec):
     service_tiers: ServiceTiers = ServiceTiers()
     surge: Surge | None = None
     price_schedule: PriceSchedule | None = Field(
-        default=None, description="[[time from start, multiplier], ...]: list prices change at these times")
+        default=None, description="[[time from start, multiplier], ...]: list prices change at these times "
+                                  "(from 0s, in increasing time order)")
+
+    @model_validator(mode="after")
+    def _schedule_ordered(self) -> "Modifiers":
+        times = [t for t, _ in self.price_schedule or []]
+        if times and (times[0] != 0 or any(b <= a for a, b in zip(times, times[1:]))):
+            raise ValueError("price_schedule must start at 0s and be in increasing time order "
+                             f"(got times {', '.join(f'{t:g}s' for t in times[:5])}{'...' if len(times) > 5 else ''})")
+        return self
 
 
 class TieredPricing(Modifiers):
@@ -270,7 +287,7 @@ Money = Annotated[
 class FreeQuota(Spec):
     """Free tokens granted at the start (e.g. 1M tokens per model for 90 days); consumed first."""
 
-    tokens: int = Field(ge=1)
+    tokens: int = Field(ge=1, le=L.MAX_PLAN_TOKENS)
     valid_for: Duration | None = Field(default=None, gt=0, description="null: until the end of the run")
 
 
@@ -278,13 +295,13 @@ class Subscription(Spec):
     """A fee every billing period with tokens included in it; tokens beyond are billed as usual."""
 
     fee: Money
-    included_tokens: int = Field(default=0, ge=0)
+    included_tokens: int = Field(default=0, ge=0, le=L.MAX_PLAN_TOKENS)
 
 
 class TokenPackage(Spec):
     """A prepaid token package (资源包): bought at `at`, no refunds, expires after `valid_for`."""
 
-    tokens: int = Field(ge=1)
+    tokens: int = Field(ge=1, le=L.MAX_PLAN_TOKENS)
     price: Money
     at: Duration | Literal[0] = 0.0
     valid_for: Duration | None = Field(default=None, gt=0)
