@@ -84,8 +84,9 @@ def test_a_huge_lognormal_never_overflows_into_negative_tokens():
 
 SHAPES = [
     ("pricing", [1, 2], "pricing: expected a mapping of price names to prices, got list"),
-    ("pricing.std.price_schedule", [["0s", True]], "pricing.std.price_schedule[0][1]: expected a number (got True)"),
-    ("pricing.std.price_schedule", [["0s", "1e999"]], "price_schedule[0][1]: expected a finite number"),
+    ("pricing.std.price_schedule", [["0s", True]], "pricing.std.price_schedule[0][1]: Decimal input should be"),
+    ("pricing.std.price_schedule", [["0s", "1e999"]], "price_schedule[0][1]: Input should be less than or equal to 1000"),
+    ("pricing.std.price_schedule", [["0s", "nan"]], "price_schedule[0][1]: expected a finite number"),
     ("pricing.std.price_schedule", [["1h", 1.5]], "price_schedule must start at 0s"),
     ("pricing.std.price_schedule", [["0s", 1], ["2h", 2], ["1h", 1.5]], "increasing time order"),
     ("customers.0.arrivals.growth", {"type": "piecewise", "points": [["1h", 2]]}, "growth points must start at 0s"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+from .inputs import quote
+
 __all__ = ["check_name", "slug", "unique_slugs", "NAME_RULE"]
 
 NAME_RULE = "letters or digits of any script, '_', '.' or '-', starting with a letter or digit (at most 64)"
@@ -25,7 +27,7 @@ def check_name(value: str, what: str = "name") -> str:
     """The name in Unicode NFC, or ValueError saying what a name may contain."""
     value = unicodedata.normalize("NFC", value)
     if not value or len(value) > 64 or not value[0].isalnum() or not all(_name_char(c) for c in value):
-        raise ValueError(f"{what} {value!r}: use {NAME_RULE}")
+        raise ValueError(f"{what} {quote(value)}: use {NAME_RULE}")
     return value
 
 
