@@ -6,7 +6,9 @@ fixed step) on c servers:
 - tokenecon: `tokenecon.run` end to end (demand draws, admission, replicas with continuous
   batching, billing of every request), with `per_sequence: 0` and `max_batch: c` so that both
   models are the same queue.
-Prints requests per second of each, the ratio, and bytes per stored request record.
+Prints requests per second of each, the ratio, and bytes per stored request record; then the
+same run with the iteration-level schedulers (`prefill_first`, `chunked`) against the same bare
+SimPy time (the main line uses `overlap`).
 
     python benchmarks/bench_sim.py            # 100k and 1M requests
     python benchmarks/bench_sim.py --sizes 100000
@@ -48,7 +50,7 @@ COMPLEX_PLAN = {
 }
 
 
-def scenario_for(requests: int, complex_pricing: bool = False):
+def scenario_for(requests: int, complex_pricing: bool = False, scheduler: str = "overlap"):
     mean_service = (MEAN_TOKENS - 0.5) * STEP
     rate = 0.8 * SERVERS / mean_service  # utilization 0.8
     hours = requests / rate / 3600
@@ -57,7 +59,7 @@ def scenario_for(requests: int, complex_pricing: bool = False):
         "providers": [{
             "name": "p", "replicas": 1, "gpu": {"cost_per_hour": 2.0},
             "performance": {"prefill_tokens_per_s": 1e12, "decode_step_s": {"base": STEP, "per_sequence": 0.0},
-                            "max_batch": SERVERS},
+                            "max_batch": SERVERS, "scheduler": scheduler},
             "price": "std",
         }],
         "pricing": {"std": COMPLEX_PRICING if complex_pricing else {"type": "per_token", "input": 2.5, "output": 10}},
@@ -116,7 +118,7 @@ def bench(requests: int) -> None:
     stored = result.sim.records.nbytes() + sum(
         getattr(result.workload, c).nbytes
         for c in ("arrival_s", "account", "segment", "input_tokens", "cached_input_tokens", "output_tokens",
-                  "reasoning_tokens", "cache_write_tokens", "cache_write_1h", "service_tier"))
+                  "reasoning_tokens", "cache_write_tokens", "cache_write_1h_tokens", "service_tier"))
     gc.collect()
     began = time.perf_counter()
     tokenecon.run(scenario_for(requests, complex_pricing=True))
@@ -130,6 +132,13 @@ def bench(requests: int) -> None:
           f"ratio {bare / complex_s:.2f} | stored record {stored / n:.0f} B/request "
           f"| peak traced memory {peak / n:.0f} B/request "
           f"| mean wait {bare_wait:.4f} s (SimPy) vs {ours_wait:.4f} s (tokenecon)")
+    for scheduler in ("prefill_first", "chunked"):  # iteration-level: one event per run of iterations
+        gc.collect()
+        began = time.perf_counter()
+        other = tokenecon.run(scenario_for(requests, scheduler=scheduler))
+        took = time.perf_counter() - began
+        print(f"{'':>9}   scheduler {scheduler:<13} | tokenecon {n / took:>9,.0f} req/s | ratio {bare / took:.2f} "
+              f"| mean wait {other.summary()['wait_mean_s']:.4f} s")
 
 
 def main() -> None:

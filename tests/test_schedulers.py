@@ -101,3 +101,19 @@ def test_bad_performance_blocks_are_named(perf, message):
     data = scenario_dict(providers=[dict(scenario_dict()["providers"][0], performance=perf)])
     with pytest.raises(ScenarioError, match=message):
         tokenecon.scenario_from_dict(data)
+
+
+def test_preemptions_and_kv_occupancy_agree_across_tables():
+    perf = {"prefill_tokens_per_s": 5000, "decode_step_s": {"base": 0.02, "per_sequence": 0.0005},
+            "max_batch": 32, "scheduler": "prefill_first", "kv_cache_tokens": 8192}
+    data = scenario_dict(duration="20min", report_interval="5min",
+                         providers=[dict(scenario_dict()["providers"][0], replicas=1, performance=perf)])
+    data["customers"][0]["arrivals"] = {"type": "poisson", "rate": "1/s"}
+    data["customers"][0]["output_tokens"] = {"type": "fixed", "value": 400}
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    preempted = int(result.requests["preemptions"].sum())
+    assert preempted > 0
+    assert result.summary()["preemptions"] == preempted == int(result.timeseries["preemptions"].sum())
+    kv = result.timeseries["kv_occupancy"]
+    assert kv.notna().all() and (kv > 0.5).any() and (kv <= 1.0).all()
+    assert 0 < result.summary()["kv_occupancy"] <= 1

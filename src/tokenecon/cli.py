@@ -221,7 +221,7 @@ def _format_summary(s: dict) -> str:
 
 
 # the other commands register themselves on `cli`
-from . import cli_catalog, cli_experiments, cli_meter  # noqa: E402, F401
+from . import cli_catalog, cli_experiments, cli_meter, cli_profile  # noqa: E402, F401
 
 
 def one_line(message: str, limit: int = 2000) -> str:

@@ -16,7 +16,7 @@ from .pricing.surge import surge_levels
 from .scenario import ProviderSpec, Scenario
 from .timegrid import index_of, overlap_seconds
 
-__all__ = ["IntervalLoad", "SurgeSignal", "replica_seconds", "utilization", "queue_length_mean",
+__all__ = ["IntervalLoad", "SurgeSignal", "replica_seconds", "utilization", "kv_occupancy", "queue_length_mean",
            "surge_signal"]
 
 
@@ -50,6 +50,14 @@ def utilization(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.nda
     if max_batch is not None:
         return sample["occupancy_s"] / (online * max_batch)
     return np.minimum(sample["busy_s"], online) / online
+
+
+def kv_occupancy(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.ndarray) -> np.ndarray:
+    """Share of the KV memory online that holds tokens (NaN when the provider's KV memory is not modelled)."""
+    tokens = spec.performance.kv_cache_tokens
+    if tokens is None or spec.performance.scheduler == "overlap":
+        return np.full(len(edges) - 1, np.nan)
+    return sample["kv_token_s"] / (replica_seconds(spec, edges) * tokens)
 
 
 def queue_length_mean(sample: dict[str, np.ndarray], edges: np.ndarray) -> np.ndarray:

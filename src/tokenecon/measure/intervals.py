@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..billing import Bill
 from ..demand import Workload
-from ..load import IntervalLoad, SurgeSignal, queue_length_mean, replica_seconds, utilization
+from ..load import IntervalLoad, SurgeSignal, kv_occupancy, queue_length_mean, replica_seconds, utilization
 from ..money import exact_group_sums
 from ..scenario import ProviderSpec, Scenario
 from ..sim.records import COMPLETED, REJECTED, TIMED_OUT, Records
@@ -62,6 +62,8 @@ def fleet_columns(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.n
         "utilization": utilization(spec, sample, edges),
         "busy_share": busy / replica_s,
         "mean_batch": sample["occupancy_s"] / replica_s,
+        "kv_occupancy": kv_occupancy(spec, sample, edges),
+        "preemptions": sample["preemptions"].astype(np.int64),
     }
 
 

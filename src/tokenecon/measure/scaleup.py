@@ -31,7 +31,7 @@ TIMESERIES_FIELDS = {
     "requests_timed_out": DEMAND, "input_tokens": DEMAND, "cached_input_tokens": DEMAND,
     "output_tokens": DEMAND, "output_tokens_per_s": DEMAND, "revenue": MONEY,
     "gpus": FLEET, "gpu_cost": FLEET, "energy_kwh": FLEET, "energy_cost": FLEET, "co2_kg": FLEET,
-    "replica_s": FLEET, "busy_s": FLEET, "prefill_s": FLEET,
+    "replica_s": FLEET, "busy_s": FLEET, "prefill_s": FLEET, "preemptions": FLEET,
 }
 # summary keys of the run and of each provider (``<provider>.<key>``); fleet totals come from the
 # scaled time series, so they are not scaled again here
@@ -39,7 +39,7 @@ SUMMARY_FIELDS = {
     "requests_arrived": DEMAND, "requests_completed": DEMAND, "requests_rejected": DEMAND,
     "requests_timed_out": DEMAND, "requests_running": DEMAND, "input_tokens": DEMAND,
     "cached_input_tokens": DEMAND, "output_tokens": DEMAND, "reasoning_tokens": DEMAND,
-    "cache_write_tokens": DEMAND, "output_tokens_per_s": DEMAND,
+    "cache_write_tokens": DEMAND, "output_tokens_per_s": DEMAND, "preemptions": DEMAND,
     "revenue": MONEY, "list_charges": MONEY, "revenue_invoiced": MONEY,
 }
 

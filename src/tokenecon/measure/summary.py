@@ -72,6 +72,14 @@ def _fleet(rows: pd.DataFrame, weight: pd.Series) -> dict[str, float]:
     }
 
 
+def _kv(rows: pd.DataFrame, weight: pd.Series) -> dict[str, float]:
+    """Share of the modelled KV memory holding tokens over the run (absent when no provider models it)."""
+    kv = rows["kv_occupancy"].notna()
+    if not kv.any():
+        return {}
+    return {"kv_occupancy": float((rows["kv_occupancy"][kv] * weight[kv]).sum() / weight[kv].sum())}
+
+
 def _per_kwh(energy_kwh: float, tokens: int, factor: float) -> float:
     return energy_kwh / tokens * 1e6 / factor if tokens else float("nan")
 
@@ -116,6 +124,8 @@ def _totals(scenario: Scenario, workload: Workload, records: Records, bill: Bill
         **{k: fleet[k] for k in ("gpu_cost", "energy_kwh", "energy_cost", "co2_kg")},
         "gpus_mean": float((ts["gpus"] * length).sum() / scenario.duration),
         "utilization": fleet["utilization"],
+        "preemptions": int(records.column("preemptions").sum()),
+        **_kv(ts, weight),
         "kwh_per_million_tokens": float(ts["energy_kwh"].sum()) / max(1, tokens) * 1e6 / factor,
         "invoices": int(len(bill.invoices)),
     }

@@ -133,7 +133,8 @@ def utilization_figure(result, path: Path) -> None:
     ts = result.timeseries
     surging = (ts["price_multiplier"] != 1).any()
     queued = (ts["queue_length_mean"] > 0).any()
-    panels = 1 + int(queued) + int(surging)
+    kv = ts["kv_occupancy"].notna().any()
+    panels = 1 + int(queued) + int(surging) + int(kv)
     fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels + (1 if panels == 1 else 0), 5.2), squeeze=False)
     axes = list(axes[0])
     util = axes[0]
@@ -145,6 +146,19 @@ def utilization_figure(result, path: Path) -> None:
     util.set_ylabel("% of batch slots / of replica time")
     util.set_ylim(0, 105)
     k = 1
+    if kv:
+        memory = axes[k]
+        k += 1
+        for name, rows, t in _per_provider(result):
+            if rows["kv_occupancy"].notna().any():
+                memory.plot(t, 100 * rows["kv_occupancy"], lw=1.8, color=colors[name], label=f"{name} KV memory held")
+                cut = rows["preemptions"] > 0
+                if cut.any():
+                    memory.plot(t[cut], 100 * rows["kv_occupancy"][cut], "x", color=colors[name],
+                                label=f"{name} intervals with pre-emptions")
+        memory.set_title("KV-cache memory in use")
+        memory.set_ylabel("% of KV tokens")
+        memory.set_ylim(0, 105)
     if queued:
         queue = axes[k]
         k += 1
@@ -161,7 +175,8 @@ def utilization_figure(result, path: Path) -> None:
         price.set_ylabel("x list price")
         headroom(price)
     _axes(result, axes)
-    _finish(fig, path, "utilization" + (" and queues" if queued else "") + (" and surge price" if surging else ""),
+    _finish(fig, path, "utilization" + (", KV memory" if kv else "") + (" and queues" if queued else "")
+            + (" and surge price" if surging else ""),
             result)
 
 
