@@ -18,6 +18,7 @@ import time
 
 from .billing import bill
 from .load import surge_signal
+from .measure import measure
 from .pricing import make_policy
 from .results import Result
 from .runner import run
@@ -75,7 +76,9 @@ def rebill(simulated: Result, variant: Scenario) -> Result:
     surge = surge_signal(scenario, simulated.sim.load)
     billed = bill(scenario, simulated.workload, simulated.sim.records, policies, surge)
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
-    return Result(scenario, simulated.workload, simulated.sim, billed, meta, full_scenario=variant, surge=surge)
+    measured = measure(scenario, simulated.workload, simulated.sim.records, billed, simulated.sim.load, surge,
+                       full_scenario=variant, meta=meta)
+    return Result(scenario, simulated.workload, simulated.sim, billed, measured, surge, full_scenario=variant)
 
 
 def run_variants(scenarios: list[Scenario], *, seed: int | None = None, progress: bool = False,
