@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import tokenecon
-from tokenecon.compare import policy_variants
+from tokenecon.comparison import policy_variants
 
 from .conftest import run_cli, scenario_dict
 

@@ -5,6 +5,9 @@
     >>> result.summary()["revenue"]
 """
 
+from importlib import import_module
+from typing import Any
+
 from .errors import (
     InputDataError,
     PricingError,
@@ -13,14 +16,30 @@ from .errors import (
     TokenEconError,
     UnknownNameError,
 )
-from .compare import Comparison, compare, policy_variants
-from .experiments import make_executor, replicate
-from .experiments.sweep import load_sweep, run_sweep
-from .meter import Meter
-from .report import write_run_folder
-from .results import Result
-from .runner import run
-from .scenario import Scenario, load_scenario, scenario_from_dict
+
+# Everything else is imported on first use (PEP 562): `import tokenecon` stays light and changes
+# nothing (no pandas, matplotlib or backend switch until a run, a table or a figure needs them).
+_LAZY = {
+    "load_scenario": "scenario", "scenario_from_dict": "scenario", "Scenario": "scenario",
+    "run": "runner", "Result": "results",
+    "compare": "comparison", "policy_variants": "comparison", "Comparison": "comparison",
+    "replicate": "experiments", "make_executor": "experiments",
+    "load_sweep": "experiments.sweep", "run_sweep": "experiments.sweep",
+    "Meter": "meter", "write_run_folder": "report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tokenecon' has no attribute {name!r}")
+    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

@@ -14,25 +14,11 @@ import numpy as np
 
 from .pricing.surge import surge_levels
 from .scenario import ProviderSpec, Scenario
+from .sim import IntervalLoad
 from .timegrid import index_of, overlap_seconds
 
 __all__ = ["IntervalLoad", "SurgeSignal", "replica_seconds", "utilization", "kv_occupancy", "queue_length_mean",
            "surge_signal"]
-
-
-@dataclass(frozen=True)
-class IntervalLoad:
-    """What the simulation observed per report interval (`edges`), one dict of columns per provider.
-
-    `samples[p]` holds ``busy_s`` (replica-seconds with at least one sequence), ``prefill_s``
-    (replica-seconds prefilling), ``occupancy_s`` (sequence-seconds in batch slots), ``queue_s``
-    (request-seconds waiting), and ``queue_length`` and ``in_service`` at the interval's end,
-    ``kv_token_s`` (token-seconds of KV memory held; 0 when KV memory is not modelled) and
-    ``preemptions`` (sequences pre-empted in the interval).
-    """
-
-    edges: np.ndarray
-    samples: list[dict[str, np.ndarray]]
 
 
 def replica_seconds(spec: ProviderSpec, edges: np.ndarray) -> np.ndarray:

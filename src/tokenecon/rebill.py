@@ -19,7 +19,7 @@ import time
 from .billing import bill
 from .load import surge_signal
 from .measure import measure
-from .pricing import make_policy
+from .pricing import make_policies
 from .results import Result
 from .runner import run
 from .scaling import scaled_scenario
@@ -72,13 +72,12 @@ def rebill(simulated: Result, variant: Scenario) -> Result:
     """`variant` billed on `simulated`'s requests (the variant must share its simulation)."""
     began = time.perf_counter()
     scenario = scaled_scenario(variant)
-    policies = {name: make_policy(name, spec) for name, spec in scenario.pricing.items()}
-    surge = surge_signal(scenario, simulated.sim.load)
-    billed = bill(scenario, simulated.workload, simulated.sim.records, policies, surge)
+    sim, served = simulated.sim, simulated.workload
+    surge = surge_signal(scenario, sim.load)
+    billed = bill(scenario, served, sim.records, make_policies(scenario), surge)
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
-    measured = measure(scenario, simulated.workload, simulated.sim.records, billed, simulated.sim.load, surge,
-                       full_scenario=variant, meta=meta)
-    return Result(scenario, simulated.workload, simulated.sim, billed, measured, surge, full_scenario=variant)
+    measured = measure(scenario, served, sim.records, billed, sim.load, surge, full_scenario=variant, meta=meta)
+    return Result(scenario, served, sim, billed, measured, surge, full_scenario=variant)
 
 
 def run_variants(scenarios: list[Scenario], *, seed: int | None = None, progress: bool = False,

@@ -8,10 +8,10 @@ from contextlib import nullcontext
 import numpy as np
 
 from .billing import bill
-from .demand import build_workload
+from .demand import build_workload, plan_routes
 from .load import SurgeSignal, surge_signal
 from .measure import measure
-from .pricing import make_policy
+from .pricing import make_policies
 from .results import Result
 from .scaling import scaled_scenario
 from .scenario import Scenario
@@ -30,7 +30,7 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
         scenario = scenario.model_copy(update={"seed": seed})
     full, scenario = scenario, scaled_scenario(scenario)  # simulate the scaled fraction
     began = time.perf_counter()
-    policies = {name: make_policy(name, spec) for name, spec in scenario.pricing.items()}
+    policies = make_policies(scenario)
     signal, passes, change = None, 0, 0.0
     while True:
         workload = build_workload(scenario, signal)
@@ -66,7 +66,8 @@ def _simulate(scenario, workload, policies, progress):
                 tracker.update(sim_seconds - done[0])
             done[0] = sim_seconds
 
-        return simulate(scenario, workload, policies, advance if tracker is not None else None)
+        return simulate(scenario, workload, plan_routes(scenario, workload, policies),
+                        advance if tracker is not None else None)
 
 
 def _surge_responsive(scenario: Scenario) -> list[int]:

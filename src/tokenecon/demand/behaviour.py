@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from ..pricing.base import Usage
 from ..pricing.time_of_use import window_index
 
 __all__ = ["growth_multiplier", "request_prices", "elastic_keep", "discount_window_starts", "shift_to_offpeak"]
@@ -100,8 +101,6 @@ def shift_to_offpeak(times: np.ndarray, chosen: np.ndarray, policy, usage_start,
     starts = discount_window_starts(tou, usage_start, duration)
     if not len(starts) or not chosen.any():
         return times
-    from ..pricing.base import Usage
-
     probe = Usage(np.ones(len(times), np.int64), np.zeros(len(times), np.int64), np.ones(len(times), np.int64),
                   arrival_s=times, start=usage_start)
     inside = window_index(tou, probe) > 0

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError
+from ..scenario import TraceArrivals
 from ..usage import read_usage, usage_object
 
 __all__ = ["Trace", "load_trace", "replay"]
@@ -111,8 +112,6 @@ def _usage_row(data: dict, where: str, spec) -> dict:
 
 @lru_cache(maxsize=16)
 def _load_cached(path: str, spec_json: str) -> Trace:
-    from ..scenario import TraceArrivals
-
     return _load(Path(path), TraceArrivals.model_validate_json(spec_json))
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..pricing import Usage
+from ..pricing import Usage, make_policy
 from ..pricing.base import SERVICE_TIERS
 from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
 from ..timegrid import index_of
@@ -202,8 +202,6 @@ def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarr
     """Price elasticity (thinning) and flexible timing, judged at the first listed provider's price."""
     if customer.elasticity is None and customer.flexible is None:
         return part
-    from ..pricing import make_policy
-
     p = _first_provider(scenario, customer)
     spec = scenario.providers[p]
     policy = make_policy(spec.price, scenario.pricing[spec.price])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import InputDataError
 from ..usage import TokenUsage, read_usage, usage_object
+from .chat import _text
 
 __all__ = ["LogRequest", "LogReader", "JSONL_SUFFIXES"]
 
@@ -37,8 +38,6 @@ class LogRequest:
 
     def contents(self) -> list[str]:
         """The texts of the request (message contents or prompt) and its completion."""
-        from .chat import _text
-
         texts = [_text(m, "content") for m in self.messages] if self.messages is not None else [self.prompt or ""]
         return texts + [self.completion]
 

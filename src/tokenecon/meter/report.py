@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
@@ -118,8 +119,13 @@ def _blank(value: int | None) -> int | str:
 
 
 def meter_logs(paths: list[Path], out: Path, *, tokenizers: list[str], reference: str, skip_bad: bool = False,
-               audit_tokenizer: str | None = None, force: bool = False, progress: bool = False) -> dict:
-    """Meter request logs into the folder `out` (written whole or not at all); returns the summary."""
+               audit_tokenizer: str | None = None, force: bool = False, progress: bool = False,
+               report: Callable[[Path, dict], None] | None = None) -> dict:
+    """Meter request logs into the folder `out` (written whole or not at all); returns the summary.
+
+    `report(folder, summary)`, when given, adds its files (figures, a page) before the folder appears:
+    the CLI passes `tokenecon.report.write_meter_report`.
+    """
     check_output_dir(out, force)
     if reference not in tokenizers:
         tokenizers = [reference] + tokenizers
@@ -130,6 +136,8 @@ def meter_logs(paths: list[Path], out: Path, *, tokenizers: list[str], reference
     with atomic_folder(out, force) as tmp:
         summary = _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progress)
         _write_summary(tmp, summary)
+        if report is not None:
+            report(tmp, summary)
     return summary["totals"]
 
 
@@ -205,13 +213,6 @@ def _write_summary(tmp: Path, summary: dict) -> None:
     table.to_csv(tmp / "summary.csv", index=False)
     data = dict(summary["totals"], skipped=summary["skipped"][:100])
     (tmp / "summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    from ..report.meter_figures import divergence_figure
-
-    divergence_figure(table, summary["totals"]["reference"], tmp / "divergence.png")
-    from ..report.html import write_page
-    from ..report.pages import meter_page
-
-    write_page(meter_page(summary["totals"], table, tmp), tmp)
 
 
 def write_calibration(report: Path, target: Path, sources) -> None:

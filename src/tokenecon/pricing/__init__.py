@@ -19,5 +19,10 @@ def make_policy(name: str, spec) -> PricingPolicy:
     return POLICY_TYPES[spec.type](name, spec)
 
 
+def make_policies(scenario) -> dict[str, PricingPolicy]:
+    """Every pricing policy of a scenario; raises `PricingError` if a derived price is not exact."""
+    return {name: make_policy(name, spec) for name, spec in scenario.pricing.items()}
+
+
 __all__ = ["COMPONENTS", "ChargeTable", "PricingPolicy", "Usage", "PerTokenPolicy", "ContextTiersPolicy",
-           "VolumeTiersPolicy", "POLICY_TYPES", "make_policy"]
+           "VolumeTiersPolicy", "POLICY_TYPES", "make_policy", "make_policies"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["window_index"]
 
@@ -23,6 +22,8 @@ def window_index(time_of_use, usage) -> np.ndarray:
         return np.zeros(n, dtype=np.intp)
     if usage.arrival_s is None or usage.start is None:
         raise ValueError("time-of-use pricing needs arrival times and the scenario start")
+    import pandas as pd  # local times of many arrivals at once; imported when first priced
+
     utc = pd.Timestamp(usage.start).tz_convert("UTC")
     local = (utc + pd.to_timedelta(usage.arrival_s, unit="s")).tz_convert(str(time_of_use.timezone))
     wall_ns = local.tz_localize(None).as_unit("ns").asi8  # local wall-clock time, ns since 1970-01-01

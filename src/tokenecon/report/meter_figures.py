@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
+from . import backend  # noqa: F401  (off screen unless a backend was chosen)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import style  # noqa: E402, F401  (fonts: CJK names render)
 
-__all__ = ["divergence_figure"]
+__all__ = ["divergence_figure", "write_meter_report"]
 
 
 def divergence_figure(table: pd.DataFrame, reference: str, path: Path) -> None:
@@ -44,3 +42,13 @@ def divergence_figure(table: pd.DataFrame, reference: str, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def write_meter_report(folder: Path, summary: dict) -> None:
+    """The meter folder's figure (divergence.png) and report.html, from `meter_logs`' summary."""
+    from .html import write_page
+    from .pages import meter_page
+
+    table = summary["table"]
+    divergence_figure(table, summary["totals"]["reference"], folder / "divergence.png")
+    write_page(meter_page(summary["totals"], table, folder), folder)

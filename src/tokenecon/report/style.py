@@ -3,9 +3,7 @@ readable numbers (no offsets, no scientific notation), titles naming the scenari
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
+from . import backend  # noqa: F401  (off screen unless a backend was chosen)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 

@@ -14,7 +14,7 @@ from .customers import (Budget, Choice, CorpusSpec, CustomerSpec, Elasticity, Fl
 from .demand import (ArrivalSpec, EmpiricalSize, ExponentialGrowth, ExponentialSize, FixedSize, GrowthSpec,
                      LogisticGrowth, LognormalSize, PiecewiseGrowth, PoissonArrivals, SizeSpec, TraceArrivals)
 from .fleet import DecodeStepSpec, GpuSpec, PerformanceSpec, PowerSpec, ProviderSpec, QueueSpec, RateLimitSpec
-from .loading import json_schema, load_scenario, scenario_from_dict
+from .loading import json_schema, load_scenario, scenario_from_dict, skip_bad_rows
 from .model import Milestone, Outputs, Scenario, SupplyModel
 from .pricing import (ContextTiersPricing, Credit, FreeQuota, Money, PerTokenPricing, PlanSpec, PricingSpec,
                       ServiceTiers, Subscription, Surge, Tier, TimeOfUse, TimeWindow, TokenPackage,
@@ -57,6 +57,7 @@ __all__ = [
     "RateLimitSpec",
     "json_schema",
     "load_scenario",
+    "skip_bad_rows",
     "scenario_from_dict",
     "Milestone",
     "Outputs",

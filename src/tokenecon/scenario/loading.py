@@ -27,7 +27,24 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, skip_bad: bool = False) -> Scenario:
+    """Read, validate and cross-check a scenario YAML file.
+
+    With ``skip_bad=True`` bad rows of replayed traces are skipped (and counted in the run's
+    summary) instead of stopping the run.
+    """
+    scenario = _read_scenario(path)
+    return skip_bad_rows(scenario) if skip_bad else scenario
+
+
+def skip_bad_rows(scenario: Scenario) -> Scenario:
+    """The scenario with every replayed trace skipping (and counting) bad rows."""
+    customers = [c.model_copy(update={"arrivals": c.arrivals.model_copy(update={"skip_bad": True})})
+                 if c.arrivals.type == "trace" else c for c in scenario.customers]
+    return scenario.model_copy(update={"customers": customers})
+
+
+def _read_scenario(path: str | Path) -> Scenario:
     """Read, validate and cross-check a scenario YAML file."""
     path = Path(path)
     text = read_text(path, "scenario file", error=ScenarioError)

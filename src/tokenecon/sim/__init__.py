@@ -1,5 +1,5 @@
 """The SimPy model: providers with queues, admission and replicas that batch continuously."""
 
-from .engine import SimOutput, simulate
+from .engine import IntervalLoad, SimOutput, simulate
 
-__all__ = ["SimOutput", "simulate"]
+__all__ = ["IntervalLoad", "SimOutput", "simulate"]

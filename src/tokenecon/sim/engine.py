@@ -9,18 +9,30 @@ from typing import Callable
 import numpy as np
 import simpy
 
-from ..demand import Workload
-from ..load import IntervalLoad
-from ..pricing import PricingPolicy
+from ..demand import DYNAMIC, Routes, Workload
 from ..scenario import Scenario
 from .provider import Provider
 from .records import BUDGET_STOP, QUEUED_AT_END, REJECTED, RUNNING, SERVING_AT_END, Records
 from ..timegrid import interval_edges
-from .router import DYNAMIC, plan_routes
 
-__all__ = ["SimOutput", "simulate", "interval_edges"]
+__all__ = ["IntervalLoad", "SimOutput", "simulate", "interval_edges"]
 
 SKIP = -2  # a request the customer does not send (its budget is spent)
+
+
+@dataclass(frozen=True)
+class IntervalLoad:
+    """What the simulation observed per report interval (`edges`), one dict of columns per provider.
+
+    `samples[p]` holds ``busy_s`` (replica-seconds with at least one sequence), ``prefill_s``
+    (replica-seconds prefilling), ``occupancy_s`` (sequence-seconds in batch slots), ``queue_s``
+    (request-seconds waiting), and ``queue_length`` and ``in_service`` at the interval's end,
+    ``kv_token_s`` (token-seconds of KV memory held; 0 when KV memory is not modelled) and
+    ``preemptions`` (sequences pre-empted in the interval).
+    """
+
+    edges: np.ndarray
+    samples: list[dict[str, np.ndarray]]
 
 
 @dataclass
@@ -31,9 +43,12 @@ class SimOutput:
     load: IntervalLoad
 
 
-def simulate(scenario: Scenario, workload: Workload, policies: dict[str, PricingPolicy],
+def simulate(scenario: Scenario, workload: Workload, routes: Routes,
              progress: Callable[[float], None] | None = None) -> SimOutput:
-    """Run the event loop to the horizon. `progress(sim_seconds_done)` is called per interval."""
+    """Run the event loop to the horizon with the requests routed as `routes` says (see `demand.plan_routes`).
+
+    `progress(sim_seconds_done)` is called per interval.
+    """
     env = simpy.Environment()
     n = len(workload)
     records = Records(n)
@@ -56,7 +71,7 @@ def simulate(scenario: Scenario, workload: Workload, policies: dict[str, Pricing
             uncached=array("q", (inputs - cached).tobytes()), output=array("q", decoded.tobytes()),
             total_tokens=array("q", (inputs + decoded).tobytes()), accounts=len(workload.accounts),
             tier=tier, reservations=reservations))
-    route, dynamic, stopped = plan_routes(scenario, workload, policies)
+    route, dynamic, stopped = routes
     if stopped.any():  # budget reached: these requests are never sent
         records.column("status")[stopped] = REJECTED
         records.column("reason")[stopped] = BUDGET_STOP

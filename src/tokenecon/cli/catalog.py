@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
-from .errors import TokenEconError
+from .group import cli
+from ..errors import TokenEconError
 
 @cli.group()
 def catalog() -> None:
@@ -31,7 +31,7 @@ def catalog_list(provider: str | None) -> None:
     Example:
       tokenecon catalog list --provider openai
     """
-    from .catalog import catalog_entries
+    from ..catalog import catalog_entries
 
     entries = [e for e in catalog_entries() if provider is None or e.provider == provider]
     if not entries:
@@ -52,7 +52,7 @@ def catalog_show(entry: str) -> None:
     """
     import yaml
 
-    from .catalog import CATALOG_PREFIX, lookup
+    from ..catalog import CATALOG_PREFIX, lookup
 
     found = lookup(entry if entry.startswith(CATALOG_PREFIX) else CATALOG_PREFIX + entry)
     click.echo(f"# {found.key}, effective {found.effective.isoformat()} ({found.date_basis}), {found.currency}")
@@ -76,7 +76,7 @@ def catalog_import_litellm(path: Path, out: Path | None) -> None:
 
     import yaml
 
-    from .catalog.litellm import import_litellm
+    from ..catalog.litellm import import_litellm
 
     entries, skipped = import_litellm(path)
     records = [{**dataclasses.asdict(e), "effective": e.effective.isoformat()} for e in entries]

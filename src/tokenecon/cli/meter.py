@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from .cli import cli, open_page
-from .errors import TokenEconError
-from .names import slug
+from .group import cli, open_page
+from ..errors import TokenEconError
+from ..names import slug
 
 EXAMPLES_METER = """
 \b
@@ -43,8 +43,9 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     mixed) with the ratio to a reference tokenizer, a divergence figure, and an audit of
     provider-reported usage against the text (which requests were billed for more tokens).
     """
-    from .meter.report import meter_logs, write_calibration
-    from .meter.tokenizers import get_tokenizer, tokenizer_names
+    from ..meter.report import meter_logs, write_calibration
+    from ..report.meter_figures import write_meter_report
+    from ..meter.tokenizers import get_tokenizer, tokenizer_names
 
     if calibrate is not None and calibrate.exists() and not force:
         raise TokenEconError(f"{calibrate}: file exists; use --force to replace it")
@@ -53,7 +54,7 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
         get_tokenizer(name)  # unknown names fail here, before any work
     out = out if out is not None else Path("reports") / f"meter-{slug(logs[0].stem)}"
     totals = meter_logs(list(logs), out, tokenizers=names, reference=reference, skip_bad=skip_bad,
-                        audit_tokenizer=audit_tokenizer, force=force, progress=True)
+                        audit_tokenizer=audit_tokenizer, force=force, progress=True, report=write_meter_report)
     import pandas as pd
 
     table = pd.read_csv(out / "summary.csv")
@@ -86,8 +87,8 @@ def tokenizers() -> None:
     Example:
       tokenecon tokenizers
     """
-    from .meter.models import MODEL_TOKENIZERS
-    from .meter.tokenizers import TOKENIZER_INFO
+    from ..meter.models import MODEL_TOKENIZERS
+    from ..meter.tokenizers import TOKENIZER_INFO
 
     for name, info in TOKENIZER_INFO.items():
         models = [m for m, t in MODEL_TOKENIZERS.items() if t == name]

@@ -14,21 +14,30 @@ stops (the rest of the period's requests are not sent) or downgrades to another 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 
-from ..demand import Workload
-from ..demand.behaviour import request_prices
-from ..demand.streams import stream
+from .behaviour import request_prices
+from .streams import stream
+from .workload import Workload
 from ..pricing import PricingPolicy
 from ..money import running_before
 from ..scenario import Scenario
 from ..timegrid import billing_periods, index_of
 from ..units import money_from_price_units, price_to_units
 
-__all__ = ["plan_routes", "DYNAMIC"]
+__all__ = ["Routes", "plan_routes", "DYNAMIC"]
 
 DYNAMIC = -1  # decided at arrival time (least_loaded)
+
+
+class Routes(NamedTuple):
+    """Where each request goes, decided before the run."""
+
+    route: np.ndarray  # int16 provider index per request, or DYNAMIC
+    dynamic: dict[int, list[int]]  # segment -> candidate providers of a least-loaded segment
+    stopped: np.ndarray  # bool: requests a spent budget stops (never sent)
 
 
 def _exact_prices(scenario, workload, policies, candidates, rows) -> np.ndarray:
@@ -51,8 +60,7 @@ def _price_per_million(scenario, workload, policies, c, rows) -> np.ndarray:
                           workload.usage_for(c, rows, start=scenario.start_local), rate)
 
 
-def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, PricingPolicy]
-                ) -> tuple[np.ndarray, dict[int, list[int]], np.ndarray]:
+def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, PricingPolicy]) -> Routes:
     """Provider per request (or DYNAMIC), dynamic segments' candidates, and the budget-stopped mask."""
     index = {p.name: i for i, p in enumerate(scenario.providers)}
     route = np.full(len(workload), DYNAMIC, dtype=np.int16)
@@ -89,7 +97,7 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
             dynamic[seg] = candidates
         if customer.budget is not None:
             _apply_budget(scenario, workload, policies, customer, rows, route, stopped, index)
-    return route, dynamic, stopped
+    return Routes(route, dynamic, stopped)
 
 
 def _apply_budget(scenario, workload, policies, customer, rows, route, stopped, index) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
+from .group import cli
 
 
 @cli.group()
@@ -29,7 +29,7 @@ def profile_list() -> None:
     Example:
       tokenecon profile list
     """
-    from .scenario.profiles import SOURCES, profile_names
+    from ..scenario.profiles import SOURCES, profile_names
 
     for name in profile_names():
         click.echo(f"{name}\n    {SOURCES[name]}")
@@ -51,7 +51,7 @@ def profile_fit(measurements: Path, prefill_table: bool) -> None:
     """
     import yaml
 
-    from .scenario.profile_fit import fit_profile
+    from ..scenario.profile_fit import fit_profile
 
     fit = fit_profile(measurements, table=prefill_table)
     click.echo(f"# fitted from {measurements}")

@@ -7,13 +7,12 @@ Exit codes: 0 success, 2 bad input (one line on stderr naming the file, field or
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from .errors import TokenEconError
-from .names import slug
+from .group import cli, open_page
+from ..names import slug
 
 EXAMPLES_RUN = """
 \b
@@ -22,24 +21,6 @@ Examples:
   tokenecon run scenarios/quickstart.yaml --seed 11 --out reports/quickstart-seed11
   tokenecon run scenarios/quickstart.yaml --force      # replace an existing report
 """
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="tokenecon")
-def cli() -> None:
-    """tokenecon: simulate LLM token metering, serving and billing.
-
-    \b
-    Examples:
-      tokenecon validate scenarios/quickstart.yaml
-      tokenecon run scenarios/quickstart.yaml
-      tokenecon run scenarios/quickstart.yaml --replications 5
-      tokenecon compare scenarios/deepseek_offpeak.yaml --policy standard --policy offpeak
-      tokenecon sweep scenarios/sweeps/quickstart_price_fleet.yaml
-      tokenecon meter scenarios/data/chat_log.jsonl
-      tokenecon catalog list --provider deepseek
-      tokenecon schema --out scenario.schema.json
-    """
 
 
 @cli.command(epilog=EXAMPLES_RUN)
@@ -61,17 +42,15 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
         replications: int, scheduler: str | None, dask_local: int | None, quiet: bool, open_report: bool,
         excel: bool) -> None:
     """Simulate a scenario and write its report folder."""
-    from .demand.sizes import check_empirical_sources
-    from .footprint import check_fits
-    from .report import write_run_folder
-    from .report.folder import check_output_dir
-    from .runner import run as run_scenario
-    from .scenario import load_scenario
+    from ..footprint import check_fits
+    from ..datafiles import check_input_files
+    from ..report import write_run_folder
+    from ..report.folder import check_output_dir
+    from ..runner import run as run_scenario
+    from ..scenario import load_scenario
 
-    scenario = load_scenario(scenario_file)
-    if skip_bad:
-        scenario = _skip_bad_trace_rows(scenario)
-    check_empirical_sources(scenario)
+    scenario = load_scenario(scenario_file, skip_bad=skip_bad)
+    check_input_files(scenario)
     needs = check_fits(scenario, str(scenario_file))  # before the run: a run that cannot fit says so now
     out = out if out is not None else Path("reports") / slug(scenario.name)
     check_output_dir(out, force, needs.disk_bytes)  # before the run: never lose an existing report by accident
@@ -90,12 +69,6 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     open_page(out, open_report)
 
 
-def open_page(out: Path, wanted: bool) -> None:
-    """`--open`: show the folder's report.html in the default browser."""
-    if wanted:
-        click.launch((out / "report.html").resolve().as_uri())
-
-
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path))
 def validate(scenario_file: Path) -> None:
@@ -105,13 +78,15 @@ def validate(scenario_file: Path) -> None:
     Example:
       tokenecon validate scenarios/quickstart.yaml
     """
-    from .demand.sizes import check_empirical_sources
-    from .footprint import check_fits
-    from .scenario import load_scenario
-    from .units import format_duration
+    from ..footprint import check_fits
+    from ..datafiles import check_input_files
+    from ..pricing import make_policies
+    from ..scenario import load_scenario
+    from ..units import format_duration
 
     scenario = load_scenario(scenario_file)
-    check_empirical_sources(scenario)
+    make_policies(scenario)  # every derived price exact
+    check_input_files(scenario)
     check_fits(scenario, str(scenario_file))
     accounts = sum(c.count for c in scenario.customers)
     def count(n: int, noun: str) -> str:
@@ -133,7 +108,7 @@ def schema(out: Path | None) -> None:
     Example:
       tokenecon schema --out scenario.schema.json
     """
-    from .scenario import json_schema
+    from ..scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if out is None:
@@ -144,8 +119,8 @@ def schema(out: Path | None) -> None:
 
 
 def _run_replications(scenario, replications, out, force, no_figures, scheduler, dask_local, quiet) -> None:
-    from .experiments import make_executor, replicate
-    from .report.folder import write_replications_folder
+    from ..experiments import make_executor, replicate
+    from ..report.folder import write_replications_folder
 
     executor = make_executor(scheduler=scheduler, dask_local=dask_local)
     try:
@@ -167,12 +142,6 @@ def _run_replications(scenario, replications, out, force, no_figures, scheduler,
             row = table.loc[metric]
             click.echo(f"  {metric:<22}{row['mean']:>16,.4g}  +/- {row['ci95_half_width']:,.3g}")
     click.echo(f"report: {out / 'report.html'}")
-
-
-def _skip_bad_trace_rows(scenario):
-    customers = [c.model_copy(update={"arrivals": c.arrivals.model_copy(update={"skip_bad": True})})
-                 if c.arrivals.type == "trace" else c for c in scenario.customers]
-    return scenario.model_copy(update={"customers": customers})
 
 
 def _format_summary(s: dict) -> str:
@@ -218,40 +187,3 @@ def _format_summary(s: dict) -> str:
             f"{float(s[f'{p}.revenue']):>14,.2f}{cost:>12,.2f}{s[f'{p}.margin']:>12,.2f}"
         )
     return "\n".join(lines)
-
-
-# the other commands register themselves on `cli`
-from . import cli_catalog, cli_experiments, cli_meter, cli_profile  # noqa: E402, F401
-
-
-def one_line(message: str, limit: int = 2000) -> str:
-    """An error message on one line of bounded length (a file's content is never echoed whole)."""
-    message = " ".join(message.split("\n")).encode("utf-8", "backslashreplace").decode("utf-8")
-    return message if len(message) <= limit else f"{message[:limit]}... ({len(message):,} characters)"
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning domain and usage errors into one line and exit 2."""
-    try:
-        cli.main(args=argv, prog_name="tokenecon", standalone_mode=False)
-    except TokenEconError as exc:
-        click.echo(f"tokenecon: error: {one_line(str(exc))}", err=True)
-        sys.exit(2)
-    except click.exceptions.UsageError as exc:
-        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
-        click.echo(f"tokenecon: error: {where}{exc.format_message()}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("tokenecon: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        click.echo(f"tokenecon: error: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("tokenecon: interrupted", err=True)
-        sys.exit(130)
-    sys.exit(0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .cli import cli, open_page
-from .names import slug
+from .group import cli, open_page
+from ..names import slug
 
 
 def unique_names(stems) -> list[str]:
@@ -48,9 +48,9 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     Common random numbers: every variant draws the same requests, so the differences in bills,
     revenue, margin, utilization, rejections and latency come from the policy.
     """
-    from .compare import check_same_workload, compare as run_compare, policy_variants
-    from .report.folder import check_output_dir, write_compare_folder
-    from .scenario import load_scenario
+    from ..comparison import check_same_workload, compare as run_compare, policy_variants
+    from ..report.folder import check_output_dir, write_compare_folder
+    from ..scenario import load_scenario
 
     scenarios = {str(path): load_scenario(path) for path in scenario_files}
     if len(scenarios) == 1:
@@ -66,7 +66,7 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         scenario = next(iter(scenarios.values()))
     if seed is not None:
         variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
-    from .footprint import check_fits
+    from ..footprint import check_fits
 
     needs = [check_fits(v, name, copies=len(variants)) for name, v in variants.items()]
     out = out if out is not None else Path("reports") / f"compare-{slug(scenario.name)}"
@@ -122,12 +122,12 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     best.json (with `optimize:`: the best point meeting the constraints) and figures (lines
     for one parameter, heatmaps for two).
     """
-    from .experiments import make_executor
-    from .experiments.sweep import load_sweep, run_sweep
-    from .report.folder import check_output_dir, write_sweep_folder
+    from ..experiments import make_executor
+    from ..experiments.sweep import load_sweep, run_sweep
+    from ..report.folder import check_output_dir, write_sweep_folder
 
     spec, points = load_sweep(sweep_file)
-    from .footprint import check_fits
+    from ..footprint import check_fits
 
     for point in points:
         check_fits(point.scenario, f"{sweep_file}: point {point.index}")

@@ -1,0 +1,73 @@
+"""The `tokenecon` command group and what every command shares.
+
+Exit codes: 0 success, 2 bad input (one line on stderr naming the file, field or flag),
+1 internal error (a bug: the traceback is printed).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import TokenEconError
+
+__all__ = ["cli", "main", "open_page", "one_line"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="tokenecon")
+def cli() -> None:
+    """tokenecon: simulate LLM token metering, serving and billing.
+
+    \b
+    Examples:
+      tokenecon validate scenarios/quickstart.yaml
+      tokenecon run scenarios/quickstart.yaml
+      tokenecon run scenarios/quickstart.yaml --replications 5
+      tokenecon compare scenarios/deepseek_offpeak.yaml --policy standard --policy offpeak
+      tokenecon sweep scenarios/sweeps/quickstart_price_fleet.yaml
+      tokenecon meter scenarios/data/chat_log.jsonl
+      tokenecon catalog list --provider deepseek
+      tokenecon schema --out scenario.schema.json
+    """
+
+
+def open_page(out: Path, wanted: bool) -> None:
+    """`--open`: show the folder's report.html in the default browser."""
+    if wanted:
+        click.launch((out / "report.html").resolve().as_uri())
+
+
+def one_line(message: str, limit: int = 2000) -> str:
+    """An error message on one line of bounded length (a file's content is never echoed whole)."""
+    message = " ".join(message.split("\n")).encode("utf-8", "backslashreplace").decode("utf-8")
+    return message if len(message) <= limit else f"{message[:limit]}... ({len(message):,} characters)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning domain and usage errors into one line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="tokenecon", standalone_mode=False)
+    except TokenEconError as exc:
+        click.echo(f"tokenecon: error: {one_line(str(exc))}", err=True)
+        sys.exit(2)
+    except click.exceptions.UsageError as exc:
+        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        click.echo(f"tokenecon: error: {where}{exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("tokenecon: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"tokenecon: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("tokenecon: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
