@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import tokenecon
-from tokenecon.compare import compare, policy_variants
+from tokenecon.comparison import compare, policy_variants
 from tokenecon.rebill import price_reads, run_variants, shared_groups
 from tokenecon.report.tables import csv_text
 from tokenecon.scenario import scenario_from_dict
