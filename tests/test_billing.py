@@ -35,10 +35,10 @@ def test_per_request_charge_by_hand():
     result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(customers=[FIXED_CUSTOMER])))
     done = result.requests[result.requests["status"] == "completed"]
     assert len(done) > 10
-    assert set(done["charge"]) == {"0.0041875"}
+    assert set(done["charge_exact"]) == {"0.0041875"}
     assert Decimal(result.summary()["revenue"]) == Decimal("0.0041875") * len(done)
     lines = result.ledger[result.ledger["request_id"] == done["request_id"].iloc[0]]
-    assert lines.set_index("component")["amount"].to_dict() == {
+    assert lines.set_index("component")["amount_exact"].to_dict() == {
         "input": "0.001875", "cached_input": "0.0003125", "output": "0.002"}
     assert lines.set_index("component")["quantity"].to_dict() == {"input": 750, "cached_input": 250, "output": 200}
 
@@ -64,8 +64,8 @@ def test_invoices_split_by_local_calendar_day():
     counts = inv.groupby(inv["period_start"].str[8:10].astype(int))["requests"].sum().to_dict()
     assert counts == local_day.value_counts().sort_index().to_dict()
     for _, row in inv.iterrows():
-        assert Decimal(row["subtotal"]) == Decimal("0.0041875") * row["requests"]
-        assert Decimal(row["amount"]) == Decimal(row["subtotal"]).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        assert Decimal(row["subtotal_exact"]) == Decimal("0.0041875") * row["requests"]
+        assert Decimal(row["amount_exact"]) == Decimal(row["subtotal_exact"]).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
 
 
 def test_monthly_periods_follow_the_calendar_across_a_month_end():

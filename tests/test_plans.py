@@ -38,9 +38,9 @@ def test_consumption_order_and_revenue_by_hand():
     n = len(done)
     assert n > 300
     # every request is 1,000 tokens at 10 per 1M: 0.01 at list price
-    assert set(done["list_charge"]) == {"0.01"}
+    assert set(done["list_charge_exact"]) == {"0.01"}
     # free quota (1 request), the day's subscription tokens (2), the package (10): 13 requests free
-    charges = done["charge"].map(Decimal).tolist()
+    charges = done["charge_exact"].map(Decimal).tolist()
     assert charges[:13] == [0] * 13
     # then the granted 0.01, then 1.00 paid: 101 more requests paid from wallets
     assert charges[13:114] == [0] * 101 and all(c == Decimal("0.01") for c in charges[114:])
@@ -52,10 +52,10 @@ def test_consumption_order_and_revenue_by_hand():
     true_up = max(Decimal(0), Decimal(2) - usage_after_allowances)
     expected = Decimal(5) + Decimal(3) + Decimal(1) + (usage_after_allowances - Decimal("1.01")) + true_up
     assert Decimal(result.summary()["revenue"]) == expected
-    assert Decimal(result.invoices["subtotal"].iloc[0]) == expected
+    assert Decimal(result.invoices["subtotal_exact"].iloc[0]) == expected
     wallets = result.wallets
-    assert (wallets["balance"].map(Decimal) >= 0).all()
-    assert wallets["balance"].iloc[-1] == "0"
+    assert (wallets["balance_exact"].map(Decimal) >= 0).all()
+    assert wallets["balance_exact"].iloc[-1] == "0"
 
 
 def test_subscription_tokens_and_minimum_reset_every_period():
@@ -72,7 +72,7 @@ def test_subscription_tokens_and_minimum_reset_every_period():
         assert covered.loc[covered["time_s"] // 86400 == d, "quantity"].sum() == min(2000, 1000 * (day == d).sum())
     # a quiet period: usage below the commitment is trued up to 2 (plus the fee)
     for _, row in inv.iterrows():
-        assert Decimal(row["subtotal"]) >= Decimal(7)
+        assert Decimal(row["subtotal_exact"]) >= Decimal(7)
 
 
 def test_expired_credit_is_not_used_and_package_bought_later_counts_from_then():
@@ -85,7 +85,7 @@ def test_expired_credit_is_not_used_and_package_bought_later_counts_from_then():
     package = ledger[ledger["component"] == "allowance:package[0]"]
     assert (package["time_s"] >= 12 * 3600).all() and package["quantity"].sum() == 5000
     bought = ledger[ledger["component"] == "package[0]"]
-    assert bought["time_s"].tolist() == [12 * 3600] and bought["amount"].tolist() == ["1"]
+    assert bought["time_s"].tolist() == [12 * 3600] and bought["amount_exact"].tolist() == ["1"]
 
 
 def test_unknown_plan_is_an_error():
@@ -124,14 +124,14 @@ def test_wallets_never_go_below_zero_and_billing_reconciles(free, included, pack
     plan = {k: v for k, v in plan.items() if v is not None}
     result = planned(duration="6h", rate="0.02/s", plan=plan)  # bill() reconciles or raises
     wallets = result.wallets
-    assert (wallets["balance"].map(Decimal) >= 0).all()
+    assert (wallets["balance_exact"].map(Decimal) >= 0).all()
     # each wallet's balance is its amount minus what it paid
     for _name, rows in wallets.groupby("wallet"):
-        changes = rows["change"].map(Decimal)
-        assert changes.sum() == Decimal(rows["balance"].iloc[-1])
-    assert (result.requests["charge"].map(Decimal) >= 0).all()
+        changes = rows["change_exact"].map(Decimal)
+        assert changes.sum() == Decimal(rows["balance_exact"].iloc[-1])
+    assert (result.requests["charge_exact"].map(Decimal) >= 0).all()
     ledger = result.ledger
-    assert sum(ledger["amount"].map(Decimal)) == Decimal(result.summary()["revenue"])
+    assert sum(ledger["amount_exact"].map(Decimal)) == Decimal(result.summary()["revenue"])
 
 
 def test_invoice_line_items_add_up_to_the_invoices():
@@ -139,5 +139,5 @@ def test_invoice_line_items_add_up_to_the_invoices():
     lines = result.invoice_lines
     for _, invoice in result.invoices.iterrows():
         mine = lines[(lines["customer"] == invoice["customer"]) & (lines["period_start"] == invoice["period_start"])]
-        assert sum(mine["amount"].map(Decimal)) == Decimal(invoice["subtotal"])
+        assert sum(mine["amount_exact"].map(Decimal)) == Decimal(invoice["subtotal_exact"])
     assert {"input", "output", "subscription", "allowance:subscription"} <= set(lines["component"])

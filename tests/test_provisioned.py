@@ -40,15 +40,15 @@ def test_reserved_requests_are_free_per_token_and_capacity_is_billed_per_hour():
     ent, crowd = r[r["segment"] == "ent"], r[r["segment"] == "crowd"]
     on_reservation = ent[ent["provisioned"]]
     assert len(on_reservation) > 0.5 * len(ent)
-    assert (on_reservation["charge"] == "0").all()
+    assert (on_reservation["charge_exact"] == "0").all()
     assert not crowd["provisioned"].any()  # nobody else runs on the reservation
     spilled = ent[(ent["status"] == "completed") & ~ent["provisioned"]]
-    assert len(spilled) > 0 and (spilled["charge"].map(Decimal) > 0).all()  # spillover at list price
+    assert len(spilled) > 0 and (spilled["charge_exact"].map(Decimal) > 0).all()  # spillover at list price
     lines = result.ledger[result.ledger["component"] == "provisioned"]
     # 2 hours x 2 replicas x 7.5 = 30, billed in the day's invoice, used or not
-    assert lines["quantity"].sum() == 4 and sum(lines["amount"].map(Decimal)) == Decimal(30)
-    ent_invoice = result.invoices[result.invoices["customer"] == "ent"]["subtotal"].map(Decimal).sum()
-    assert ent_invoice == Decimal(30) + spilled["charge"].map(Decimal).sum()
+    assert lines["quantity"].sum() == 4 and sum(lines["amount_exact"].map(Decimal)) == Decimal(30)
+    ent_invoice = result.invoices[result.invoices["customer"] == "ent"]["subtotal_exact"].map(Decimal).sum()
+    assert ent_invoice == Decimal(30) + spilled["charge_exact"].map(Decimal).sum()
 
 
 def test_without_spillover_the_customer_waits_for_its_reservation():
@@ -56,7 +56,7 @@ def test_without_spillover_the_customer_waits_for_its_reservation():
     ent = result.requests[result.requests["segment"] == "ent"]
     started = ent[ent["start_s"].notna()]
     assert started["provisioned"].all()
-    assert (ent["charge"] == "0").all()
+    assert (ent["charge_exact"] == "0").all()
 
 
 def test_provisioned_needs_one_account_and_shared_capacity():

@@ -73,7 +73,7 @@ def test_price_schedule_changes_list_prices():
     r = tokenecon.run(tokenecon.scenario_from_dict(data)).requests
     done = r[r["status"] == "completed"]
     early = done["arrival_s"] < 3600
-    assert set(done.loc[early, "charge"]) == {"0.0028"} and set(done.loc[~early, "charge"]) == {"0.0014"}
+    assert set(done.loc[early, "charge_exact"]) == {"0.0028"} and set(done.loc[~early, "charge_exact"]) == {"0.0014"}
 
 
 def test_national_scenario_passes_through_the_reported_figures(tmp_path):

@@ -47,7 +47,7 @@ def test_flex_is_refused_when_busy_and_not_charged():
     flex = r[r["segment"] == "flexy"]
     refused = flex[flex["reason"] == "flex_capacity_unavailable"]
     assert len(refused) > 0.3 * len(flex)
-    assert (refused["status"] == "rejected").all() and (refused["charge"] == "0").all()
+    assert (refused["status"] == "rejected").all() and (refused["charge_exact"] == "0").all()
     assert (r.loc[(r["segment"] == "std") & (r["reason"] == "flex_capacity_unavailable")].empty)
 
 
@@ -74,7 +74,7 @@ def test_tier_prices_by_hand():
     r = result.requests
     done = r[r["status"] == "completed"]
     # 100 input x 2 + 3 output x 8 per 1M = 0.000224; priority x2, batch x0.5
-    charges = done.groupby("segment")["charge"].agg(set).to_dict()
+    charges = done.groupby("segment")["charge_exact"].agg(set).to_dict()
     assert charges == {"std": {"0.000224"}, "vip": {"0.000448"}, "bulk": {"0.000112"}}
     assert set(done["service_tier"]) == {"standard", "priority", "batch"}
 

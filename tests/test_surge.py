@@ -58,7 +58,7 @@ def test_requests_pay_the_multiplier_of_their_arrival_interval():
     k = (done["arrival_s"] // 1800).astype(int)
     multiplier = ts["price_multiplier"].to_numpy()[k]
     list_price = (done["input_tokens"] * Decimal(2) + done["output_tokens"] * Decimal(8)) / Decimal(10**6)
-    for charge, base, m in zip(done["charge"], list_price, multiplier):
+    for charge, base, m in zip(done["charge_exact"], list_price, multiplier):
         assert Decimal(charge) == base * Decimal(str(m))
 
 
@@ -96,7 +96,7 @@ def test_no_surge_after_the_fleet_grows():
     r = result.requests
     late = r[(r["status"] == "completed") & (r["arrival_s"] >= 7200 + 1800)]
     list_price = (late["input_tokens"] * Decimal(2) + late["output_tokens"] * Decimal(8)) / Decimal(10**6)
-    assert len(late) > 50 and all(Decimal(c) == p for c, p in zip(late["charge"], list_price))
+    assert len(late) > 50 and all(Decimal(c) == p for c, p in zip(late["charge_exact"], list_price))
 
 
 def test_bill_prices_surge_from_the_signal_alone():

@@ -110,7 +110,7 @@ def test_openai_reasoning_is_billed_once_and_decoded_once(tmp_path):
     assert (r["input_tokens"], r["cached_input_tokens"], r["output_tokens"], r["reasoning_tokens"]) == \
         (1000, 512, 100, 600)
     # OpenAI's bill: 488 x 2 + 512 x 0.5 + 700 x 8 per 1M
-    assert Decimal(str(r["charge"])) == Decimal("0.006832")
+    assert Decimal(str(r["charge_exact"])) == Decimal("0.006832")
     assert Decimal(result.summary()["revenue"]) == Decimal("0.006832")
 
 
@@ -127,7 +127,7 @@ def test_anthropic_and_gemini_usage_replay(tmp_path):
     assert r["cache_write_tokens"].tolist() == [1000, 0]
     assert r["output_tokens"].tolist() == [50, 10] and r["reasoning_tokens"].tolist() == [0, 90]
     # 20 x 2 + 4000 x 0.5 + 400 x 2.5 (5-min write) + 600 x 4 (1-h write) + 50 x 8
-    assert Decimal(str(r["charge"].iloc[0])) == Decimal(40 + 2000 + 1000 + 2400 + 400) / 10**6
+    assert Decimal(str(r["charge_exact"].iloc[0])) == Decimal(40 + 2000 + 1000 + 2400 + 400) / 10**6
 
 
 def test_bad_usage_in_a_trace_names_the_line_and_field(tmp_path):

@@ -17,6 +17,7 @@ from .measure import Measures
 from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import COMPLETED, REASONS, SERVICE_TIERS, STATUS
+from .moneycols import with_numeric_money
 from .units import format_money, format_money_array
 
 __all__ = ["Result"]
@@ -53,7 +54,11 @@ class Result:
     # -- tables -----------------------------------------------------------
     @cached_property
     def requests(self) -> pd.DataFrame:
-        """One row per request (the requests.csv contract)."""
+        """One row per request (the requests.csv contract); money as numbers, with ``*_exact`` text."""
+        return with_numeric_money(self._requests_text)
+
+    @cached_property
+    def _requests_text(self) -> pd.DataFrame:
         w = self.workload
         provider = self._col("provider")
         names = np.asarray([p.name for p in self.scenario.providers] + [""], dtype=object)
@@ -87,8 +92,11 @@ class Result:
 
     @cached_property
     def invoices(self) -> pd.DataFrame:
-        """One row per provider, customer account and billing period (the invoices.csv contract)."""
-        return self.bill.invoices
+        """One row per provider, customer account and billing period (the invoices.csv contract).
+
+        ``amount`` and ``subtotal`` are numbers (``invoices["amount"].sum()``); ``amount_exact`` and
+        ``subtotal_exact`` are the exact decimal strings the file holds."""
+        return with_numeric_money(self.bill.invoices)
 
     @cached_property
     def _ledger_columns(self):
@@ -101,34 +109,36 @@ class Result:
         """Charge lines: one per billed request and price component, with exact amounts."""
         from .ledger import ledger_frame
 
-        return ledger_frame(self, self._ledger_columns)
+        return with_numeric_money(ledger_frame(self, self._ledger_columns))
 
     @cached_property
     def invoice_lines(self) -> pd.DataFrame:
         """Invoice line items: per provider, customer, billing period and component, the summed lines."""
         from .ledger import invoice_lines_frame
 
-        return invoice_lines_frame(self, self._ledger_columns)
+        return with_numeric_money(invoice_lines_frame(self, self._ledger_columns))
 
     @cached_property
     def wallets(self) -> pd.DataFrame:
         """Wallet movements and balances over time (credits bought or granted, then spent)."""
         names = [p.name for p in self.scenario.providers]
         rows = sorted(self.bill.plan_lines.wallet, key=lambda w: w[0])
-        return pd.DataFrame({
+        return with_numeric_money(pd.DataFrame({
             "time_s": [w[0] for w in rows],
             "provider": [names[w[1]] for w in rows],
             "customer": [self.workload.accounts[w[2]] for w in rows],
             "wallet": [w[3] for w in rows],
             "change": [format_money(w[4]) for w in rows],
             "balance": [format_money(w[5]) for w in rows],
-        })
+        }))
 
     # -- measured (computed once by the measure stage) ---------------------
-    @property
+    @cached_property
     def timeseries(self) -> pd.DataFrame:
-        """One row per provider and report interval (the timeseries.csv contract), at full size."""
-        return self.measures.timeseries
+        """One row per provider and report interval (the timeseries.csv contract), at full size.
+
+        `revenue` is a number; `revenue_exact` the exact decimal string the file holds."""
+        return with_numeric_money(self.measures.timeseries)
 
     def summary(self) -> dict[str, Any]:
         """Flat run totals: the same dict as summary.json."""

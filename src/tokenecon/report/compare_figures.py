@@ -133,8 +133,9 @@ def latency_utilization(table: pd.DataFrame, path: Path, comparison=None) -> Non
 def failures(comparison, table: pd.DataFrame, path: Path) -> bool:
     """Rejected, timed-out and batch-window-missed requests by policy, and failures per hour over time."""
     kinds = [(c, label) for c, label in (("requests_rejected", "rejected"), ("requests_timed_out", "timed out"),
-                                         ("batch_window_missed", "missed batch window")) if c in table]
-    if not any(int(table[c].sum()) for c, _ in kinds):
+                                         ("batch_window_missed", "missed batch window"))
+             if c in table and int(table[c].sum())]
+    if not kinds:
         return False
     colors = palette(table["policy"])
     styles = linestyles(table["policy"])

@@ -71,11 +71,12 @@ def cost_figure(result, path: Path) -> None:
         revenue = rows["revenue"].astype(float).to_numpy() * float(rates[name])  # in the scenario currency
         cost = rows["cost"].to_numpy()
         color = colors[name]
-        cum.plot(t, np.cumsum(revenue), color=color, lw=2, label=f"{name} revenue")
-        cum.plot(t, np.cumsum(cost), color=color, lw=1.4, ls="--", label=f"{name} GPU + energy cost")
         hours = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 3600.0
+        cum.plot(t, np.cumsum(revenue), color=color, lw=2, label=f"{name} revenue")
         rate.plot(t, revenue / hours, color=color, lw=1.8, label=f"{name} revenue")
-        rate.plot(t, cost / hours, color=color, lw=1.2, ls="--", label=f"{name} cost")
+        if cost.any():  # a provider without GPU or energy prices has no cost line
+            cum.plot(t, np.cumsum(cost), color=color, lw=1.4, ls="--", label=f"{name} GPU + energy cost")
+            rate.plot(t, cost / hours, color=color, lw=1.2, ls="--", label=f"{name} cost")
     cum.set_title("Cumulative revenue and cost")
     cum.set_ylabel(f"{cur}")
     rate.set_title("Revenue and cost per hour")

@@ -20,10 +20,11 @@ def write_national_report(result, folder: Path, *, figures: bool = True) -> None
 
 
 def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> None:
-    from . import style  # noqa: F401  (Agg backend, fonts: CJK names render)
+    from .style import short_number  # (Agg backend, fonts: CJK names render)
 
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     sc = result.scenario
     times = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(sc.tz)
@@ -34,13 +35,15 @@ def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> No
         ax.scatter(pd.to_datetime(checks["date"]), checks["observed_tokens_per_day"], color="crimson", zorder=3,
                    label="reported (National Data Administration)")
         for _, row in checks.iterrows():
-            ax.annotate(f"{row['observed_tokens_per_day']:.3g}\nsim x{row['ratio']:.2f}",
+            ax.annotate(f"{short_number(row['observed_tokens_per_day'])}\nsim x{row['ratio']:.2f}",
                         (pd.to_datetime(row["date"]), row["observed_tokens_per_day"]), textcoords="offset points",
-                        xytext=(-40, 10), fontsize=8)
+                        xytext=(8, -26), fontsize=8, ha="left", annotation_clip=True,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
     ax.set_ylabel("tokens per day")
     ax.set_title("Daily token calls")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left")
     ax = axes[0, 1]
     ax.plot(times, frame["price_per_million"], lw=1.5, label="price paid")
     if "supply_cost_per_million" in frame:
@@ -58,24 +61,28 @@ def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> No
             twin.plot(times, 100 * frame["utilization"], lw=1.0, color="tab:red", ls=":", label="utilization")
             twin.set_ylabel("utilization of installed GPUs (%)")
             twin.set_ylim(0, 105)
-            twin.legend(fontsize=8, loc="lower right")
+            twin.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, 0.82))
         ax.set_ylabel("thousand GPUs")
         ax.set_title("Compute: needed and installed")
         ax.legend(fontsize=8, loc="upper left")
         ax = axes[1, 1]
         days = frame["length"] / 86400.0
-        ax.plot(times, frame["energy_kwh"] / days / 1e6, lw=1.5, color="tab:orange", label="energy")
+        energy = frame["energy_kwh"] / days / 1e6
+        ax.plot(times, energy, lw=1.5, color="tab:orange", label="energy")
         ax.set_ylabel("GWh per day")
-        twin = ax.twinx()
-        twin.plot(times, frame["co2_t"] / days / 1e3, lw=1.2, color="tab:gray", ls="--", label="CO2")
-        twin.set_ylabel("thousand tonnes CO2 per day")
+        ax.set_ylim(0, float(energy.max()) * 1.1)
+        intensity = sc.supply_model.carbon_g_per_kwh  # kt CO2 = GWh x g/kWh / 1000: one line, two scales
+        if intensity:
+            ax.secondary_yaxis("right", functions=(lambda g: g * intensity / 1e3, lambda kt: kt * 1e3 / intensity)) \
+                .set_ylabel(f"thousand tonnes CO2 per day (at {intensity:g} g/kWh)")
         ax.set_title("Energy and carbon")
     for ax in axes.flat:
         ax.grid(True, alpha=0.3)
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    fig.suptitle(f"{sc.name}: the token economy at national scale (simulated at scale {sc.scale:g})", fontsize=13,
+    fig.suptitle(f"{sc.name} (seed {sc.seed}): the token economy at national scale (1 in "
+                 f"{short_number(1 / sc.scale)} requests simulated)", fontsize=13,
                  fontweight="bold")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

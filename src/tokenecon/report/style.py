@@ -31,11 +31,13 @@ def linestyles(names) -> dict[str, object]:
 def short_number(value: float, digits: int = 3) -> str:
     """12,300 -> '12.3k', 4.2e9 -> '4.2bn', 0.000021 -> '0.000021'; never scientific notation."""
     a = abs(value)
-    for limit, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e4, "k")):
+    for limit, unit, suffix in ((1e12, 1e12, "tn"), (1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if a >= limit:
-            return f"{value / limit:.{digits}g}{suffix}"
+            return f"{value / unit:.{digits}g}{suffix}"
+    if a >= 100:
+        return f"{value:,.0f}"
     if a >= 1 or a == 0:
-        return f"{value:,.{digits}g}" if a < 1000 else f"{value:,.0f}"
+        return f"{value:.{digits}g}"
     text = f"{value:.{max(digits, 1) + 6}f}".rstrip("0")
     significant = len(text.split(".")[1]) - len(text.split(".")[1].lstrip("0")) + digits
     return f"{value:.{significant}f}".rstrip("0").rstrip(".")

@@ -33,7 +33,13 @@ def table_name(stem: str, fmt: str = "csv") -> str:
 
 
 def write_table(frame: pd.DataFrame, folder: Path, stem: str, fmt: str = "csv") -> Path:
-    """Write `frame` as ``folder/stem.<fmt>``; CSV and gzip CSV are byte-reproducible."""
+    """Write `frame` as ``folder/stem.<fmt>``; CSV and gzip CSV are byte-reproducible.
+
+    Money columns are written as their exact decimal text (see `tokenecon.moneycols`).
+    """
+    from ..moneycols import files_view
+
+    frame = files_view(frame)
     path = Path(folder) / table_name(stem, fmt)
     if fmt == "parquet":
         try:
@@ -54,9 +60,11 @@ def write_table(frame: pd.DataFrame, folder: Path, stem: str, fmt: str = "csv") 
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """The CSV text of `frame` (what ``frame.to_csv(index=False)`` returns)."""
+    """The CSV text of `frame` as a file holds it (money as exact text; see `tokenecon.moneycols`)."""
+    from ..moneycols import files_view
+
     out = io.StringIO()
-    _write_csv(frame, out)
+    _write_csv(files_view(frame), out)
     return out.getvalue()
 
 
