@@ -75,7 +75,7 @@ def test_budget_stops_and_resets_each_period():
     sent = r[r["reason"] != "budget_exhausted"]
     per_day = sent.groupby([sent["customer"], (sent["arrival_s"] // 86400).astype(int)]).size()
     assert (per_day == 5).all() and len(per_day) == 9
-    assert (r.loc[r["reason"] == "budget_exhausted", "charge"] == "0").all()
+    assert (r.loc[r["reason"] == "budget_exhausted", "charge_exact"] == "0").all()
 
 
 def test_budget_downgrade_moves_the_rest_of_the_period():

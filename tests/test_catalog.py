@@ -51,7 +51,7 @@ def test_a_scenario_prices_from_the_catalog_with_the_offpeak_window():
     seconds = r["arrival_s"] % 86400
     night = (seconds >= 16.5 * 3600) | (seconds < 0.5 * 3600)
     # 1,000 x 0.27 + 100 x 1.10 per 1M = 0.00038; half of it off-peak
-    assert set(r.loc[~night, "charge"]) == {"0.00038"} and set(r.loc[night, "charge"]) == {"0.00019"}
+    assert set(r.loc[~night, "charge_exact"]) == {"0.00038"} and set(r.loc[night, "charge_exact"]) == {"0.00019"}
 
 
 def test_unknown_catalog_entry_in_a_scenario(write_yaml, capsys):
