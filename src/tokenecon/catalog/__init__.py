@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
-from ..errors import UnknownNameError
+from ..errors import InputDataError, UnknownNameError
 
-__all__ = ["CatalogEntry", "catalog_entries", "lookup", "parse_reference", "CATALOG_PREFIX"]
+__all__ = ["CatalogEntry", "catalog_entries", "load_catalog_file", "merged", "lookup", "parse_reference",
+           "CATALOG_PREFIX"]
 
 CATALOG_PREFIX = "catalog:"
 
@@ -56,6 +57,40 @@ def catalog_entries() -> tuple[CatalogEntry, ...]:
     text = resources.files(__package__).joinpath("prices.yaml").read_text(encoding="utf-8")
     entries = [_entry(item) for item in yaml.safe_load(text)]
     return tuple(sorted(entries, key=lambda e: (e.provider, e.model, e.effective)))
+
+
+_REQUIRED = ("provider", "model", "effective", "currency", "source", "pricing")
+
+
+def load_catalog_file(path) -> tuple[CatalogEntry, ...]:
+    """The entries of a catalog file (a YAML list like the shipped one); errors name file and entry."""
+    from pathlib import Path
+
+    from ..inputs import load_yaml, read_text
+
+    path = Path(path)
+    data = load_yaml(read_text(path, "catalog file"), str(path))
+    if not isinstance(data, list):
+        raise InputDataError(f"{path}: expected a list of catalog entries")
+    entries = []
+    for k, item in enumerate(data):
+        missing = [f for f in _REQUIRED if not isinstance(item, dict) or item.get(f) in (None, "")]
+        if missing:
+            raise InputDataError(f"{path}: entry {k + 1}: missing '{missing[0]}'")
+        if not isinstance(item["pricing"], dict):
+            raise InputDataError(f"{path}: entry {k + 1}: 'pricing' must be a mapping")
+        try:
+            entries.append(_entry(item))
+        except (TypeError, ValueError) as exc:
+            raise InputDataError(f"{path}: entry {k + 1}: {exc}") from None
+    return tuple(entries)
+
+
+def merged(extra: tuple[CatalogEntry, ...]) -> tuple[CatalogEntry, ...]:
+    """The shipped entries and `extra`; an extra entry replaces a shipped one of the same key and date."""
+    replaced = {(e.key, e.effective) for e in extra}
+    kept = [e for e in catalog_entries() if (e.key, e.effective) not in replaced]
+    return tuple(sorted(kept + list(extra), key=lambda e: (e.provider, e.model, e.effective)))
 
 
 def parse_reference(text: str) -> tuple[str, date | None]:

@@ -5,9 +5,13 @@ Field names (USD per token): ``input_cost_per_token``, ``output_cost_per_token``
 ``cache_creation_input_token_cost_above_1hr``, ``output_cost_per_reasoning_token``,
 ``input_cost_per_token_above_<N>k_tokens`` / ``output_..._above_<N>k_tokens`` (the whole request
 at the higher rate above N thousand input tokens; a price not given above the threshold keeps
-the base price), ``input_cost_per_token_batches`` (a batch
-multiplier when input and output are discounted alike). Entries whose ``mode`` is not ``chat``
-(or ``completion``/``responses``), or that have no token prices, are skipped and counted.
+the base price), ``tiered_pricing`` lists (Alibaba's per-request tiers: ``range: [start, end]``,
+start < input <= end), ``input_cost_per_token_batches`` (a batch multiplier when input and
+output are discounted alike). Cache-write prices are written out explicitly as LiteLLM falls
+back to them (the input price; a 1-hour write the 5-minute price). Model names keep their
+qualifiers: ``openrouter/deepseek/deepseek-chat`` stays apart from ``deepseek/deepseek-chat``.
+Entries whose ``mode`` is not ``chat`` (or ``completion``/``responses``), or that have no token
+prices, are skipped and counted.
 """
 
 from __future__ import annotations
@@ -36,17 +40,93 @@ def _number(value: Decimal):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+_FIELDS = {"input": "input_cost_per_token", "output": "output_cost_per_token",
+           "cached_input": "cache_read_input_token_cost", "cache_write": "cache_creation_input_token_cost",
+           "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
+           "reasoning": "output_cost_per_reasoning_token"}
+
+
 def _rates(item: dict, suffix: str = "") -> dict:
-    fields = {"input": "input_cost_per_token", "output": "output_cost_per_token",
-              "cached_input": "cache_read_input_token_cost", "cache_write": "cache_creation_input_token_cost",
-              "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
-              "reasoning": "output_cost_per_reasoning_token"}
     rates = {}
-    for ours, theirs in fields.items():
+    for ours, theirs in _FIELDS.items():
         value = item.get(theirs + suffix)
         if value is not None:
             rates[ours] = _number(_per_million(value))
     return rates
+
+
+def _explicit_writes(rates: dict) -> dict:
+    """Cache-write prices as LiteLLM falls back to them (a write without its own price costs the
+    input price; a 1-hour write the 5-minute one), written out so tokenecon's 1.25x/2x defaults
+    never apply to an imported entry."""
+    rates.setdefault("cache_write", rates["input"])
+    rates.setdefault("cache_write_1h", rates["cache_write"])
+    return rates
+
+
+def _price_check(path: Path, model: str, field: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise InputDataError(f"{path}: {model}.{field}: expected a price per token >= 0 (got {value!r})")
+
+
+def _tiered(path: Path, model: str, item: dict) -> dict:
+    """``tiered_pricing: [{range: [start, end], ...}]``: the request's input picks one tier, the whole
+    request is billed at it (start < input <= end; above the last range, the last tier). Rates a
+    tier does not give fall back as LiteLLM's do: output to the model's output, cache reads and
+    writes to the tier's input, reasoning to the tier's output."""
+    raw = item["tiered_pricing"]
+    if not isinstance(raw, list) or not raw:
+        raise InputDataError(f"{path}: {model}.tiered_pricing: expected a list of tiers")
+    tiers = []
+    for k, tier in enumerate(sorted(raw, key=lambda t: (t.get("range") or [0])[0] if isinstance(t, dict) else 0)):
+        where = f"tiered_pricing[{k}]"
+        span = tier.get("range") if isinstance(tier, dict) else None
+        if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, (int, float)) for v in span)
+                and span[0] < span[1]) or "input_cost_per_token" not in tier:
+            raise InputDataError(f"{path}: {model}.{where}: expected {{range: [start, end], input_cost_per_token, ...}}")
+        for field in _FIELDS.values():
+            if field in tier:
+                _price_check(path, model, f"{where}.{field}", tier[field])
+        rates = _rates(tier)
+        if "output" not in rates:
+            if "output_cost_per_token" not in item:
+                raise InputDataError(f"{path}: {model}.{where}: no output_cost_per_token in the tier or the model")
+            rates["output"] = _number(_per_million(item["output_cost_per_token"]))
+        rates.setdefault("cached_input", rates["input"])
+        tiers.append({"up_to": int(span[1]), **_explicit_writes(rates)})
+    tiers[-1]["up_to"] = None
+    return {"type": "context_tiers", "mode": "per_request", "tiers": tiers}
+
+
+def _thresholds(item: dict) -> dict:
+    """``*_above_<N>k_tokens``: the whole request at the higher rates above N thousand input tokens."""
+    base = _explicit_writes(_rates(item))
+    thresholds = sorted(int(m.group(1)) for key in item if (m := _ABOVE.match(key)))
+    if not thresholds:
+        return {"type": "per_token", **base}
+    tiers = []
+    for k in [None] + thresholds:
+        # above a threshold, a price not given there keeps the base price (as LiteLLM does)
+        tiers.append(dict(base) if k is None else {**base, **_rates(item, f"_above_{k}k_tokens")})
+    bounds = [t * 1000 for t in thresholds] + [None]
+    return {"type": "context_tiers", "mode": "per_request",
+            "tiers": [{"up_to": up_to, **rates} for up_to, rates in zip(bounds, tiers)]}
+
+
+def _batch(item: dict) -> dict | None:
+    batch_in, batch_out = item.get("input_cost_per_token_batches"), item.get("output_cost_per_token_batches")
+    base_in, base_out = item.get("input_cost_per_token"), item.get("output_cost_per_token")
+    if batch_in is None or batch_out is None or not base_in or not base_out:
+        return None
+    ratio_in = Decimal(str(batch_in)) / Decimal(str(base_in))
+    ratio_out = Decimal(str(batch_out)) / Decimal(str(base_out))
+    return {"batch": _number(ratio_in.normalize())} if ratio_in == ratio_out else None
+
+
+def _name(key: str, provider: str) -> str:
+    """The model name under its provider: the key without a leading ``provider/`` (other
+    qualifiers, as in ``openrouter/deepseek/deepseek-chat``, are kept)."""
+    return key[len(provider) + 1:] if key.startswith(provider + "/") else key
 
 
 def import_litellm(path: Path, *, effective: date | None = None) -> tuple[list[CatalogEntry], int]:
@@ -60,64 +140,70 @@ def import_litellm(path: Path, *, effective: date | None = None) -> tuple[list[C
     if not isinstance(data, dict):
         raise InputDataError(f"{path}: expected a JSON object of model entries")
     effective = effective or date.today()
-    entries, skipped = [], 0
+    entries, skipped, seen = [], 0, {}
     for model, item in data.items():
         if model == "sample_spec" or not isinstance(item, dict):
             continue
-        if item.get("mode", "chat") not in _MODES or "input_cost_per_token" not in item \
-                or "output_cost_per_token" not in item:
+        tiered = "tiered_pricing" in item
+        if item.get("mode", "chat") not in _MODES or not tiered and (
+                "input_cost_per_token" not in item or "output_cost_per_token" not in item):
             skipped += 1
             continue
         for field in ("input_cost_per_token", "output_cost_per_token"):
-            value = item[field]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise InputDataError(f"{path}: {model}.{field}: expected a price per token >= 0 (got {value!r})")
-        base = _rates(item)
-        thresholds = sorted(int(m.group(1)) for key in item if (m := _ABOVE.match(key)))
-        if thresholds:
-            tiers = []
-            for k in [None] + thresholds:
-                rates = base if k is None else {**base, **_rates(item, f"_above_{k}k_tokens")}
-                tiers.append(rates)
-            bounds = [t * 1000 for t in thresholds] + [None]
-            pricing = {"type": "context_tiers", "mode": "per_request",
-                       "tiers": [{"up_to": up_to, **rates} for up_to, rates in zip(bounds, tiers)]}
-        else:
-            pricing = {"type": "per_token", **base}
-        batch_in, batch_out = item.get("input_cost_per_token_batches"), item.get("output_cost_per_token_batches")
-        if batch_in is not None and batch_out is not None and item["input_cost_per_token"] and \
-                item["output_cost_per_token"]:
-            ratio_in = Decimal(str(batch_in)) / Decimal(str(item["input_cost_per_token"]))
-            ratio_out = Decimal(str(batch_out)) / Decimal(str(item["output_cost_per_token"]))
-            if ratio_in == ratio_out:
-                pricing["service_tiers"] = {"batch": _number(ratio_in.normalize())}
+            if field in item or not tiered:
+                _price_check(path, model, field, item[field])
+        pricing = _tiered(path, model, item) if tiered else _thresholds(item)
+        batch = _batch(item)
+        if batch is not None:
+            pricing["service_tiers"] = batch
         provider = str(item.get("litellm_provider", "litellm"))
-        entries.append(CatalogEntry(provider=provider, model=model.rsplit("/", 1)[-1], effective=effective,
-                                    currency="USD", source=f"LiteLLM model_prices_and_context_window.json ({path})",
+        name = _name(model, provider)
+        if (provider, name) in seen:  # "gpt-4o" and "openai/gpt-4o": keep the key as written
+            name = model
+        seen[(provider, name)] = model
+        entries.append(CatalogEntry(provider=provider, model=name, effective=effective, currency="USD",
+                                    source=f"LiteLLM model_prices_and_context_window.json ({path}: {model})",
                                     pricing=pricing, date_basis="imported"))
     return entries, skipped
 
 
+def _litellm_rates(tier: dict) -> dict[str, Decimal]:
+    """A tier's prices as LiteLLM needs them: tokenecon's cache-write defaults (1.25x and 2x input)
+    written out where they differ from LiteLLM's fallbacks (input; the 5-minute price)."""
+    rates = {ours: Decimal(str(tier[ours])) for ours in _FIELDS if ours in tier}
+    write = rates.get("cache_write", rates["input"] * Decimal("1.25"))
+    write_1h = rates.get("cache_write_1h", rates["input"] * 2)
+    rates.pop("cache_write", None)
+    rates.pop("cache_write_1h", None)
+    if write != rates["input"]:
+        rates["cache_write"] = write
+    if write_1h != write:
+        rates["cache_write_1h"] = write_1h
+    return rates
+
+
 def export_litellm(entries: list[CatalogEntry]) -> dict:
-    """LiteLLM-format price entries (USD per token) from catalog entries: the inverse of the import."""
-    names = {"input": "input_cost_per_token", "output": "output_cost_per_token",
-             "cached_input": "cache_read_input_token_cost", "cache_write": "cache_creation_input_token_cost",
-             "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
-             "reasoning": "output_cost_per_reasoning_token"}
+    """LiteLLM-format price entries (USD per token) from catalog entries: the inverse of the import.
+
+    Keys are the model names; a name two providers share is qualified as ``provider/model``."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry.model] = counts.get(entry.model, 0) + 1
     out = {}
     for entry in entries:
         pricing = entry.pricing
         tiers = pricing["tiers"] if pricing["type"] == "context_tiers" else [pricing]
         item = {"litellm_provider": entry.provider, "mode": "chat"}
-        for k, tier in enumerate(tiers):
+        effective = [_litellm_rates(tier) for tier in tiers]
+        for k, rates in enumerate(effective):
             suffix = "" if k == 0 else f"_above_{tiers[k - 1]['up_to'] // 1000}k_tokens"
-            for ours, theirs in names.items():
-                if ours in tier and (k == 0 or tier[ours] != tiers[0].get(ours)):  # higher tiers inherit the rest
-                    item[theirs + suffix] = float(Decimal(str(tier[ours])) / _MILLION)
+            for ours, value in rates.items():
+                if k == 0 or value != effective[0].get(ours):  # higher tiers inherit the rest
+                    item[_FIELDS[ours] + suffix] = float(value / _MILLION)
         batch = pricing.get("service_tiers", {}).get("batch")
-        if batch is not None:
+        if isinstance(batch, (int, float)):
             item["input_cost_per_token_batches"] = float(Decimal(str(tiers[0]["input"])) * Decimal(str(batch)) / _MILLION)
             item["output_cost_per_token_batches"] = float(Decimal(str(tiers[0]["output"])) * Decimal(str(batch))
                                                           / _MILLION)
-        out[entry.model] = item
+        out[entry.model if counts[entry.model] == 1 else f"{entry.provider}/{entry.model}"] = item
     return out

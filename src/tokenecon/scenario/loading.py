@@ -10,7 +10,7 @@ from pydantic import (
     ValidationError,
 )
 
-from ..errors import ScenarioError, UnknownNameError
+from ..errors import ScenarioError, TokenEconError, UnknownNameError
 from ..inputs import load_yaml, quote, read_text
 
 from .checks import _check_references
@@ -58,7 +58,7 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>", base_dir: str =
         raise ScenarioError(f"expected a mapping of scenario fields, got {type(data).__name__}", path=source)
     if "base_dir" in data:
         raise ScenarioError("unknown field 'base_dir'", path=source)
-    data = _resolve_catalog(data, source)
+    data = _resolve_catalog(data, source, base_dir)
     try:
         scenario = Scenario.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
@@ -67,13 +67,26 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>", base_dir: str =
     return scenario
 
 
-def _resolve_catalog(data: dict, source: str) -> dict:
-    """Add the catalog entries that providers name (``price: catalog:...``) to ``pricing:``."""
+def _resolve_catalog(data: dict, source: str, base_dir: str = ".") -> dict:
+    """Add the catalog entries that providers name (``price: catalog:...``) to ``pricing:``; the
+    shipped catalog and the scenario's `catalogs:` files."""
     providers = data.get("providers")
     if not isinstance(providers, list):
         return data
-    from ..catalog import CATALOG_PREFIX, lookup
+    from ..catalog import CATALOG_PREFIX, catalog_entries, load_catalog_file, lookup, merged
 
+    entries = catalog_entries()
+    files = data.get("catalogs") or []
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ScenarioError("expected a list of catalog file paths", path=source, field="catalogs")
+    extra = []
+    for k, name in enumerate(files):
+        try:
+            extra.extend(load_catalog_file(Path(base_dir) / name))
+        except TokenEconError as exc:
+            raise ScenarioError(str(exc), path=source, field=f"catalogs[{k}]") from None
+    if extra:
+        entries = merged(tuple(extra))
     pricing = data.get("pricing") or {}
     if not isinstance(pricing, dict):
         raise ScenarioError(f"expected a mapping of price names to prices, got {type(pricing).__name__}",
@@ -86,7 +99,7 @@ def _resolve_catalog(data: dict, source: str) -> dict:
         if price in pricing:
             raise ScenarioError("pricing names may not start with 'catalog:'", path=source, field=f"pricing.{price}")
         try:
-            entry = lookup(price)
+            entry = lookup(price, entries)
         except UnknownNameError as exc:
             raise ScenarioError(str(exc), path=source, field=f"providers[{i}].price") from None
         pricing[price] = {**entry.pricing, "currency": entry.currency}

@@ -96,6 +96,9 @@ class Scenario(Spec):
     billing_period: Literal["month", "day"] = "month"
     providers: list[ProviderSpec] = Field(min_length=1)
     pricing: dict[str, PricingSpec] = Field(min_length=1)
+    catalogs: list[str] = Field(default_factory=list, description=(
+        "extra price-catalog files (YAML, as tokenecon catalog import-litellm writes them) that "
+        "`price: catalog:...` can name; their entries win over shipped ones of the same name and date"))
     customers: list[CustomerSpec] = Field(min_length=1)
     plans: dict[Name, PlanSpec] = Field(default_factory=dict)
     scale: float = Field(default=1.0, gt=0, le=1, description="simulate this fraction of demand and fleet")
