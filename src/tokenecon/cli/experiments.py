@@ -143,7 +143,8 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     write_sweep_folder(result, out, force=force, figures=not no_figures)
     table = result.table()
     runs = len(points) * spec.replications
-    shared = (f"; {result.simulations} simulations, the other {runs - result.simulations} runs re-billed "
+    shared = (f"; {result.simulations} simulation{'s' if result.simulations != 1 else ''}, "
+              f"the other {runs - result.simulations} runs re-billed "
               "(points that differ only in what billing reads)" if result.simulations < runs else "")
     click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}{shared}")
     columns = result.parameters + [m for m in spec.metrics if m in table]
