@@ -100,7 +100,8 @@ def main() -> None:
     print()
     print(f"{'measure':<58}{'median ratio':>14}{'goal':>8}")
     print(f"{'tokenecon run quickstart: wall / simulation phase':<58}{ratio:>13.2f}x{'<= 1.5x':>8}")
-    print(f"{'tokenecon --help / python -c \"import click, pydantic\"':<58}{help_ratio:>13.2f}x{'<= 2x':>8}")
+    label = 'tokenecon --help / python -c "import click, pydantic"'
+    print(f"{label:<58}{help_ratio:>13.2f}x{'<= 2x':>8}")
     print(f"(quickstart: median {statistics.median(w for w, _ in runs):.1f} s wall, "
           f"{statistics.median(s for _, s in runs):.1f} s simulating; help: median "
           f"{statistics.median(a for a, _ in pairs):.2f} s vs {statistics.median(b for _, b in pairs):.2f} s)")

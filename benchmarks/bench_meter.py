@@ -8,12 +8,24 @@ suffix, about 20 MB in all. Reports tokens per second of
 - the meter again on the same texts (every text a cache hit),
 with the ratios meter / raw and repeat / first.
 
+With ``--whole``: whole processes instead, side by side (A B A B ..., the ratio pair by pair) on a
+40 MB JSONL log of mixed English, Chinese, code and emoji prompts: ``tokenecon meter LOG -t
+cl100k_base`` against a plain script that reads the JSONL, calls tiktoken's
+``encode_ordinary_batch`` on two threads and writes the counts. The ratio is the plain script's
+wall time over tokenecon's (1.0: as fast; goal: at least 0.9).
+
     python benchmarks/bench_meter.py
+    python benchmarks/bench_meter.py --whole [--pairs 3] [--mb 40]
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +39,7 @@ def corpus(target_bytes: int = 20_000_000) -> list[str]:
     for line in (ROOT / "scenarios" / "data" / "chat_log.jsonl").read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         pieces += [m["content"] for m in record.get("messages", [])] + [record.get("prompt", ""), record["completion"]]
-    for path in sorted((ROOT / "tokenecon").rglob("*.py")):
+    for path in sorted((ROOT / "src" / "tokenecon").rglob("*.py")):
         pieces += path.read_text(encoding="utf-8").split("\n\n")
     for seeds in (ROOT.parent / "shared" / "seeds", Path("/work/shared/seeds")):
         for path in sorted(seeds.glob("*.txt")) if seeds.is_dir() else []:
@@ -67,5 +79,89 @@ def main() -> None:
           f"  -> {first_s / again_s:.1f}x faster than first counts")
 
 
+# The plain script: tiktoken on the same offline cl100k_base file, nothing else.
+PLAIN = """
+import csv, json, sys
+import tiktoken
+from tiktoken.load import load_tiktoken_bpe
+from tiktoken_ext import openai_public
+from importlib.resources import files
+local = str(files("tiktoken_ext") / "data" / "cl100k_base.tiktoken")
+openai_public.load_tiktoken_bpe = lambda url, expected_hash=None: load_tiktoken_bpe(local)
+encoding = tiktoken.Encoding(**openai_public.cl100k_base())
+ids, inputs, outputs = [], [], []
+with open(sys.argv[1], encoding="utf-8") as log:
+    for line in log:
+        record = json.loads(line)
+        ids.append(record["id"])
+        inputs.append("".join(m["content"] for m in record["messages"]))
+        outputs.append(record["completion"])
+counts = [len(t) for t in encoding.encode_ordinary_batch(inputs + outputs, num_threads=2)]
+with open(sys.argv[2], "w", newline="", encoding="utf-8") as out:
+    writer = csv.writer(out)
+    writer.writerow(["id", "input", "output"])
+    writer.writerows(zip(ids, counts[:len(ids)], counts[len(ids):]))
+"""
+
+_EMOJI = "😀😂🥲😍🤖🚀🔥✨🎉👍🙏💡📈🧠🌏🍜☕️🐼🇨🇳🇺🇸👩‍💻"
+
+
+def write_log(path: Path, megabytes: float) -> int:
+    """A JSONL chat log of mixed English, Chinese, code and emoji prompts, distinct lines."""
+    pieces = [p for p in corpus(2_000_000) if p.strip()]
+    english = [p for p in pieces if p.isascii() and "def " not in p and "=" not in p]
+    code = [p for p in pieces if p.isascii() and ("def " in p or "=" in p)]
+    chinese = [p for p in pieces if sum("\u4e00" <= c <= "\u9fff" for c in p) > len(p) // 3]
+    kinds = [k for k in (english, chinese, code) if k]
+    target, size, n = int(megabytes * 1e6), 0, 0
+    with path.open("w", encoding="utf-8") as out:
+        while size < target:
+            kind = kinds[n % len(kinds)]
+            prompt = kind[(n * 7) % len(kind)][:1500]
+            if n % 5 == 0:
+                prompt += " " + "".join(_EMOJI[(n + k) % len(_EMOJI)] for k in range(12))
+            completion = kinds[(n + 1) % len(kinds)][(n * 11) % len(kinds[(n + 1) % len(kinds)])][:600]
+            record = {"id": f"r{n}", "customer": f"c{n % 50}", "model": "gpt-4",
+                      "messages": [{"role": "user", "content": f"{prompt} #{n}"}], "completion": completion}
+            line = json.dumps(record, ensure_ascii=False) + "\n"
+            out.write(line)
+            size += len(line.encode("utf-8"))
+            n += 1
+    return n
+
+
+def _wall(argv: list[str]) -> float:
+    began = time.perf_counter()
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed:\n{done.stderr}")
+    return time.perf_counter() - began
+
+
+def whole(pairs: int, megabytes: float) -> None:
+    exe = Path(sys.executable).parent / "tokenecon"
+    exe = str(exe) if exe.exists() else shutil.which("tokenecon")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "mixed.jsonl"
+        lines = write_log(log, megabytes)
+        script = Path(tmp) / "plain.py"
+        script.write_text(PLAIN)
+        plain = [sys.executable, str(script), str(log), str(Path(tmp) / "plain_counts.csv")]
+        meter = [exe, "meter", str(log), "-t", "cl100k_base", "--out", str(Path(tmp) / "meter"), "--force"]
+        print(f"log: {lines:,} requests, {log.stat().st_size / 1e6:.1f} MB", flush=True)
+        _wall(plain), _wall(meter)  # warm the file cache
+        runs = []
+        for k in range(pairs):
+            runs.append((_wall(meter), _wall(plain)))
+            print(f"  pair {k + 1}: tokenecon meter {runs[-1][0]:.2f} s, plain script {runs[-1][1]:.2f} s", flush=True)
+    ratio = statistics.median(p / m for m, p in runs)
+    print(f"whole process, plain script / tokenecon meter: {ratio:.2f} (goal: at least 0.9)")
+
+
 if __name__ == "__main__":
-    main()
+    if "--whole" in sys.argv:
+        pairs = int(sys.argv[sys.argv.index("--pairs") + 1]) if "--pairs" in sys.argv else 3
+        mb = float(sys.argv[sys.argv.index("--mb") + 1]) if "--mb" in sys.argv else 40.0
+        whole(pairs, mb)
+    else:
+        main()

@@ -84,3 +84,27 @@ def test_run_folder_ledger_rule_and_compressed_format(tmp_path):
     assert not packed.outputs.write_ledger(LEDGER_AUTO_MAX_REQUESTS)
     assert scenario.outputs.write_ledger(LEDGER_AUTO_MAX_REQUESTS)
     assert not scenario.outputs.write_ledger(LEDGER_AUTO_MAX_REQUESTS + 1)
+
+
+_SCRIPT_TEXT = st.text(alphabet=st.sampled_from(list("ab Z{}[]();=<>中文字\u3400\uf900😀é\n1") + ["\U00020001"]),
+                       max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SCRIPT_TEXT)
+def test_script_classification_equals_the_regex_rule(text):
+    import re
+
+    from tokenecon.meter.scripts import classify_script
+
+    cjk = len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df]", text))
+    letters = cjk + len(re.findall(r"[A-Za-z]", text))
+    code = len(re.findall(r"[{}\[\]();=<>]", text))
+    if not text or letters == 0:
+        expected = "mixed"
+    elif code / len(text) >= 0.04 and cjk / letters < 0.10:
+        expected = "code"
+    else:
+        share = cjk / letters
+        expected = "chinese" if share >= 0.60 else "english" if share < 0.05 else "mixed"
+    assert classify_script(text) == expected

@@ -15,20 +15,24 @@ __all__ = ["classify_script", "SCRIPTS"]
 
 SCRIPTS = ("chinese", "english", "code", "mixed")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
-_CODE = re.compile(r"[{}\[\]();=<>]")
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_CODE = b"{}[]();=<>"
 
 
 def classify_script(text: str) -> str:
     if not text:
         return "mixed"
-    cjk = len(_CJK.findall(text))
-    ascii_letters = len(_ASCII_LETTER.findall(text))
+    # letters and code punctuation are ASCII: counted on the ASCII bytes with C-level deletes;
+    # the CJK regex runs only on text that has non-ASCII characters
+    ascii_bytes = text.encode("ascii", "ignore")
+    ascii_letters = len(ascii_bytes) - len(ascii_bytes.translate(None, _ASCII_LETTERS))
+    cjk = _CJK.subn("", text)[1] if len(ascii_bytes) != len(text) else 0
     letters = cjk + ascii_letters
     if letters == 0:
         return "mixed"
     cjk_share = cjk / letters
-    if len(_CODE.findall(text)) / len(text) >= 0.04 and cjk_share < 0.10:
+    code = len(ascii_bytes) - len(ascii_bytes.translate(None, _CODE))
+    if code / len(text) >= 0.04 and cjk_share < 0.10:
         return "code"
     if cjk_share >= 0.60:
         return "chinese"
