@@ -2,9 +2,9 @@
 writes), gzip-compressed CSV, or Parquet.
 
 Each column becomes text once, vectorised: integers through `textcols.int_text`, floats through
-numpy's shortest round-trip repr (as pandas does), repeated strings formatted once per distinct
-value. Rows are joined chunk by chunk. A column of a kind this writer does not know (dates,
-categoricals, ...) sends the whole table through pandas instead, so the bytes never differ.
+numpy's shortest round-trip repr (as pandas does), strings quoted only when the column holds a
+character that needs it. Rows are joined chunk by chunk. A column of a kind this writer does not
+know (dates, categoricals, ...) sends the whole table through pandas, so the bytes never differ.
 """
 
 from __future__ import annotations
@@ -110,17 +110,22 @@ def _column_text(column: pd.Series) -> list[str]:
         text = np.asarray(int_text(column.to_numpy(dtype=np.int64, na_value=0)), dtype=object)
         text[missing] = ""
         return text.tolist()
-    return _repeated_text(column)
+    return _text_column(column)
 
 
-def _repeated_text(column: pd.Series) -> list[str]:
-    """Strings and other objects: each distinct value formatted and quoted once."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    if not all(type(v) is str for v in uniques):  # 1, 1.0 and True factorize as one value: each its own
-        missing = column.isna().to_numpy()
-        return ["" if m else _quote(str(v)) for v, m in zip(column.tolist(), missing.tolist())]
-    texts = np.asarray([_quote(str(v)) for v in uniques] + [""], dtype=object)
-    return texts[codes].tolist()  # code -1 (missing) -> the trailing ""
+def _text_column(column: pd.Series) -> list[str]:
+    """Strings (and other objects): quoted only when a value needs it, checked once for the column."""
+    missing = column.isna().to_numpy()
+    values = column.to_numpy(dtype=object, copy=True)
+    if missing.any():
+        values[missing] = ""
+    if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+        return [_quote(str(v)) for v in values.tolist()]  # numbers, booleans, ... as the csv module writes them
+    text = values.tolist()
+    joined = "\0".join(text)
+    if any(c in joined for c in ',"\r\n'):
+        return [_quote(v) for v in text]
+    return text
 
 
 def _quote(text: str) -> str:
