@@ -88,6 +88,7 @@ def test_budget_downgrade_moves_the_rest_of_the_period():
     assert r["provider"].iloc[:5].tolist() == ["p1"] * 5 and set(r["provider"].iloc[5:]) == {"p2"}
 
 
+@pytest.mark.slow
 def test_flexible_demand_moves_into_the_discount_window():
     pricing = {"std": {"type": "per_token", "input": 2, "output": 2, "time_of_use": {
         "timezone": "UTC", "windows": [{"start": "02:00", "end": "06:00", "multipliers": {"all": 0.5}}]}}}

@@ -159,6 +159,7 @@ def test_schema_is_json_schema(capsys):
     assert "base_dir" not in schema["properties"]
 
 
+@pytest.mark.slow
 def test_python_dash_m(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tokenecon", "validate", str(QUICKSTART)],
                           capture_output=True, text=True, cwd=ROOT)

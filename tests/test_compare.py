@@ -39,6 +39,7 @@ def test_variants_share_the_workload_and_equal_single_runs():
     assert Decimal(table.loc["std", "bill.c1"]) == Decimal(table.loc["std", "revenue"])
 
 
+@pytest.mark.slow
 def test_compare_command_writes_the_folder(tmp_path, write_yaml, capsys):
     path = write_yaml(scenario_dict(pricing=PRICING))
     out = tmp_path / "cmp"

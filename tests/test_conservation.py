@@ -14,6 +14,8 @@ from tokenecon.units import CURRENCY_MINOR_UNITS
 
 from .conftest import QUICKSTART, run_cli
 
+pytestmark = pytest.mark.slow  # whole-folder runs, a browser or installed-package subprocesses
+
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):

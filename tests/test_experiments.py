@@ -34,6 +34,7 @@ def mm1(seed: int):
     return tokenecon.scenario_from_dict(data)
 
 
+@pytest.mark.slow
 def test_confidence_intervals_cover_the_truth_at_about_the_nominal_rate():
     """An M/M/1 queue at rho ~ 0.5: 30 experiments of 8 replications each.
 
@@ -72,6 +73,7 @@ def write_sweep(tmp_path, sweep=SWEEP):
     return path
 
 
+@pytest.mark.slow
 def test_sweep_points_equal_single_runs_and_executors_agree(tmp_path):
     spec, points = load_sweep(write_sweep(tmp_path))
     assert len(points) == 4 and points[3].overrides == {"pricing.std.output": 12, "providers.p1.replicas": 2}

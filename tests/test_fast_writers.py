@@ -87,6 +87,7 @@ def runs():
     return _runs()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["quickstart", "plans"])
 def test_tables_byte_identical_to_the_former_writers(runs, name):
     result = runs[name]

@@ -121,6 +121,7 @@ def test_lone_surrogates_are_refused(tmp_path, capsys):
     _refused(["validate", str(path)], capsys, "line 2", "not valid Unicode")
 
 
+@pytest.mark.slow
 def test_a_10mb_name_is_not_echoed_back(write_yaml, capsys):
     err = _refused(["validate", str(write_yaml(scenario_dict(name="n" * 10_000_000)))], capsys, "10,000,000 characters")
     assert len(err) < 600

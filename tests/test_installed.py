@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 CONSOLE = Path(sys.executable).parent / "tokenecon"
 
+pytestmark = pytest.mark.slow  # whole-folder runs, a browser or installed-package subprocesses
+
 
 def _tokenecon(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     exe = str(CONSOLE) if CONSOLE.exists() else shutil.which("tokenecon")
@@ -48,7 +50,6 @@ def test_every_shipped_scenario_validates_from_another_folder(scenario, tmp_path
     assert "OK" in done.stdout
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
 def test_every_shipped_scenario_runs_from_another_folder(scenario, tmp_path):
     out = tmp_path / "run"

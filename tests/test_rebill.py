@@ -65,6 +65,7 @@ def _tables(result) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 def test_rebilled_variants_equal_simulated_ones_byte_for_byte():
     variants = _variants()
     assert not any(price_reads(s) for s in variants.values())
@@ -79,6 +80,7 @@ def test_rebilled_variants_equal_simulated_ones_byte_for_byte():
     assert len(revenues) == len(variants)  # the variants really bill differently
 
 
+@pytest.mark.slow
 def test_plan_prices_rebilled_on_one_simulation():
     data = yaml.safe_load((ROOT / "scenarios" / "prepaid_vs_payg_sme.yaml").read_text())
     data["duration"] = "3d"

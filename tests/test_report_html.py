@@ -21,6 +21,8 @@ from .conftest import ROOT, run_cli, scenario_dict
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+pytestmark = pytest.mark.slow  # whole-folder runs, a browser or installed-package subprocesses
+
 
 def chromium_path() -> str:
     """The system Chromium; .ci/run installs it (Debian's `chromium`). Missing is a failure, not a skip."""

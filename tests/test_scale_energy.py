@@ -76,6 +76,7 @@ def test_price_schedule_changes_list_prices():
     assert set(done.loc[early, "charge_exact"]) == {"0.0028"} and set(done.loc[~early, "charge_exact"]) == {"0.0014"}
 
 
+@pytest.mark.slow
 def test_national_scenario_passes_through_the_reported_figures(tmp_path):
     from .conftest import ROOT
 

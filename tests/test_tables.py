@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+import pytest
 
 from tokenecon.report.tables import csv_text, write_table
 from tokenecon.textcols import int_text
@@ -30,6 +31,7 @@ def test_money_text_exact_beyond_int64():
     assert format_money_array(np.zeros(0, np.int64)) == []
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_csv_text_equals_pandas(data):

@@ -45,6 +45,7 @@ def test_bad_name_says_what_a_name_may_hold(tmp_path, write_yaml, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_chinese_scenario_runs_and_draws_without_missing_glyphs(tmp_path, write_yaml, capsys, caplog, monkeypatch):
     path = write_yaml(chinese(), "中国.yaml")
     assert run_cli(["validate", str(path)], capsys)[0] == 0

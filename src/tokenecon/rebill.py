@@ -95,4 +95,4 @@ def run_variants(scenarios: list[Scenario], *, seed: int | None = None, progress
         results[group[0]] = first
         for k in group[1:]:
             results[k] = rebill(first, scenarios[k])
-    return results, len(groups)
+    return [r for r in results if r is not None], len(groups)

@@ -12,6 +12,8 @@ which is declared in `tokenecon.measure.scaleup`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .scenario import Scenario
 
 __all__ = ["scaled_scenario"]
@@ -28,19 +30,19 @@ def scaled_scenario(scenario: Scenario) -> Scenario:
         return scenario
     providers = []
     for p in scenario.providers:
-        update = {"replicas": _scaled_count(p.replicas, s)}
+        update: dict[str, Any] = {"replicas": _scaled_count(p.replicas, s)}
         if p.replicas_schedule:
             update["replicas_schedule"] = [(t, _scaled_count(n, s)) for t, n in p.replicas_schedule]
         providers.append(p.model_copy(update=update))
     customers = []
     for c in scenario.customers:
-        update = {"count": _scaled_count(c.count, s)}
+        update_c: dict[str, Any] = {"count": _scaled_count(c.count, s)}
         if c.arrivals.type == "poisson":
-            update["arrivals"] = c.arrivals.model_copy(update={"rate": c.arrivals.rate * s})
+            update_c["arrivals"] = c.arrivals.model_copy(update={"rate": c.arrivals.rate * s})
         else:
-            update["arrivals"] = c.arrivals.model_copy(update={"sample": c.arrivals.sample * s})
+            update_c["arrivals"] = c.arrivals.model_copy(update={"sample": c.arrivals.sample * s})
         if c.provisioned is not None:
-            update["provisioned"] = c.provisioned.model_copy(
+            update_c["provisioned"] = c.provisioned.model_copy(
                 update={"replicas": _scaled_count(c.provisioned.replicas, s)})
-        customers.append(c.model_copy(update=update))
+        customers.append(c.model_copy(update=update_c))
     return scenario.model_copy(update={"providers": providers, "customers": customers})

@@ -78,6 +78,7 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
             route[rows] = options[np.argmin(_exact_prices(scenario, workload, policies, candidates, rows), axis=0)]
         elif customer.routing == "logit":
             choice = customer.choice
+            assert choice is not None  # checked when the scenario was loaded
             utility = np.stack([
                 choice.beta_price * _price_per_million(scenario, workload, policies, c, rows)
                 + choice.beta_latency * choice.latency_s.get(scenario.providers[c].name, 0.0)
@@ -87,7 +88,9 @@ def plan_routes(scenario: Scenario, workload: Workload, policies: dict[str, Pric
             draw = stream(scenario.seed, "logit", customer.name).random(len(rows))
             route[rows] = options[np.minimum((draw > np.cumsum(probability, axis=0)).sum(axis=0), len(options) - 1)]
         elif customer.routing == "sticky":
-            shares = np.asarray([customer.choice.shares[scenario.providers[c].name] for c in candidates], dtype=float)
+            assert customer.choice is not None  # checked when the scenario was loaded
+            shares = np.asarray([customer.choice.shares[scenario.providers[c].name] for c in candidates],
+                                dtype=np.float64)
             accounts = np.flatnonzero(workload.account_segment == seg)
             picks = stream(scenario.seed, "sticky", customer.name).choice(len(candidates), size=len(accounts),
                                                                           p=shares / shares.sum())

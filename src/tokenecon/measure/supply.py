@@ -57,10 +57,10 @@ def _supply(scenario: Scenario, frame: pd.DataFrame) -> None:
         demand = per_s / (frame["gpus_installed"] * model.tokens_per_gpu_s)
         frame["utilization"] = np.minimum(1.0, demand)
         frame["unserved_share"] = np.maximum(0.0, 1.0 - 1.0 / demand.where(demand > 0, 1.0))
-        gpus, utilization = frame["gpus_installed"], frame["utilization"]
     else:
-        gpus, utilization = frame["gpus_needed"], model.target_utilization
         frame["utilization"] = model.target_utilization
+    gpus = frame["gpus_installed"] if model.installed_gpus else frame["gpus_needed"]
+    utilization = frame["utilization"]
     watts = model.power_w.idle + (model.power_w.busy - model.power_w.idle) * utilization
     hours = frame["length"] / 3600.0
     frame["gpus"] = gpus

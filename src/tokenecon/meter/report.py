@@ -184,6 +184,21 @@ def _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progres
             total += len(chunk)
             bar.update(reader.bytes_read - bar.n)
     bar.close()
+    rows = _script_table(tokenizers, reference, meters, chars, tokens, requests)
+    totals = {
+        "requests": total, "skipped_lines": len(reader.skipped), "tokenizers": tokenizers, "reference": reference,
+        "audited_requests": auditor.rows, "audit_billed_more": auditor.billed_more,
+        "audit_billed_less": auditor.billed_less,
+        "cache_hits": sum(m.hits for m in meters.values()), "cache_misses": sum(m.misses for m in meters.values()),
+    }
+    if total == 0:
+        raise TokenEconError(f"{', '.join(map(str, reader.paths))}: no requests to meter "
+                             f"({len(reader.skipped)} bad lines skipped)")
+    return {"table": pd.DataFrame(rows), "totals": totals, "skipped": reader.skipped}
+
+
+def _script_table(tokenizers, reference, meters, chars, tokens, requests) -> list[dict]:
+    """Per tokenizer and script (and all scripts): characters, tokens, tokens per character, ratio."""
     rows = []
     for name in tokenizers:
         for script in SCRIPTS + ("all",):
@@ -196,16 +211,7 @@ def _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progres
             rows.append({"tokenizer": name, "exact": meters[name].tokenizer.exact, "script": script, "requests": n,
                          "characters": c, "tokens": t, "tokens_per_character": t / c if c else float("nan"),
                          f"ratio_to_{reference}": t / ref if ref else float("nan")})
-    totals = {
-        "requests": total, "skipped_lines": len(reader.skipped), "tokenizers": tokenizers, "reference": reference,
-        "audited_requests": auditor.rows, "audit_billed_more": auditor.billed_more,
-        "audit_billed_less": auditor.billed_less,
-        "cache_hits": sum(m.hits for m in meters.values()), "cache_misses": sum(m.misses for m in meters.values()),
-    }
-    if total == 0:
-        raise TokenEconError(f"{', '.join(map(str, reader.paths))}: no requests to meter "
-                             f"({len(reader.skipped)} bad lines skipped)")
-    return {"table": pd.DataFrame(rows), "totals": totals, "skipped": reader.skipped}
+    return rows
 
 
 def _write_summary(tmp: Path, summary: dict) -> None:

@@ -52,30 +52,7 @@ def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> No
     ax.set_title("Price and cost per million tokens")
     ax.legend(fontsize=8)
     if "gpus_needed" in frame:
-        ax = axes[1, 0]
-        ax.plot(times, frame["gpus_needed"] / 1e3, lw=1.5, color="tab:purple",
-                label=f"needed at {sc.supply_model.target_utilization:.0%} utilization")
-        if "gpus_installed" in frame:
-            ax.plot(times, frame["gpus_installed"] / 1e3, lw=1.5, color="tab:green", label="installed")
-            twin = ax.twinx()
-            twin.plot(times, 100 * frame["utilization"], lw=1.0, color="tab:red", ls=":", label="utilization")
-            twin.set_ylabel("utilization of installed GPUs (%)")
-            twin.set_ylim(0, 105)
-            twin.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, 0.82))
-        ax.set_ylabel("thousand GPUs")
-        ax.set_title("Compute: needed and installed")
-        ax.legend(fontsize=8, loc="upper left")
-        ax = axes[1, 1]
-        days = frame["length"] / 86400.0
-        energy = frame["energy_kwh"] / days / 1e6
-        ax.plot(times, energy, lw=1.5, color="tab:orange", label="energy")
-        ax.set_ylabel("GWh per day")
-        ax.set_ylim(0, float(energy.max()) * 1.1)
-        intensity = sc.supply_model.carbon_g_per_kwh  # kt CO2 = GWh x g/kWh / 1000: one line, two scales
-        if intensity:
-            ax.secondary_yaxis("right", functions=(lambda g: g * intensity / 1e3, lambda kt: kt * 1e3 / intensity)) \
-                .set_ylabel(f"thousand tonnes CO2 per day (at {intensity:g} g/kWh)")
-        ax.set_title("Energy and carbon")
+        _supply_panels(sc, times, frame, axes[1, 0], axes[1, 1])
     for ax in axes.flat:
         ax.grid(True, alpha=0.3)
         locator = mdates.AutoDateLocator()
@@ -87,3 +64,30 @@ def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> No
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _supply_panels(sc, times, frame: pd.DataFrame, ax, energy_ax) -> None:
+    """GPUs needed and installed (with utilization), and energy and carbon per day, from the supply model."""
+    ax.plot(times, frame["gpus_needed"] / 1e3, lw=1.5, color="tab:purple",
+            label=f"needed at {sc.supply_model.target_utilization:.0%} utilization")
+    if "gpus_installed" in frame:
+        ax.plot(times, frame["gpus_installed"] / 1e3, lw=1.5, color="tab:green", label="installed")
+        twin = ax.twinx()
+        twin.plot(times, 100 * frame["utilization"], lw=1.0, color="tab:red", ls=":", label="utilization")
+        twin.set_ylabel("utilization of installed GPUs (%)")
+        twin.set_ylim(0, 105)
+        twin.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, 0.82))
+    ax.set_ylabel("thousand GPUs")
+    ax.set_title("Compute: needed and installed")
+    ax.legend(fontsize=8, loc="upper left")
+    ax = energy_ax
+    days = frame["length"] / 86400.0
+    energy = frame["energy_kwh"] / days / 1e6
+    ax.plot(times, energy, lw=1.5, color="tab:orange", label="energy")
+    ax.set_ylabel("GWh per day")
+    ax.set_ylim(0, float(energy.max()) * 1.1)
+    intensity = sc.supply_model.carbon_g_per_kwh  # kt CO2 = GWh x g/kWh / 1000: one line, two scales
+    if intensity:
+        ax.secondary_yaxis("right", functions=(lambda g: g * intensity / 1e3, lambda kt: kt * 1e3 / intensity)) \
+            .set_ylabel(f"thousand tonnes CO2 per day (at {intensity:g} g/kWh)")
+    ax.set_title("Energy and carbon")

@@ -12,7 +12,7 @@ from ..inputs import load_yaml, missing, read_text
 from ..errors import ScenarioError, UnknownNameError
 from ..units import CURRENCY_MINOR_UNITS
 
-from .customers import TokenCalibration
+from .customers import CustomerSpec, TokenCalibration
 from .demand import EmpiricalSize
 from .model import Scenario
 
@@ -23,6 +23,20 @@ def _unknown(kind: str, name: str, known: list[str]) -> str:
 
 
 def _check_references(scenario: Scenario, source: str) -> None:
+    """Every cross-reference of a scenario, one check after another (the first failure is raised)."""
+    _check_names(scenario, source)
+    _check_currencies(scenario, source)
+    for i, customer in enumerate(scenario.customers):
+        _check_customer_providers(scenario, customer, i, source)
+        _check_customer_routing(scenario, customer, i, source)
+        _check_customer_prices(scenario, customer, i, source)
+        _check_customer_files(scenario, customer, i, source)
+    _check_reservations(scenario, source)
+    _check_tokenizers(scenario, source)
+
+
+def _check_names(scenario: Scenario, source: str) -> None:
+    """Provider and customer names are unique."""
     provider_names = [p.name for p in scenario.providers]
     for label, names in (("providers", provider_names), ("customers", [c.name for c in scenario.customers])):
         seen: set[str] = set()
@@ -30,6 +44,10 @@ def _check_references(scenario: Scenario, source: str) -> None:
             if name in seen:
                 raise ScenarioError(f"duplicate name '{name}'", path=source, field=f"{label}[{i}].name")
             seen.add(name)
+
+
+def _check_currencies(scenario: Scenario, source: str) -> None:
+    """Every price list's currency is known and convertible; every provider's price list exists."""
     prices = sorted(scenario.pricing)
     for name, spec in scenario.pricing.items():
         currency = spec.currency or scenario.currency
@@ -43,98 +61,118 @@ def _check_references(scenario: Scenario, source: str) -> None:
     for i, provider in enumerate(scenario.providers):
         if provider.price not in scenario.pricing:
             raise ScenarioError(_unknown("price", provider.price, prices), path=source, field=f"providers[{i}].price")
-    for i, customer in enumerate(scenario.customers):
-        for j, name in enumerate(customer.providers):
-            if name not in provider_names:
-                raise ScenarioError(
-                    _unknown("provider", name, provider_names), path=source, field=f"customers[{i}].providers[{j}]"
-                )
-        if len(set(customer.providers)) != len(customer.providers):
-            raise ScenarioError("a provider is listed twice", path=source, field=f"customers[{i}].providers")
-        if customer.provisioned is not None:
-            where = f"customers[{i}].provisioned"
-            if customer.count != 1:
-                raise ScenarioError("provisioned throughput is reserved for one account: use count: 1",
-                                    path=source, field=where)
-            if customer.provisioned.provider not in customer.providers:
-                raise ScenarioError(f"provider '{customer.provisioned.provider}' is not among this customer's "
-                                    f"providers ({', '.join(customer.providers)})", path=source,
-                                    field=f"{where}.provider")
-        where = f"customers[{i}]"
-        if customer.routing in ("logit", "sticky"):
-            choice = customer.choice
-            if choice is None:
-                raise ScenarioError(f"routing '{customer.routing}' needs a 'choice' section", path=source,
+
+
+def _check_customer_providers(scenario: Scenario, customer: CustomerSpec, i: int, source: str) -> None:
+    """A customer's providers exist, once each; a reservation is on one of them, for one account."""
+    provider_names = [p.name for p in scenario.providers]
+    for j, name in enumerate(customer.providers):
+        if name not in provider_names:
+            raise ScenarioError(
+                _unknown("provider", name, provider_names), path=source, field=f"customers[{i}].providers[{j}]"
+            )
+    if len(set(customer.providers)) != len(customer.providers):
+        raise ScenarioError("a provider is listed twice", path=source, field=f"customers[{i}].providers")
+    if customer.provisioned is not None:
+        where = f"customers[{i}].provisioned"
+        if customer.count != 1:
+            raise ScenarioError("provisioned throughput is reserved for one account: use count: 1",
+                                path=source, field=where)
+        if customer.provisioned.provider not in customer.providers:
+            raise ScenarioError(f"provider '{customer.provisioned.provider}' is not among this customer's "
+                                f"providers ({', '.join(customer.providers)})", path=source,
+                                field=f"{where}.provider")
+
+
+def _check_customer_routing(scenario: Scenario, customer: CustomerSpec, i: int, source: str) -> None:
+    """Routing choices and budgets name the customer's providers and can be decided before the run."""
+    provider_names = [p.name for p in scenario.providers]
+    where = f"customers[{i}]"
+    if customer.routing in ("logit", "sticky"):
+        choice = customer.choice
+        if choice is None:
+            raise ScenarioError(f"routing '{customer.routing}' needs a 'choice' section", path=source,
+                                field=f"{where}.choice")
+        needed = choice.shares if customer.routing == "sticky" else choice.latency_s if choice.beta_latency else {}
+        for name in needed:
+            if name not in customer.providers:
+                raise ScenarioError(_unknown("provider", name, customer.providers), path=source,
                                     field=f"{where}.choice")
-            needed = choice.shares if customer.routing == "sticky" else choice.latency_s if choice.beta_latency else {}
-            for name in needed:
-                if name not in customer.providers:
-                    raise ScenarioError(_unknown("provider", name, customer.providers), path=source,
-                                        field=f"{where}.choice")
-            if customer.routing == "sticky" and (set(choice.shares) != set(customer.providers)
-                                                 or not sum(choice.shares.values()) > 0):
-                raise ScenarioError("sticky routing needs a share for every provider of the customer",
-                                    path=source, field=f"{where}.choice.shares")
-            if customer.routing == "logit" and choice.beta_latency and set(choice.latency_s) != set(customer.providers):
-                raise ScenarioError("logit with beta_latency needs latency_s for every provider of the customer",
-                                    path=source, field=f"{where}.choice.latency_s")
-        if customer.budget is not None:
-            if customer.routing == "least_loaded":
-                raise ScenarioError("budgets need routing decided before the run (not least_loaded)", path=source,
-                                    field=f"{where}.budget")
-            if customer.budget.action == "downgrade" and customer.budget.downgrade_to not in provider_names:
-                raise ScenarioError(_unknown("provider", str(customer.budget.downgrade_to), provider_names),
-                                    path=source, field=f"{where}.budget.downgrade_to")
-        if customer.flexible is not None and customer.flexible.to == "batch":
-            for name in customer.providers:
-                price = scenario.provider(name).price
-                if scenario.pricing[price].service_tiers.batch is None:
-                    raise ScenarioError(f"provider '{name}' has no batch price for flexible demand", path=source,
-                                        field=f"{where}.flexible")
-        if customer.plan is not None and customer.plan not in scenario.plans:
-            raise ScenarioError(_unknown("plan", customer.plan, sorted(scenario.plans)), path=source,
-                                field=f"customers[{i}].plan")
-        if customer.service_tier != "standard":
-            for name in customer.providers:
-                price = scenario.provider(name).price
-                if getattr(scenario.pricing[price].service_tiers, customer.service_tier) is None:
-                    raise ScenarioError(
-                        f"provider '{name}' has no '{customer.service_tier}' price: add service_tiers: "
-                        f"{{{customer.service_tier}: MULTIPLIER}} to pricing.{price}", path=source,
-                        field=f"customers[{i}].service_tier")
-        if customer.routing == "cheapest" and len(customer.providers) > 1:
-            for name in customer.providers:
-                if scenario.pricing[scenario.provider(name).price].type == "volume_tiers":
-                    raise ScenarioError(
-                        f"routing 'cheapest' cannot compare provider '{name}''s volume-tier prices before the "
-                        "billing period is over; use round_robin or least_loaded", path=source,
-                        field=f"customers[{i}].routing")
-        for field in ("input_tokens", "output_tokens"):
-            size = getattr(customer, field)
-            if isinstance(size, EmpiricalSize) and not scenario.resolve_path(size.path).is_file():
+        if customer.routing == "sticky" and (set(choice.shares) != set(customer.providers)
+                                             or not sum(choice.shares.values()) > 0):
+            raise ScenarioError("sticky routing needs a share for every provider of the customer",
+                                path=source, field=f"{where}.choice.shares")
+        if customer.routing == "logit" and choice.beta_latency and set(choice.latency_s) != set(customer.providers):
+            raise ScenarioError("logit with beta_latency needs latency_s for every provider of the customer",
+                                path=source, field=f"{where}.choice.latency_s")
+    if customer.budget is not None:
+        if customer.routing == "least_loaded":
+            raise ScenarioError("budgets need routing decided before the run (not least_loaded)", path=source,
+                                field=f"{where}.budget")
+        if customer.budget.action == "downgrade" and customer.budget.downgrade_to not in provider_names:
+            raise ScenarioError(_unknown("provider", str(customer.budget.downgrade_to), provider_names),
+                                path=source, field=f"{where}.budget.downgrade_to")
+
+
+def _check_customer_prices(scenario: Scenario, customer: CustomerSpec, i: int, source: str) -> None:
+    """The service tier, flexible batch share, plan and routing a customer uses have prices."""
+    where = f"customers[{i}]"
+    if customer.flexible is not None and customer.flexible.to == "batch":
+        for name in customer.providers:
+            price = scenario.provider(name).price
+            if scenario.pricing[price].service_tiers.batch is None:
+                raise ScenarioError(f"provider '{name}' has no batch price for flexible demand", path=source,
+                                    field=f"{where}.flexible")
+    if customer.plan is not None and customer.plan not in scenario.plans:
+        raise ScenarioError(_unknown("plan", customer.plan, sorted(scenario.plans)), path=source,
+                            field=f"customers[{i}].plan")
+    if customer.service_tier != "standard":
+        for name in customer.providers:
+            price = scenario.provider(name).price
+            if getattr(scenario.pricing[price].service_tiers, customer.service_tier) is None:
                 raise ScenarioError(
-                    f"file not found: {scenario.resolve_path(size.path)}",
-                    path=source,
-                    field=f"customers[{i}].{field}.path",
-                )
-        if customer.arrivals.type == "trace":
-            if not scenario.resolve_path(customer.arrivals.path).is_file():
-                raise ScenarioError(f"file not found: {scenario.resolve_path(customer.arrivals.path)}", path=source,
-                                    field=f"customers[{i}].arrivals.path")
-            if customer.arrivals.format == "csv" and not {"time", "input", "output"} <= set(customer.arrivals.columns):
-                raise ScenarioError("format csv needs columns: {time: ..., input: ..., output: ...}", path=source,
-                                    field=f"customers[{i}].arrivals.columns")
-        if customer.corpus is not None and not scenario.resolve_path(customer.corpus.path).is_file():
-            raise ScenarioError(f"file not found: {scenario.resolve_path(customer.corpus.path)}", path=source,
-                                field=f"customers[{i}].corpus.path")
+                    f"provider '{name}' has no '{customer.service_tier}' price: add service_tiers: "
+                    f"{{{customer.service_tier}: MULTIPLIER}} to pricing.{price}", path=source,
+                    field=f"customers[{i}].service_tier")
+    if customer.routing == "cheapest" and len(customer.providers) > 1:
+        for name in customer.providers:
+            if scenario.pricing[scenario.provider(name).price].type == "volume_tiers":
+                raise ScenarioError(
+                    f"routing 'cheapest' cannot compare provider '{name}''s volume-tier prices before the "
+                    "billing period is over; use round_robin or least_loaded", path=source,
+                    field=f"customers[{i}].routing")
+
+
+def _check_customer_files(scenario: Scenario, customer: CustomerSpec, i: int, source: str) -> None:
+    """Size, trace and corpus files exist (their contents are read before a run)."""
+    for field in ("input_tokens", "output_tokens"):
+        size = getattr(customer, field)
+        if isinstance(size, EmpiricalSize) and not scenario.resolve_path(size.path).is_file():
+            raise ScenarioError(
+                f"file not found: {scenario.resolve_path(size.path)}",
+                path=source,
+                field=f"customers[{i}].{field}.path",
+            )
+    if customer.arrivals.type == "trace":
+        if not scenario.resolve_path(customer.arrivals.path).is_file():
+            raise ScenarioError(f"file not found: {scenario.resolve_path(customer.arrivals.path)}", path=source,
+                                field=f"customers[{i}].arrivals.path")
+        if customer.arrivals.format == "csv" and not {"time", "input", "output"} <= set(customer.arrivals.columns):
+            raise ScenarioError("format csv needs columns: {time: ..., input: ..., output: ...}", path=source,
+                                field=f"customers[{i}].arrivals.columns")
+    if customer.corpus is not None and not scenario.resolve_path(customer.corpus.path).is_file():
+        raise ScenarioError(f"file not found: {scenario.resolve_path(customer.corpus.path)}", path=source,
+                            field=f"customers[{i}].corpus.path")
+
+
+def _check_reservations(scenario: Scenario, source: str) -> None:
+    """Provisioned customers leave at least one shared replica per provider."""
     for j, provider in enumerate(scenario.providers):
         reserved = sum(c.provisioned.replicas for c in scenario.customers
                        if c.provisioned is not None and c.provisioned.provider == provider.name)
         if reserved >= provider.replicas:
             raise ScenarioError(f"{reserved} replicas are reserved by provisioned customers; at least one must stay "
                                 f"shared (has {provider.replicas})", path=source, field=f"providers[{j}].replicas")
-    _check_tokenizers(scenario, source)
-
 
 def _tokenizer_name(name: str) -> str:
     """A tokenizer name from a tokenizer or model name (names only: no file is loaded)."""
