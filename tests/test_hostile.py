@@ -229,3 +229,94 @@ def _in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # default report folders land in the test's folder
     yield
     assert os.getcwd() == str(tmp_path)
+
+
+# ------------------------------------------------------- meter logs: one line per bad line, --skip-bad skips all
+
+GOOD = json.dumps({"id": "a", "messages": [{"role": "user", "content": "hello there"}], "completion": "hi"})
+BAD_LINES = [
+    ("[" * 100_000 + "]" * 100_000, "line 2: invalid JSON: nested too deeply"),
+    ('{"prompt": "x", "n": ' + "9" * 5000 + "}", "line 2: invalid JSON: a number with too many digits"),
+    (json.dumps({"messages": [{"role": "user", "content": 5}]}), "line 2: messages[0] needs a text 'role'"),
+    (json.dumps({"messages": [{"role": "user", "content": [{"type": "text", "text": 6}]}]}),
+     "line 2: messages[0].content[0] must be a part"),
+    ('{"prompt": "x", "images": [{"width": 1' + "0" * 400 + ', "height": 10}]}',
+     "line 2: images[0] needs whole 'width' and 'height' from 1 to 1,000,000 pixels"),
+    ('{"prompt": "x", "usage": {"prompt_tokens": 1' + "0" * 30 + "}}", "line 2: usage.prompt_tokens must be a whole"),
+    (json.dumps({"prompt": "x", "usage": {"prompt_tokens": 3, "completion_tokens": 1}}), "line 2: unknown model"),
+    ('{"prompt": "' + "x" * (9 * 2**20) + '"}', "line 2: longer than 8,388,608 bytes"),
+]
+
+
+@pytest.mark.parametrize("line,message", BAD_LINES)
+def test_a_bad_log_line_is_named_and_skip_bad_skips_it(line, message, tmp_path, capsys):
+    log = tmp_path / "log.jsonl"
+    log.write_text(f"{GOOD}\n{line}\n{GOOD}\n", encoding="utf-8")
+    _refused(["meter", str(log), "-t", "o200k_base", "--out", str(tmp_path / "m")], capsys, f"log.jsonl: {message}")
+    assert not (tmp_path / "m").exists()
+    code, out, err = run_cli(["meter", str(log), "-t", "o200k_base", "--out", str(tmp_path / "m"), "--skip-bad"],
+                             capsys)
+    assert code == 0, err
+    # a line whose usage names no known model is metered, its audit skipped and counted
+    assert f"metered {3 if 'unknown model' in message else 2} requests (1 bad lines skipped)" in out
+    summary = json.loads((tmp_path / "m" / "summary.json").read_text())
+    assert summary["skipped_lines"] == 1
+
+
+def test_a_log_starting_with_a_bom_keeps_its_first_request(tmp_path, capsys):
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\xef\xbb\xbf" + f"{GOOD}\n{GOOD}\n".encode())
+    for flags in ([], ["--skip-bad"]):
+        code, out, err = run_cli(["meter", str(log), "-t", "o200k_base", "--out", str(tmp_path / "m"), "--force",
+                                  *flags], capsys)
+        assert code == 0, err
+        assert "metered 2 requests (0 bad lines skipped)" in out
+
+
+# ------------------------------------------------------- traces: the bad line blamed, the good rows kept
+
+def _usage_line(created, prompt=100, completion=20):
+    return json.dumps({"created": created, "usage": {"prompt_tokens": prompt, "completion_tokens": completion}})
+
+
+def _trace_scenario(write_yaml, path, skip_bad, fmt="openai_usage"):
+    data = scenario_dict(duration="1h")
+    customer = data["customers"][0]
+    customer["arrivals"] = {"type": "trace", "path": str(path), "format": fmt, "skip_bad": skip_bad}
+    del customer["input_tokens"], customer["output_tokens"]
+    return write_yaml(data)
+
+
+T0 = 1767225600  # 2026-01-01T00:00:00Z
+TRACE_LINES = [
+    ("{not json", "line 3: invalid JSON"),
+    (_usage_line(True), "line 3: 'timestamp' (or 'created') must be epoch seconds"),
+    (_usage_line("9999-01-01T00:00:00Z"), "line 3: bad time"),
+    (_usage_line(1e300), "line 3: bad time"),
+    ("[" * 100_000 + "]" * 100_000, "line 3: invalid JSON: nested too deeply"),
+    ('{"created": 1' + "0" * 5000 + "}", "line 3: invalid JSON: a number with too many digits"),
+    (json.dumps({"created": T0, "customer": {"a": 1}, "usage": {"prompt_tokens": 1, "completion_tokens": 1}}),
+     "line 3: 'customer' must be text"),
+    (_usage_line(T0 + 2, prompt=10**30), "line 3: usage.prompt_tokens must be a whole number"),
+]
+
+
+@pytest.mark.parametrize("line,message", TRACE_LINES)
+def test_a_bad_trace_line_is_blamed_on_its_own_line(line, message, tmp_path, write_yaml, capsys):
+    trace = tmp_path / "usage.jsonl"
+    trace.write_text("\n".join([_usage_line(T0), _usage_line(T0 + 1), line, _usage_line(T0 + 3)]) + "\n")
+    _refused(["run", str(_trace_scenario(write_yaml, trace, False)), "--out", str(tmp_path / "r")], capsys,
+             f"usage.jsonl: {message}")
+    code, _, err = run_cli(["run", str(_trace_scenario(write_yaml, trace, True)), "--out", str(tmp_path / "r"),
+                            "--no-figures"], capsys)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["requests_arrived"] == 3  # every good row kept
+
+
+def test_trace_files_that_are_not_files_are_refused(tmp_path, write_yaml, capsys):
+    secret = tmp_path / "secret"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    for path, needle in ((tmp_path, "trace"), ("/dev/zero", "trace"), (secret, "no column 'TIMESTAMP'")):
+        err = _refused(["validate", str(_trace_scenario(write_yaml, path, False, "azure"))], capsys, needle)
+        assert "root:x" not in err

@@ -61,8 +61,9 @@ class _Fields:
             value = value.get(part)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputDataError(f"{self.where}: usage.{path} must be a whole number >= 0 (got {value!r})")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**15:
+            shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
+            raise InputDataError(f"{self.where}: usage.{path} must be a whole number from 0 to 10^15 (got {shown})")
         return value
 
     def first(self, *paths: str) -> int | None:

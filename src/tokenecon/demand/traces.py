@@ -7,7 +7,6 @@ negative count) is an error naming the file and line, or with `skip_bad` is skip
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,8 @@ import pandas as pd
 
 from ..errors import InputDataError
 from ..scenario import TraceArrivals
+from ..inputs import check_file, quote
+from ..scenario.limits import MAX_TOKENS
 from ..usage import read_usage, usage_object
 
 __all__ = ["Trace", "load_trace", "replay"]
@@ -42,21 +43,48 @@ class Trace:
 
 def _times(values: pd.Series, unit: str, path: Path, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if unit == "datetime":
-        parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
-        ok = parsed.notna().to_numpy()
+        parsed = _datetimes(values)
+        years = parsed.dt.year
+        ok = (parsed.notna() & (years >= 1970) & (years < 2200)).to_numpy()  # the calendar a scenario may use
         seconds = np.zeros(len(values))
         if ok.any():
             ns = parsed[ok].dt.tz_convert(None).astype("datetime64[ns]").astype(np.int64).to_numpy()
             seconds[ok] = ns / 1e9
         return seconds, ok
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    ok = np.isfinite(numbers)
-    return np.where(ok, numbers, 0.0) / (1000.0 if unit == "ms" else 1.0), ok
+    if unit == "mixed":  # JSONL: epoch seconds (OpenAI `created`) or ISO text, row by row
+        text = values.map(lambda v: isinstance(v, str))
+        seconds, ok = _times(values.where(~text, None), "s", path, lines)
+        if text.any():
+            dated, ok_dated = _times(values[text], "datetime", path, lines)
+            seconds[text.to_numpy()], ok[text.to_numpy()] = dated, ok_dated
+        return seconds, ok
+    numbers = pd.to_numeric(values.map(lambda v: None if isinstance(v, bool) else v), errors="coerce")
+    numbers = numbers.to_numpy(dtype=float) / (1000.0 if unit == "ms" else 1.0)
+    ok = np.isfinite(numbers) & (np.abs(numbers) <= _MAX_EPOCH_S)  # `created: true` is no time
+    return np.where(ok, numbers, 0.0), ok
+
+
+def _datetimes(values: pd.Series) -> pd.Series:
+    """ISO 8601 times (aware, UTC); NaT where unparsable or outside what a scenario may use."""
+    try:
+        return pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+    except (OverflowError, ValueError):  # a time beyond pandas' calendar (year 9999): row by row
+        def one(value):
+            try:
+                return pd.to_datetime(value, format="ISO8601", utc=True)
+            except (OverflowError, ValueError, TypeError):
+                return pd.NaT
+        return pd.to_datetime(values.map(one), utc=True)
+
+
+_MAX_EPOCH_S = 7.3e9  # seconds from 1970 to 2200: the calendar a scenario may use
 
 
 def _counts(values, name: str) -> tuple[np.ndarray, np.ndarray]:
-    numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-    ok = np.isfinite(numbers) & (numbers >= 0) & (numbers == np.floor(numbers))
+    series = pd.Series(values)
+    numbers = pd.to_numeric(series.map(lambda v: None if isinstance(v, bool) else v), errors="coerce")
+    numbers = numbers.to_numpy(dtype=float)
+    ok = np.isfinite(numbers) & (numbers >= 0) & (numbers <= MAX_TOKENS) & (numbers == np.floor(numbers))
     return np.where(ok, numbers, 0).astype(np.int64), ok
 
 
@@ -64,32 +92,30 @@ def _table(path: Path, spec) -> tuple[dict[str, object], np.ndarray]:
     """The raw columns and the file line of each row."""
     if spec.format in ("azure", "csv"):
         columns = _AZURE if spec.format == "azure" else spec.columns
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise InputDataError(f"{path}: cannot read CSV: {str(exc).splitlines()[0]}") from None
-        missing = [c for c in columns.values() if c not in frame.columns]
-        if missing:
-            raise InputDataError(f"{path}: no column '{missing[0]}' (columns: {', '.join(frame.columns)})")
+        frame = _read_csv_columns(path, list(dict.fromkeys(columns.values())))
         return {key: frame[name] for key, name in columns.items()}, np.arange(len(frame)) + 2
+    from ..meter.logs import MAX_LINE_BYTES, bounded_lines, parse_json_line
+
     rows, lines, errors = [], [], {}
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            lines.append(number)
-            try:
-                data = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                data = None
+    for number, raw, size in bounded_lines(path, MAX_LINE_BYTES):
+        if raw is not None and not raw.strip():
+            continue
+        lines.append(number)
+        try:
+            if raw is None:
+                raise InputDataError(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes ({size:,})")
+            data = parse_json_line(raw, number)
             if not isinstance(data, dict):
-                rows.append(_BAD_ROW)
-                continue
-            try:
-                rows.append(_usage_row(data, f"{path}: line {number}", spec))
-            except InputDataError as exc:
-                rows.append({**_BAD_ROW, "time": data.get("timestamp", data.get("created"))})
-                errors[len(rows) - 1] = str(exc)
+                raise InputDataError(f"line {number}: expected a JSON object")
+        except InputDataError as exc:
+            rows.append(_BAD_ROW)
+            errors[len(rows) - 1] = f"{path}: {exc}"
+            continue
+        try:
+            rows.append(_usage_row(data, f"{path}: line {number}", spec))
+        except InputDataError as exc:
+            rows.append(_BAD_ROW)
+            errors[len(rows) - 1] = str(exc)
     if not rows:
         raise InputDataError(f"{path}: empty trace")
     frame = pd.DataFrame(rows)
@@ -104,6 +130,10 @@ def _usage_row(data: dict, where: str, spec) -> dict:
     """One JSONL line: its time, customer and usage in tokenecon's classes (`tokenecon.usage`)."""
     usage = read_usage(usage_object(data), where, spec.usage_format)
     row = {"time": data.get("timestamp", data.get("created")), "customer": data.get("customer", data.get("user", ""))}
+    if isinstance(row["time"], bool) or not isinstance(row["time"], (str, int, float)):
+        raise InputDataError(f"{where}: 'timestamp' (or 'created') must be epoch seconds or an ISO 8601 time")
+    if not isinstance(row["customer"], str) or len(row["customer"]) > 200:
+        raise InputDataError(f"{where}: 'customer' must be text of at most 200 characters")
     if usage is None:
         return {**_BAD_ROW, **row}
     return {**row, "input": usage.input, "output": usage.output, "cached": usage.cached_input,
@@ -115,16 +145,36 @@ def _load_cached(path: str, spec_json: str) -> Trace:
     return _load(Path(path), TraceArrivals.model_validate_json(spec_json))
 
 
+def _read_csv_columns(path: Path, names: list[str]) -> pd.DataFrame:
+    """The named columns of a CSV file as text, read in chunks (other columns never held)."""
+    from .sizes import column_hint
+
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError):
+        raise InputDataError(f"{path}: cannot read CSV (expected a header line of column names)") from None
+    missing = [c for c in names if c not in header]
+    if missing:
+        raise InputDataError(f"{path}: no column {quote(missing[0])}{column_hint(path)}")
+    try:
+        chunks = pd.read_csv(path, usecols=names, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                             chunksize=1 << 18)
+        return pd.concat(list(chunks), ignore_index=True) if names else pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        line = getattr(exc, "lineno", None) or ""
+        raise InputDataError(f"{path}: cannot read CSV{f' at line {line}' if line else ''}: "
+                             f"{quote(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__, 120)}") from None
+
+
 def _load(path: Path, spec) -> Trace:
+    check_file(path, "trace file")
     columns, lines = _table(path, spec)
     if len(lines) == 0:
         raise InputDataError(f"{path}: empty trace")
     time_values = columns["time"]
     unit = spec.time_unit
     if spec.format in ("openai_usage", "meter_log"):
-        present = pd.Series(time_values).notna()
-        numeric = pd.to_numeric(pd.Series(time_values)[present], errors="coerce")
-        unit = "s" if numeric.notna().all() else "datetime"  # epoch seconds (OpenAI `created`) or ISO
+        unit = "mixed"  # epoch seconds (OpenAI `created`) or ISO, decided row by row
     elif spec.format == "azure":
         unit = "datetime"
     times, ok_time = _times(pd.Series(time_values).astype(object), unit, path, lines)

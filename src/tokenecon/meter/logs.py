@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputDataError
+from ..inputs import check_file
 from ..usage import TokenUsage, read_usage, usage_object
 from .chat import _text
 
 __all__ = ["LogRequest", "LogReader", "JSONL_SUFFIXES"]
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+MAX_LINE_BYTES = 8 * 2**20      # one JSONL line (a request); longer lines are errors naming the line
+MAX_TEXT_BYTES = 64 * 2**20     # one plain text file
+MAX_IMAGE_SIDE = 1_000_000      # pixels
 
 
 @dataclass
@@ -49,10 +53,11 @@ def _images(raw, where: str) -> list[tuple[int, int, str]]:
         raise InputDataError(f"{where}: 'images' must be a list of {{width, height}}")
     out = []
     for i, image in enumerate(raw):
-        ok = isinstance(image, dict) and all(isinstance(image.get(k), int) and image.get(k) > 0
-                                             for k in ("width", "height"))
+        ok = isinstance(image, dict) and all(isinstance(image.get(k), int) and not isinstance(image.get(k), bool)
+                                             and 0 < image.get(k) <= MAX_IMAGE_SIDE for k in ("width", "height"))
         if not ok:
-            raise InputDataError(f"{where}: images[{i}] needs positive whole 'width' and 'height'")
+            raise InputDataError(f"{where}: images[{i}] needs whole 'width' and 'height' from 1 to "
+                                 f"{MAX_IMAGE_SIDE:,} pixels")
         out.append((image["width"], image["height"], str(image.get("detail", "high"))))
     return out
 
@@ -71,6 +76,10 @@ def parse_line(data: object, source: str, line: int) -> LogRequest:
             content = m.get("content")
             if not isinstance(m.get("role"), str) or not (content is None or isinstance(content, (str, list))):
                 raise InputDataError(f"{where}: messages[{i}] needs a text 'role' and a text 'content'")
+            for k, part in enumerate(content if isinstance(content, list) else []):
+                if not isinstance(part, dict) or (part.get("type") == "text" and not isinstance(part.get("text"), str)):
+                    raise InputDataError(f"{where}: messages[{i}].content[{k}] must be a part like "
+                                         "{type: text, text: ...}")
     elif not isinstance(prompt, str):
         raise InputDataError(f"{where}: 'prompt' must be text")
     completion = data.get("completion", "")
@@ -95,9 +104,8 @@ class LogReader:
         self.skipped: list[str] = []
         self.bytes_read = 0
         for path in paths:
-            if not path.is_file():
-                raise InputDataError(f"{path}: file not found")
-            if path.stat().st_size == 0:
+            limit = None if path.suffix.lower() in JSONL_SUFFIXES else MAX_TEXT_BYTES
+            if check_file(path, "log file", max_bytes=limit) == 0:
                 raise InputDataError(f"{path}: empty file")
 
     @property
@@ -111,7 +119,8 @@ class LogReader:
             else:
                 yield self._text(path)
 
-    def _bad(self, message: str) -> None:
+    def bad(self, message: str) -> None:
+        """A per-line error: raised, or with skip_bad counted and skipped."""
         if not self.skip_bad:
             raise InputDataError(message)
         self.skipped.append(message)
@@ -120,34 +129,67 @@ class LogReader:
         raw = path.read_bytes()
         self.bytes_read += len(raw)
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise InputDataError(f"{path}: invalid UTF-8 at byte {exc.start}") from None
         return LogRequest(str(path), 1, path.name, "", "", "", None, text, "", None)
 
     def _jsonl(self, path: Path) -> Iterator[LogRequest]:
         seen = 0
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                self.bytes_read += len(raw)
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    self._bad(f"{path}: line {number}: invalid UTF-8 at byte {exc.start}")
-                    continue
-                if not text.strip():
-                    continue
-                try:
-                    data = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    self._bad(f"{path}: line {number}: invalid JSON: {exc.msg} (column {exc.colno})")
-                    continue
-                try:
-                    request = parse_line(data, str(path), number)
-                except InputDataError as exc:
-                    self._bad(str(exc))
-                    continue
-                seen += 1
-                yield request
+        for number, raw, size in bounded_lines(path, MAX_LINE_BYTES):
+            self.bytes_read += size
+            if raw is None:
+                self.bad(f"{path}: line {number}: longer than {MAX_LINE_BYTES:,} bytes ({size:,})")
+                continue
+            try:
+                data = parse_json_line(raw, number)
+                if data is None:
+                    continue  # a blank line
+                request = parse_line(data, str(path), number)
+            except InputDataError as exc:
+                self.bad(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}")
+                continue
+            seen += 1
+            yield request
         if seen == 0 and not self.skipped:
             raise InputDataError(f"{path}: no requests (only blank lines)")
+
+
+def bounded_lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, bytes, size) per line, streamed; a line longer than `limit` comes as None
+    (and is read past in pieces, never held whole). A UTF-8 byte-order mark is dropped."""
+    with path.open("rb") as handle:
+        number = 0
+        while True:
+            raw = handle.readline(limit + 1)
+            if not raw:
+                return
+            number += 1
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                size = len(raw)
+                while raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(1 << 20)
+                    size += len(raw)
+                yield number, None, size
+                continue
+            yield number, raw, len(raw)
+
+
+def parse_json_line(raw: bytes, number: int) -> object | None:
+    """The JSON value of one line (None for a blank line); errors name the line, never quote it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputDataError(f"line {number}: invalid UTF-8 at byte {exc.start}") from None
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputDataError(f"line {number}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise InputDataError(f"line {number}: invalid JSON: nested too deeply") from None
+    except ValueError:  # Python's cap on the digits of an integer
+        raise InputDataError(f"line {number}: invalid JSON: a number with too many digits") from None

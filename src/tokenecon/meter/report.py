@@ -90,11 +90,18 @@ class _Auditor:
             self.meters[name] = Meter(name)
         return self.meters[name]
 
-    def audit(self, chunk: list[LogRequest], writer) -> None:
+    def audit(self, chunk: list[LogRequest], writer, bad=None) -> None:
+        """Audit the requests with reported usage; `bad(message)` (the reader's, with --skip-bad)
+        takes a line whose model has no known tokenizer instead of stopping."""
         rows = [r for r in chunk if r.usage is not None and (r.usage.input is not None or r.usage.output is not None)]
         groups: dict[str, list[LogRequest]] = defaultdict(list)
         for r in rows:
-            groups[self.meter_for(r).name].append(r)
+            try:
+                groups[self.meter_for(r).name].append(r)
+            except TokenEconError as exc:
+                if bad is None:
+                    raise
+                bad(str(exc))
         for name, group in groups.items():
             meter = self.meters[name]
             inputs = prompt_counts(meter, group)
@@ -180,7 +187,7 @@ def _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progres
                 chars[scripts[i]] += n_chars[i]
                 requests[scripts[i]] += 1
                 counts_csv.writerow(row)
-            auditor.audit(chunk, audit_csv)
+            auditor.audit(chunk, audit_csv, reader.bad)
             total += len(chunk)
             bar.update(reader.bytes_read - bar.n)
     bar.close()
