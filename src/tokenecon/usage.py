@@ -63,7 +63,7 @@ class _Fields:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**15:
             shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
-            raise InputDataError(f"{self.where}: usage.{path} must be a whole number from 0 to 10^15 (got {shown})")
+            raise InputDataError(f"{self.where}: usage.{path} must be a whole number >= 0 and <= 10^15 (got {shown})")
         return value
 
     def first(self, *paths: str) -> int | None:
