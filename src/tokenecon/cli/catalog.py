@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .group import cli
+from .group import JSON_HELP, cli, emit_json
 from ..errors import TokenEconError
 
 @cli.group()
@@ -24,7 +24,8 @@ def catalog() -> None:
 
 @catalog.command("list")
 @click.option("--provider", help="Only this provider's entries.")
-def catalog_list(provider: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def catalog_list(provider: str | None, as_json: bool) -> None:
     """List catalog entries: provider/model, effective date, currency, policy type.
 
     \b
@@ -36,6 +37,11 @@ def catalog_list(provider: str | None) -> None:
     entries = [e for e in catalog_entries() if provider is None or e.provider == provider]
     if not entries:
         raise TokenEconError(f"no catalog entries for provider '{provider}'")
+    if as_json:
+        emit_json([{"entry": e.key, "provider": e.provider, "model": e.model, "effective": e.effective.isoformat(),
+                    "date_basis": e.date_basis, "currency": e.currency, "pricing": e.pricing, "source": e.source,
+                    "reference": e.reference} for e in entries])
+        return
     click.echo(f"{'entry':<42}{'effective':<13}{'basis':<10}{'currency':<9}type")
     for e in entries:
         click.echo(f"{e.key:<42}{e.effective.isoformat():<13}{e.date_basis:<10}{e.currency:<9}{e.pricing['type']}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .group import cli, open_page
+from .group import JSON_HELP, cli, emit_json, open_page, records
 from ..names import slug
 
 
@@ -41,8 +41,9 @@ Examples:
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--excel", is_flag=True, help="CSV files with a UTF-8 byte-order mark, for Excel (also: outputs: {excel: true}).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Path | None, seed: int | None,
-            force: bool, no_figures: bool, open_report: bool, excel: bool) -> None:
+            force: bool, no_figures: bool, open_report: bool, excel: bool, as_json: bool) -> None:
     """Run one seeded workload under several pricing policies and compare them side by side.
 
     Common random numbers: every variant draws the same requests, so the differences in bills,
@@ -71,9 +72,15 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     needs = [check_fits(v, name, copies=len(variants)) for name, v in variants.items()]
     out = out if out is not None else Path("reports") / f"compare-{slug(scenario.name)}"
     check_output_dir(out, force, sum(n.disk_bytes for n in needs) // 4)  # comparisons keep no request tables
-    comparison = run_compare(variants, progress=True)
+    comparison = run_compare(variants, progress=not as_json)
     write_compare_folder(comparison, out, force=force, figures=not no_figures, excel=excel)
     table = comparison.table()
+    if as_json:
+        emit_json({"scenario": scenario.name, "question": scenario.question,
+                   "seed": next(iter(variants.values())).seed, "currency": comparison.currency,
+                   "policies": records(table), "report": str(out / "report.html")})
+        open_page(out, open_report)
+        return
     cur = comparison.currency
     segments = [c for c in table.columns if c.startswith("bill.")]
     header = (f"  {'policy':<24}{'requests':>11}{'revenue':>13}{'margin':>12}{'util':>6}{'rejected':>10}"
@@ -114,8 +121,9 @@ Examples:
 @click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local: int | None, serial: bool,
-          force: bool, no_figures: bool, open_report: bool) -> None:
+          force: bool, no_figures: bool, open_report: bool, as_json: bool) -> None:
     """Run a base scenario over a grid (or list) of overrides, with replications per point.
 
     Writes sweep.csv (one row per point: parameters, means and 95% half widths), runs.csv,
@@ -136,12 +144,17 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     check_output_dir(out, force)
     executor = make_executor(scheduler=scheduler, dask_local=dask_local, serial=serial)
     try:
-        result = run_sweep(spec, points, executor, progress=True)
+        result = run_sweep(spec, points, executor, progress=not as_json)
     finally:
         executor.close()
     best = result.best()
     write_sweep_folder(result, out, force=force, figures=not no_figures)
     table = result.table()
+    if as_json:
+        emit_json({"sweep": name, "replications": spec.replications, "parameters": result.parameters,
+                   "points": records(table), "best": best, "report": str(out / "report.html")})
+        open_page(out, open_report)
+        return
     runs = len(points) * spec.replications
     shared = (f"; {result.simulations} simulation{'s' if result.simulations != 1 else ''}, "
               f"the other {runs - result.simulations} runs re-billed "

@@ -40,6 +40,33 @@ def open_page(out: Path, wanted: bool) -> None:
         click.launch((out / "report.html").resolve().as_uri())
 
 
+def emit_json(data) -> None:
+    """`--json`: the result as one JSON document on stdout (non-finite numbers as null)."""
+    import json
+    import math
+
+    def clean(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if hasattr(value, "item") and callable(value.item):  # numpy scalars
+            return clean(value.item())
+        return value
+
+    click.echo(json.dumps(clean(data), indent=2, ensure_ascii=False, default=str))
+
+
+def records(frame) -> list[dict]:
+    """A DataFrame as JSON-ready rows."""
+    return [dict(row) for row in frame.to_dict(orient="records")]
+
+
+JSON_HELP = "Print the result as JSON on stdout (nothing else; no progress bar)."
+
+
 def one_line(message: str, limit: int = 2000) -> str:
     """An error message on one line of bounded length (a file's content is never echoed whole)."""
     message = " ".join(message.split("\n")).encode("utf-8", "backslashreplace").decode("utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .group import cli, open_page
+from .group import JSON_HELP, cli, emit_json, open_page, records
 from ..errors import TokenEconError
 from ..names import slug
 
@@ -35,8 +35,10 @@ Examples:
               help="Also write the measured ratios to the reference as a calibration file for scenarios.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder (and calibration file).")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, audit_tokenizer: str | None,
-          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, open_report: bool) -> None:
+          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, open_report: bool,
+          as_json: bool) -> None:
     """Count tokens of request logs (JSONL) or text files with real tokenizers.
 
     Writes per-request counts for each tokenizer, a summary by script (Chinese, English, code,
@@ -45,20 +47,31 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     """
     from ..meter.report import meter_logs, write_calibration
     from ..report.meter_figures import write_meter_report
+    from ..meter.models import tokenizer_name
     from ..meter.tokenizers import get_tokenizer, tokenizer_names
 
     if calibrate is not None and calibrate.exists() and not force:
         raise TokenEconError(f"{calibrate}: file exists; use --force to replace it")
-    names = list(tokenizers) or tokenizer_names()
+    # tokenizer or model names, as a scenario's `tokenizer:` takes them (-t gpt-4o counts with o200k_base)
+    names = list(dict.fromkeys(tokenizer_name(n) for n in tokenizers)) or tokenizer_names()
+    reference = tokenizer_name(reference)
+    audit_tokenizer = tokenizer_name(audit_tokenizer) if audit_tokenizer else None
     for name in names + [reference] + ([audit_tokenizer] if audit_tokenizer else []):
-        get_tokenizer(name)  # unknown names fail here, before any work
+        get_tokenizer(name)  # files resolve here, before any work
     out = out if out is not None else Path("reports") / f"meter-{slug(logs[0].stem)}"
     totals = meter_logs(list(logs), out, tokenizers=names, reference=reference, skip_bad=skip_bad,
-                        audit_tokenizer=audit_tokenizer, force=force, progress=True, report=write_meter_report)
+                        audit_tokenizer=audit_tokenizer, force=force, progress=not as_json, report=write_meter_report)
     import pandas as pd
 
     table = pd.read_csv(out / "summary.csv")
     everything = table[table["script"] == "all"].set_index("tokenizer")
+    if calibrate is not None:
+        write_calibration(out, calibrate, logs)
+    if as_json:
+        emit_json({**totals, "by_tokenizer": records(everything.reset_index()),
+                   "calibration": str(calibrate) if calibrate else None, "report": str(out / "report.html")})
+        open_page(out, open_report)
+        return
     click.echo(f"metered {totals['requests']:,} requests ({totals['skipped_lines']} bad lines skipped) "
                f"from {', '.join(map(str, logs))}")
     click.echo(f"  {'tokenizer':<18}{'tokens':>12}{'tokens/char':>13}{'vs ' + totals['reference']:>18}")
@@ -73,7 +86,6 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
                    f"{totals['audit_billed_more']:,} billed for more tokens than the text holds, "
                    f"{totals['audit_billed_less']:,} for fewer")
     if calibrate is not None:
-        write_calibration(out, calibrate, logs)
         click.echo(f"calibration: {calibrate} (use it as token_calibration in a scenario)")
     click.echo(f"report: {out / 'report.html'}")
     open_page(out, open_report)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .group import cli, open_page
+from .group import JSON_HELP, cli, emit_json, open_page
 from ..names import slug
 
 EXAMPLES_RUN = """
@@ -38,9 +38,10 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the run folder's path.")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--excel", is_flag=True, help="CSV files with a UTF-8 byte-order mark, for Excel (also: outputs: {excel: true}).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, skip_bad: bool,
         replications: int, scheduler: str | None, dask_local: int | None, quiet: bool, open_report: bool,
-        excel: bool) -> None:
+        excel: bool, as_json: bool) -> None:
     """Simulate a scenario and write its report folder."""
     from ..footprint import check_fits
     from ..datafiles import check_input_files
@@ -56,12 +57,14 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     check_output_dir(out, force, needs.disk_bytes)  # before the run: never lose an existing report by accident
     if replications > 1 or scheduler or dask_local:
         _run_replications(scenario if seed is None else scenario.model_copy(update={"seed": seed}), replications,
-                          out, force, no_figures, scheduler, dask_local, quiet)
+                          out, force, no_figures, scheduler, dask_local, quiet, as_json)
         open_page(out, open_report)
         return
-    result = run_scenario(scenario, seed=seed, progress=not quiet)
+    result = run_scenario(scenario, seed=seed, progress=not (quiet or as_json))
     write_run_folder(result, out, force=force, figures=not no_figures, excel=excel)
-    if quiet:
+    if as_json:
+        emit_json({**result.summary(), "report": str(out / "report.html")})
+    elif quiet:
         click.echo(str(out))
     else:
         click.echo(_format_summary(result.summary()))
@@ -71,7 +74,8 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
 
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO.yaml", type=click.Path(dir_okay=False, path_type=Path))
-def validate(scenario_file: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def validate(scenario_file: Path, as_json: bool) -> None:
     """Check a scenario file without running it.
 
     \b
@@ -89,6 +93,13 @@ def validate(scenario_file: Path) -> None:
     check_input_files(scenario)
     check_fits(scenario, str(scenario_file))
     accounts = sum(c.count for c in scenario.customers)
+    if as_json:
+        emit_json({"file": str(scenario_file), "ok": True, "scenario": scenario.name, "question": scenario.question,
+                   "providers": [p.name for p in scenario.providers],
+                   "customer_segments": [c.name for c in scenario.customers], "accounts": accounts,
+                   "duration_s": scenario.duration, "start": scenario.start_local.isoformat()})
+        return
+
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -118,16 +129,20 @@ def schema(out: Path | None) -> None:
         click.echo(f"wrote {out}")
 
 
-def _run_replications(scenario, replications, out, force, no_figures, scheduler, dask_local, quiet) -> None:
+def _run_replications(scenario, replications, out, force, no_figures, scheduler, dask_local, quiet,
+                      as_json=False) -> None:
     from ..experiments import make_executor, replicate
     from ..report.folder import write_replications_folder
 
     executor = make_executor(scheduler=scheduler, dask_local=dask_local)
     try:
-        result = replicate(scenario, replications, executor, progress=not quiet)
+        result = replicate(scenario, replications, executor, progress=not (quiet or as_json))
     finally:
         executor.close()
     write_replications_folder(result, out, force=force, figures=not no_figures)
+    if as_json:
+        emit_json({**result.summary(), "report": str(out / "report.html")})
+        return
     if quiet:
         click.echo(str(out))
         return

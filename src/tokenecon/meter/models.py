@@ -53,3 +53,20 @@ def tokenizer_for_model(model: str) -> str:
     close = difflib.get_close_matches(key, list(MODEL_TOKENIZERS), n=3, cutoff=0.6)
     hint = f"; close: {', '.join(close)}" if close else ""
     raise UnknownNameError(f"unknown model '{model}'{hint} (known: {', '.join(MODEL_TOKENIZERS)})")
+
+
+def tokenizer_name(name: str) -> str:
+    """The tokenizer for a tokenizer or a model name (``qwen``, ``gpt-4o``, ``deepseek-chat``); loads nothing.
+
+    The scenario's ``tokenizer:`` and ``tokenecon meter -t`` accept the same names."""
+    from .tokenizers import canonical_name
+
+    try:
+        return canonical_name(name)
+    except UnknownNameError as not_a_tokenizer:
+        try:
+            return tokenizer_for_model(name)
+        except UnknownNameError as not_a_model:
+            if "does not" in str(not_a_model):  # a known vendor without an offline tokenizer: say so
+                raise
+            raise UnknownNameError(f"{not_a_tokenizer}; {not_a_model}") from None

@@ -176,13 +176,9 @@ def _check_reservations(scenario: Scenario, source: str) -> None:
 
 def _tokenizer_name(name: str) -> str:
     """A tokenizer name from a tokenizer or model name (names only: no file is loaded)."""
-    from ..meter.models import tokenizer_for_model
-    from ..meter.tokenizers import canonical_name
+    from ..meter.models import tokenizer_name
 
-    try:
-        return canonical_name(name)
-    except UnknownNameError:
-        return tokenizer_for_model(name)
+    return tokenizer_name(name)
 
 
 def load_calibration(scenario: Scenario, source: str = "<scenario>") -> TokenCalibration | None:
