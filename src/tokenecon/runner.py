@@ -12,6 +12,7 @@ from .demand import build_workload, plan_routes
 from .load import SurgeSignal, surge_signal
 from .measure import measure
 from .pricing import make_policies
+from .progress import Phases
 from .results import Result
 from .scaling import scaled_scenario
 from .scenario import Scenario
@@ -20,21 +21,25 @@ from .sim import simulate
 __all__ = ["run"]
 
 
-def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) -> Result:
+def run(scenario: Scenario, *, seed: int | None = None, progress: bool | Phases = False) -> Result:
     """Simulate `scenario` (optionally under another seed) and bill it.
 
-    With ``progress=True`` a progress bar over simulated time appears on stderr when the run
-    takes more than a couple of seconds.
+    With ``progress=True`` each phase (draw, simulate, bill, measure) prints a status line on
+    stderr, and the simulation a progress bar over simulated time.
     """
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
     full, scenario = scenario, scaled_scenario(scenario)  # simulate the scaled fraction
     began = time.perf_counter()
+    phases = progress if isinstance(progress, Phases) else Phases(full.name, bool(progress))
+    progress = phases.enabled
     policies = make_policies(scenario)
     signal, passes, change = None, 0, 0.0
     while True:
-        workload = build_workload(scenario, signal)
-        sim = _simulate(scenario, workload, policies, progress)
+        with phases.phase("drawing demand"):
+            workload = build_workload(scenario, signal)
+        with phases.phase("simulating"):
+            sim = _simulate(scenario, workload, policies, progress)
         passes += 1
         responsive = _surge_responsive(scenario)
         if not responsive or passes > scenario.surge_response_passes:
@@ -48,11 +53,13 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool = False) 
         signal = new_signal
     served = workload.served(sim.records.column("provider"))  # tokens as each request's provider counted them
     surge = surge_signal(scenario, sim.load)
-    billed = bill(scenario, served, sim.records, policies, surge)
+    with phases.phase("billing"):
+        billed = bill(scenario, served, sim.records, policies, surge)
     meta = {"wall_time_s": round(time.perf_counter() - began, 3)}
     if _surge_responsive(scenario):
         meta.update(surge_response_passes=passes, surge_signal_change=round(change, 6))
-    measured = measure(scenario, served, sim.records, billed, sim.load, surge, full_scenario=full, meta=meta)
+    with phases.phase("measuring"):
+        measured = measure(scenario, served, sim.records, billed, sim.load, surge, full_scenario=full, meta=meta)
     return Result(scenario, served, sim, billed, measured, surge, full_scenario=full)
 
 

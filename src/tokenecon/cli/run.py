@@ -13,6 +13,7 @@ import click
 
 from .group import JSON_HELP, cli, emit_json, open_page
 from ..names import slug
+from ..progress import Phases
 
 EXAMPLES_RUN = """
 \b
@@ -60,8 +61,10 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
                           out, force, no_figures, scheduler, dask_local, quiet, as_json)
         open_page(out, open_report)
         return
-    result = run_scenario(scenario, seed=seed, progress=not (quiet or as_json))
-    write_run_folder(result, out, force=force, figures=not no_figures, excel=excel)
+    phases = Phases(scenario.name, not (quiet or as_json))
+    result = run_scenario(scenario, seed=seed, progress=phases)
+    with phases.phase("writing the report folder"):
+        write_run_folder(result, out, force=force, figures=not no_figures, excel=excel)
     if as_json:
         emit_json({**result.summary(), "report": str(out / "report.html")})
     elif quiet:
