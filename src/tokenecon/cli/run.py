@@ -200,8 +200,9 @@ def _format_summary(s: dict) -> str:
     for p in providers:
         cost = s[f"{p}.gpu_cost"] + s[f"{p}.energy_cost"]
         lines.append(
-            f"  {p:<14}{s[f'{p}.requests_completed']:>11,}{s[f'{p}.requests_rejected']:>10,}"
-            f"{s[f'{p}.requests_timed_out']:>10,}{100 * s[f'{p}.utilization']:>6.0f}%"
-            f"{float(s[f'{p}.revenue']):>14,.2f}{cost:>12,.2f}{s[f'{p}.margin']:>12,.2f}"
+            # a space before each column: wide national figures stay apart (same text when they fit)
+            f"  {p:<14} {s[f'{p}.requests_completed']:>10,} {s[f'{p}.requests_rejected']:>9,}"
+            f" {s[f'{p}.requests_timed_out']:>9,} {100 * s[f'{p}.utilization']:>5.0f}%"
+            f" {float(s[f'{p}.revenue']):>13,.2f} {cost:>11,.2f} {s[f'{p}.margin']:>11,.2f}"
         )
     return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""`import tokenecon` is light and changes nothing; `--help` and `validate` need no pandas or matplotlib."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import QUICKSTART
+
+HEAVY = ("pandas", "matplotlib", "simpy", "tiktoken")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = f"{code}\nimport sys\nprint('LOADED:', ' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.rsplit("LOADED:", 1)[1].split()
+
+
+def test_import_tokenecon_loads_no_heavy_library():
+    assert _loaded_after("import tokenecon") == []
+
+
+def test_help_and_validate_load_no_pandas_or_matplotlib():
+    run = "from tokenecon.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit as exc:\n    assert exc.code == 0\n"
+    assert _loaded_after(run.format(argv=["--help"])) == []
+    loaded = _loaded_after(run.format(argv=["validate", str(QUICKSTART)]))
+    assert "pandas" not in loaded and "matplotlib" not in loaded
+
+
+def test_writing_figures_keeps_the_users_backend(tmp_path):
+    code = (
+        "import matplotlib\nmatplotlib.use('svg')\nimport matplotlib.pyplot\nimport tokenecon\n"
+        "from tests.conftest import scenario_dict\n"
+        f"tokenecon.write_run_folder(tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration='20min'))), "
+        f"{str(tmp_path / 'run')!r})\n"
+        "assert matplotlib.get_backend() == 'svg', matplotlib.get_backend()\n"
+    )
+    from .conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "run" / "cost_over_time.png").exists()
