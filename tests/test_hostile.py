@@ -91,6 +91,7 @@ SHAPES = [
     ("pricing.std.price_schedule", [["0s", 1], ["2h", 2], ["1h", 1.5]], "increasing time order"),
     ("customers.0.arrivals.growth", {"type": "piecewise", "points": [["1h", 2]]}, "growth points must start at 0s"),
     ("start", True, "start: Input should be a valid datetime"),
+    ("providers.0.replicas_schedule", [], "replicas_schedule must start at 0s"),  # found by test_fuzz
     ("exchange_rates", {"CNY": True}, "exchange_rates.CNY: expected a number (got True)"),
 ]
 

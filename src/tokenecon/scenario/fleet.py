@@ -149,7 +149,7 @@ class ProviderSpec(Spec):
         if schedule is not None:
             times = [t for t, _ in schedule]
             sizes = [n for _, n in schedule]
-            if times != sorted(times) or times[0] != 0:
+            if not times or times != sorted(times) or times[0] != 0:
                 raise ValueError("replicas_schedule must start at 0s and be in time order")
             if sizes != sorted(sizes) or sizes[0] != self.replicas or sizes[-1] < self.replicas:
                 raise ValueError("replicas_schedule must start at `replicas` and only grow")
