@@ -142,7 +142,8 @@ def _provisioned_lines(scenario: Scenario, workload: Workload, edges: np.ndarray
                           "provisioned", hours * reservation.replicas, hours * hourly)
 
 
-def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
+def _invoices(scenario: Scenario, workload: Workload, records: Records, charge: np.ndarray, billed: np.ndarray,
+              lines: PlanLines) -> tuple[pd.DataFrame, list[int], list[int], list[int]]:
     """Invoices per provider, account and period: request charges plus plan lines, summed exactly."""
     edges, period_starts = period_edges(scenario)
     finish = records.column("finish_s")
@@ -150,9 +151,10 @@ def _invoices(scenario, workload, records, charge, billed, lines: PlanLines):
     extra = np.flatnonzero(lines.request_id < 0)
     n_accounts, n_periods = len(workload.accounts), len(edges)
 
-    def key_of(provider, account, times):
+    def key_of(provider: np.ndarray, account: np.ndarray, times: np.ndarray) -> np.ndarray:
         period = index_of(times, edges)
-        return (provider.astype(np.int64) * n_accounts + account.astype(np.int64)) * n_periods + period
+        key: np.ndarray = (provider.astype(np.int64) * n_accounts + account.astype(np.int64)) * n_periods + period
+        return key
 
     request_keys = key_of(records.column("provider")[rows], workload.account[rows], finish[rows])
     extra_keys = key_of(lines.provider[extra], lines.account[extra], lines.time_s[extra])

@@ -34,8 +34,8 @@ def utilization(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.nda
     online = replica_seconds(spec, edges)
     max_batch = spec.performance.max_batch
     if max_batch is not None:
-        return sample["occupancy_s"] / (online * max_batch)
-    return np.minimum(sample["busy_s"], online) / online
+        return np.asarray(sample["occupancy_s"] / (online * max_batch), dtype=np.float64)
+    return np.asarray(np.minimum(sample["busy_s"], online) / online, dtype=np.float64)
 
 
 def kv_occupancy(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.ndarray) -> np.ndarray:
@@ -43,12 +43,12 @@ def kv_occupancy(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.nd
     tokens = spec.performance.kv_cache_tokens
     if tokens is None or spec.performance.scheduler == "overlap":
         return np.full(len(edges) - 1, np.nan)
-    return sample["kv_token_s"] / (replica_seconds(spec, edges) * tokens)
+    return np.asarray(sample["kv_token_s"] / (replica_seconds(spec, edges) * tokens), dtype=np.float64)
 
 
 def queue_length_mean(sample: dict[str, np.ndarray], edges: np.ndarray) -> np.ndarray:
     """Time-average number of requests waiting in each interval."""
-    return sample["queue_s"] / np.diff(edges)
+    return np.asarray(sample["queue_s"] / np.diff(edges), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ class SurgeSignal:
 
     def level_at(self, provider: int, times: np.ndarray) -> np.ndarray:
         """The surge level in force at each time (the interval it falls in)."""
-        return self.levels[provider][index_of(times, self.edges[:-1])]
+        level: np.ndarray = self.levels[provider][index_of(times, self.edges[:-1])]
+        return level
 
     def multiplier(self, provider: int) -> np.ndarray:
         return self.values.get(provider, np.ones(len(self.edges) - 1))

@@ -54,4 +54,5 @@ def running_before(values: np.ndarray, first: np.ndarray) -> np.ndarray:
         return values.copy()
     before = np.cumsum(values) - values
     group_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    return before - before[group_start]
+    out: np.ndarray = before - before[group_start]
+    return out

@@ -49,7 +49,7 @@ class Result:
 
     @cached_property
     def _completed(self) -> np.ndarray:
-        return self._col("status") == COMPLETED
+        return np.asarray(self._col("status") == COMPLETED)
 
     # -- tables -----------------------------------------------------------
     @cached_property
@@ -99,7 +99,7 @@ class Result:
         return with_numeric_money(self.bill.invoices)
 
     @cached_property
-    def _ledger_columns(self):
+    def _ledger_columns(self) -> Any:
         from .ledger import ledger_columns
 
         return ledger_columns(self)

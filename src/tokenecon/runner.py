@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
+from typing import Any
 
 import numpy as np
 
 from .billing import bill
-from .demand import build_workload, plan_routes
+from .demand import Workload, build_workload, plan_routes
 from .load import SurgeSignal, surge_signal
 from .measure import measure
-from .pricing import make_policies
+from .pricing import PricingPolicy, make_policies
 from .progress import Phases
 from .results import Result
 from .scaling import scaled_scenario
 from .scenario import Scenario
-from .sim import simulate
+from .sim import SimOutput, simulate
 
 __all__ = ["run"]
 
@@ -63,7 +64,7 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool | Phases 
     return Result(scenario, served, sim, billed, measured, surge, full_scenario=full)
 
 
-def _simulate(scenario, workload, policies, progress):
+def _simulate(scenario: Scenario, workload: Workload, policies: dict[str, PricingPolicy], progress: bool) -> SimOutput:
     bar = _progress_bar(scenario) if progress else nullcontext()
     with bar as tracker:
         done = [0.0]
@@ -94,13 +95,16 @@ def _price_signal(surge: SurgeSignal) -> dict[int, tuple[np.ndarray, np.ndarray]
     return {p: (surge.edges, values) for p, values in surge.values.items()}
 
 
-def _signal_change(old, new) -> float:
+PriceSignal = dict[int, tuple[np.ndarray, np.ndarray]]
+
+
+def _signal_change(old: PriceSignal | None, new: PriceSignal) -> float:
     if old is None:
         return max((float(np.max(np.abs(m - 1.0))) for _, m in new.values()), default=0.0)
     return max(float(np.max(np.abs(new[p][1] - old[p][1]))) for p in new)
 
 
-def _progress_bar(scenario: Scenario):
+def _progress_bar(scenario: Scenario) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=scenario.duration, unit="sim-s", unit_scale=True, delay=2.0, leave=False,

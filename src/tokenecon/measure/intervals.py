@@ -67,9 +67,12 @@ def fleet_columns(spec: ProviderSpec, sample: dict[str, np.ndarray], edges: np.n
     }
 
 
-def _by_local_hour(value, local_hours: np.ndarray) -> np.ndarray | float:
+def _by_local_hour(value: float | list[float], local_hours: np.ndarray) -> np.ndarray | float:
     """A constant, or 24 values picked by each interval's local starting hour."""
-    return np.asarray(value, dtype=float)[local_hours] if isinstance(value, list) else value
+    if isinstance(value, list):
+        picked: np.ndarray = np.asarray(value, dtype=np.float64)[local_hours]
+        return picked
+    return float(value)
 
 
 def _percentiles(interval: np.ndarray, ttft: np.ndarray, e2e: np.ndarray, k: int) -> dict[str, np.ndarray]:
