@@ -17,7 +17,8 @@ AZURE = ROOT / "scenarios" / "data" / "azure-llm-inference-2023" / "AzureLLMInfe
 
 
 def trace_scenario(arrivals, duration="1h", **customer):
-    data = scenario_dict(duration=duration)
+    relative = arrivals.get("format") == "csv" and arrivals.get("time_unit", "datetime") != "datetime"
+    data = scenario_dict(duration=duration, **({} if relative else {"start": "trace"}))
     data["providers"][0]["replicas"] = 4
     data["customers"] = [{"name": "replay", "count": 5, "arrivals": {"type": "trace", **arrivals},
                           "providers": ["p1"], **customer}]
@@ -107,7 +108,7 @@ def test_run_skip_bad_flag(tmp_path, write_yaml, capsys):
     path = tmp_path / "trace.csv"
     path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04.0,10,2\n"
                     "2023-11-16 18:17:05.0,-1,2\n2023-11-16 18:17:06.0,10,2\n")
-    data = scenario_dict()
+    data = scenario_dict(start="trace")
     data["customers"] = [{"name": "replay", "arrivals": {"type": "trace", "path": str(path)}, "providers": ["p1"]}]
     scenario = write_yaml(data)
     code, _, err = run_cli(["run", str(scenario), "--out", str(tmp_path / "r"), "--no-figures"], capsys)
@@ -116,3 +117,46 @@ def test_run_skip_bad_flag(tmp_path, write_yaml, capsys):
     assert code == 0, err
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["requests_arrived"] == 2 and summary["replay.trace_rows_skipped"] == 1
+
+
+# ---------------------------------------------------------------- absolute time
+
+def test_start_trace_takes_the_first_timestamp():
+    scenario = trace_scenario({"path": str(AZURE)}, duration="1min")
+    assert scenario.start == pd.Timestamp("2023-11-16T18:17:03.97996Z").to_pydatetime()
+    result = tokenecon.run(scenario)
+    assert result.requests["arrival_s"].min() == 0.0
+
+
+def test_a_trace_keeps_its_absolute_times():
+    data = scenario_dict(duration="30min", start="2023-11-16T18:00:00+00:00")
+    data["customers"] = [{"name": "replay", "arrivals": {"type": "trace", "path": str(AZURE)}, "providers": ["p1"]}]
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    raw = pd.read_csv(AZURE)
+    times = pd.to_datetime(raw["TIMESTAMP"], format="ISO8601", utc=True)
+    expected = (times - pd.Timestamp("2023-11-16T18:00:00Z")).dt.total_seconds().to_numpy()
+    arrivals = np.sort(result.requests["arrival_s"].to_numpy())
+    assert arrivals[0] == pytest.approx(17 * 60 + 3.97996, abs=1e-6)  # not shifted to 0
+    assert np.allclose(arrivals, np.sort(expected[expected < 1800]), atol=1e-6)
+
+
+@pytest.mark.parametrize("start,where", [("2026-03-02T00:00:00+00:00", "before the scenario start"),
+                                         ("2023-11-16T17:00:00+00:00", "after the run ends")])
+def test_a_trace_outside_the_horizon_is_an_error_not_a_shift(start, where):
+    data = scenario_dict(duration="1h", start=start)
+    data["customers"] = [{"name": "replay", "arrivals": {"type": "trace", "path": str(AZURE)}, "providers": ["p1"]}]
+    with pytest.raises(InputDataError, match=f"the trace starts at 2023-11-16T18:17:03.979960\\+00:00, {where}"):
+        tokenecon.run(tokenecon.scenario_from_dict(data))
+
+
+def test_start_trace_needs_a_trace_with_absolute_times(tmp_path):
+    from tokenecon.errors import ScenarioError
+
+    path = tmp_path / "t.csv"
+    path.write_text("t,i,o\n0,10,2\n1,10,2\n")
+    data = scenario_dict(start="trace")
+    data["customers"] = [{"name": "r", "providers": ["p1"], "arrivals": {
+        "type": "trace", "path": str(path), "format": "csv", "time_unit": "s",
+        "columns": {"time": "t", "input": "i", "output": "o"}}}]
+    with pytest.raises(ScenarioError, match="start: 'trace' needs a customer replaying a trace with absolute times"):
+        tokenecon.scenario_from_dict(data)

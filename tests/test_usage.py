@@ -94,7 +94,7 @@ def test_inconsistent_usage_is_an_error_naming_the_field(raw, message):
 def _replay(tmp_path, lines, **arrivals):
     path = tmp_path / "usage.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
-    data = scenario_dict(duration="1h")
+    data = scenario_dict(duration="1h", start="trace")
     data["pricing"] = {"std": {"type": "per_token", "input": 2, "cached_input": "0.5", "output": 8,
                                "reasoning": 8}}
     data["customers"] = [{"name": "r", "arrivals": {"type": "trace", "path": str(path),

@@ -20,7 +20,7 @@ from ..inputs import check_file, quote
 from ..scenario.limits import MAX_TOKENS
 from ..usage import read_usage, usage_object
 
-__all__ = ["Trace", "load_trace", "replay"]
+__all__ = ["Trace", "load_trace", "replay", "trace_offset"]
 
 _AZURE = {"time": "TIMESTAMP", "input": "ContextTokens", "output": "GeneratedTokens"}
 
@@ -39,6 +39,7 @@ class Trace:
     span_s: float  # first to last row
     cache_write_tokens: np.ndarray  # 5-minute cache writes (part of input)
     cache_write_1h_tokens: np.ndarray  # 1-hour cache writes (part of input)
+    first_epoch_s: float | None = None  # the first row's time (Unix seconds) when the trace has absolute times
 
 
 def _times(values: pd.Series, unit: str, path: Path, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -204,9 +205,11 @@ def _load(path: Path, spec) -> Trace:
     t = times[order] - times[order[0]]
     customer = np.asarray(columns["customer"], dtype=object)[order] if "customer" in columns else \
         np.full(len(order), "", dtype=object)
+    absolute = unit == "datetime" or spec.format in ("openai_usage", "meter_log")  # ISO times or Unix `created`
     return Trace(t, counts["input"][order], counts["output"][order], counts["cached"][order],
                  counts["reasoning"][order], customer, int(len(bad)), float(t[-1]),
-                 counts["cache_write"][order], counts["cache_write_1h"][order])
+                 counts["cache_write"][order], counts["cache_write_1h"][order],
+                 float(times[order[0]]) if absolute else None)
 
 
 def load_trace(path: Path, spec) -> Trace:
@@ -214,16 +217,33 @@ def load_trace(path: Path, spec) -> Trace:
     return _load_cached(str(path), spec.model_dump_json())
 
 
-def replay(trace: Trace, spec, duration: float, rng: np.random.Generator) -> np.ndarray:
-    """Indices of trace rows and their arrival times in the run: speed, loops, sampling, horizon."""
-    times = trace.time_s / spec.speed
+def trace_offset(trace: Trace, start, duration: float, path) -> float:
+    """Seconds from the scenario start to the trace's first row: 0 for a trace of relative times;
+    for absolute times the trace keeps them, and a trace that starts before the run or after its
+    end is an error."""
+    if trace.first_epoch_s is None or start is None:
+        return 0.0
+    offset = trace.first_epoch_s - start.timestamp()
+    if -1e-6 < offset < 0:  # `start: trace` holds the first time to the microsecond
+        offset = 0.0
+    if 0.0 <= offset < duration:
+        return offset
+    first = pd.Timestamp(round(trace.first_epoch_s * 1e6), unit="us", tz="UTC").isoformat()
+    where = "before the scenario start" if offset < 0 else "after the run ends"
+    raise InputDataError(f"{path}: the trace starts at {first}, {where} ({start.isoformat()} + "
+                         f"{duration:g} s); set start: trace, or a start and duration that hold its times")
+
+
+def replay(trace: Trace, spec, duration: float, rng: np.random.Generator, offset: float = 0.0) -> np.ndarray:
+    """Indices of trace rows and their arrival times in the run: offset, speed, loops, sampling, horizon."""
+    times = offset + trace.time_s / spec.speed
     period = trace.span_s / spec.speed
     rows, arrivals = [np.arange(len(times))], [times]
     if spec.loop:
         # the next pass starts one mean inter-arrival after the last row, so passes do not collide
         gap = period / max(1, len(times) - 1) if len(times) > 1 else 1.0
         shift = period + gap
-        passes = int(np.ceil(duration / shift)) if shift > 0 else 1
+        passes = int(np.ceil((duration - offset) / shift)) if shift > 0 else 1
         rows = [np.arange(len(times))] * passes
         arrivals = [times + k * shift for k in range(passes)]
     rows, arrivals = np.concatenate(rows), np.concatenate(arrivals)

@@ -25,7 +25,7 @@ from .arrivals import poisson_arrival_times
 from .behaviour import elastic_keep, request_prices, shift_to_offpeak
 from .corpus import corpus_counts
 from .sizes import draw_sizes
-from .traces import load_trace, replay
+from .traces import load_trace, replay, trace_offset
 from .streams import stream
 
 __all__ = ["Workload", "build_workload", "account_names", "provider_ratios"]
@@ -141,8 +141,10 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
     providers = len(scenario.providers)
     trace = None
     if customer.arrivals.type == "trace":
-        trace = load_trace(scenario.resolve_path(customer.arrivals.path), customer.arrivals)
-        rows, times = replay(trace, customer.arrivals, scenario.duration, stream(seed, "trace_sample", name))
+        path = scenario.resolve_path(customer.arrivals.path)
+        trace = load_trace(path, customer.arrivals)
+        offset = trace_offset(trace, scenario.start, scenario.duration, path)
+        rows, times = replay(trace, customer.arrivals, scenario.duration, stream(seed, "trace_sample", name), offset)
         rows = rows.astype(np.int64)
     else:
         arrivals = customer.arrivals

@@ -116,9 +116,12 @@ class TraceArrivals(Spec):
     trace), ``csv`` (any CSV, with `columns` naming the time and token columns), ``openai_usage``
     (JSONL lines with ``timestamp`` or ``created`` and a ``usage`` as any vendor reports it, read
     per `usage_format` by `tokenecon.usage`), ``meter_log`` (the meter's request logs: times from
-    ``timestamp``, sizes from ``usage``). Times are made relative to the
-    first row; `speed` plays them faster (60: an hour in a minute) or slower (0.5); `loop`
-    repeats the trace until the horizon; `sample` keeps each row with that probability.
+    ``timestamp``, sizes from ``usage``). Absolute times (ISO timestamps, Unix ``created``) are
+    kept: the first row arrives at its own time after the scenario `start` (``start: trace``
+    takes it), and a trace starting before the start or after the end is an error; CSV times in
+    ``s``/``ms`` count from the start. `speed` plays them faster (60: an hour in a minute) or
+    slower (0.5) from the first row; `loop` repeats the trace until the horizon; `sample` keeps
+    each row with that probability.
     """
 
     type: Literal["trace"]

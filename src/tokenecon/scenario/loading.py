@@ -59,6 +59,7 @@ def scenario_from_dict(data: Any, *, source: str = "<scenario>", base_dir: str =
     if "base_dir" in data:
         raise ScenarioError("unknown field 'base_dir'", path=source)
     data = _resolve_catalog(data, source, base_dir)
+    data = _trace_start(data, source, base_dir)
     try:
         scenario = Scenario.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
@@ -104,6 +105,35 @@ def _resolve_catalog(data: dict, source: str, base_dir: str = ".") -> dict:
             raise ScenarioError(str(exc), path=source, field=f"providers[{i}].price") from None
         pricing[price] = {**entry.pricing, "currency": entry.currency}
     return {**data, "pricing": pricing} if pricing else data
+
+
+def _trace_start(data: dict, source: str, base_dir: str) -> dict:
+    """``start: trace``: the scenario starts at the first timestamp of its replayed traces."""
+    if data.get("start") != "trace":
+        return data
+    from datetime import datetime, timezone
+
+    from ..demand.traces import load_trace
+    from .demand import TraceArrivals
+
+    firsts = []
+    for customer in data.get("customers") or []:
+        arrivals = customer.get("arrivals") if isinstance(customer, dict) else None
+        if not isinstance(arrivals, dict) or arrivals.get("type") != "trace":
+            continue
+        try:
+            spec = TraceArrivals.model_validate(arrivals)
+        except ValidationError:
+            continue  # the full validation names the problem
+        path = Path(spec.path) if Path(spec.path).is_absolute() else Path(base_dir) / spec.path
+        # bad rows are the run's to report (or skip, with --skip-bad); the first good time starts the run
+        trace = load_trace(path, spec.model_copy(update={"skip_bad": True}))
+        if trace.first_epoch_s is not None:
+            firsts.append(trace.first_epoch_s)
+    if not firsts:
+        raise ScenarioError("'trace' needs a customer replaying a trace with absolute times (azure, csv with "
+                            "time_unit: datetime, openai_usage, meter_log)", path=source, field="start")
+    return {**data, "start": datetime.fromtimestamp(min(firsts), tz=timezone.utc).isoformat()}
 
 
 def _first_error(exc: ValidationError, data: Any, source: str) -> ScenarioError:
