@@ -281,7 +281,7 @@ def _usage_line(created, prompt=100, completion=20):
 
 
 def _trace_scenario(write_yaml, path, skip_bad, fmt="openai_usage"):
-    data = scenario_dict(duration="1h")
+    data = scenario_dict(duration="1h", start="2026-01-01T00:00:00+00:00")  # the traces' own time (T0)
     customer = data["customers"][0]
     customer["arrivals"] = {"type": "trace", "path": str(path), "format": fmt, "skip_bad": skip_bad}
     del customer["input_tokens"], customer["output_tokens"]
