@@ -122,7 +122,8 @@ def write_log(path: Path, megabytes: float) -> int:
                 prompt += " " + "".join(_EMOJI[(n + k) % len(_EMOJI)] for k in range(12))
             completion = kinds[(n + 1) % len(kinds)][(n * 11) % len(kinds[(n + 1) % len(kinds)])][:600]
             record = {"id": f"r{n}", "customer": f"c{n % 50}", "model": "gpt-4",
-                      "messages": [{"role": "user", "content": f"{prompt} #{n}"}], "completion": completion}
+                      "messages": [{"role": "user", "content": f"{prompt} #{n}"}],
+                      "completion": f"{completion} (r{n})"}  # every text distinct: no cache hits
             line = json.dumps(record, ensure_ascii=False) + "\n"
             out.write(line)
             size += len(line.encode("utf-8"))
