@@ -63,27 +63,28 @@ def _axes(result, axes, ylabel_formatter: bool = True) -> None:
 
 
 def cost_figure(result, path: Path) -> None:
+    """Left: cumulative revenue alone (its own scale, so providers' revenues can be told apart);
+    right: revenue against GPU + energy cost (cost lines dashed, a dash pattern per provider so
+    equal costs stay visible)."""
     cur = result.scenario.currency
     colors = _colors(result)
-    fig, (cum, rate) = plt.subplots(1, 2, figsize=(13, 5.2))
+    dashes = [(0, (6, 3)), (3, (2, 2)), (0, (1, 2)), (0, (4, 1, 1, 1))]
+    fig, (rev, both) = plt.subplots(1, 2, figsize=(13, 5.2))
     rates = dict(zip([p.name for p in result.scenario.providers], result.bill.provider_rate))
-    for name, rows, t in _per_provider(result):
-        revenue = rows["revenue"].astype(float).to_numpy() * float(rates[name])  # in the scenario currency
-        cost = rows["cost"].to_numpy()
+    for k, (name, rows, t) in enumerate(_per_provider(result)):
+        revenue = np.cumsum(rows["revenue"].astype(float).to_numpy() * float(rates[name]))  # scenario currency
+        cost = np.cumsum(rows["cost"].to_numpy())
         color = colors[name]
-        hours = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 3600.0
-        cum.plot(t, np.cumsum(revenue), color=color, lw=2, label=f"{name} revenue")
-        rate.plot(t, revenue / hours, color=color, lw=1.8, label=f"{name} revenue")
+        rev.plot(t, revenue, color=color, lw=2, label=f"{name} revenue")
+        both.plot(t, revenue, color=color, lw=2, label=f"{name} revenue")
         if cost.any():  # a provider without GPU or energy prices has no cost line
-            cum.plot(t, np.cumsum(cost), color=color, lw=1.4, ls="--", label=f"{name} GPU + energy cost")
-            rate.plot(t, cost / hours, color=color, lw=1.2, ls="--", label=f"{name} cost")
-    cum.set_title("Cumulative revenue and cost")
-    cum.set_ylabel(f"{cur}")
-    rate.set_title("Revenue and cost per hour")
-    rate.set_ylabel(f"{cur} per hour")
-    for ax in (cum, rate):
+            both.plot(t, cost, color=color, lw=1.6, ls=dashes[k % len(dashes)], label=f"{name} GPU + energy cost")
+    rev.set_title("Cumulative revenue")
+    both.set_title("Cumulative revenue and cost of supply")
+    for ax in (rev, both):
+        ax.set_ylabel(cur)
         headroom(ax)
-    _axes(result, (cum, rate))
+    _axes(result, (rev, both))
     _finish(fig, path, "revenue vs cost of supply", result)
 
 
@@ -139,8 +140,9 @@ def utilization_figure(result, path: Path) -> None:
     util = axes[0]
     for name, rows, t in _per_provider(result):
         util.plot(t, 100 * rows["utilization"], lw=1.8, color=colors[name], label=f"{name} utilization")
-        util.plot(t, 100 * rows["prefill_s"] / rows["replica_s"], lw=1.0, ls=":", color=colors[name],
-                  label=f"{name} time prefilling")
+        if (rows["prefill_s"] > 0).any():  # a supply-model fleet has no prefill time of its own
+            util.plot(t, 100 * rows["prefill_s"] / rows["replica_s"], lw=1.0, ls=":", color=colors[name],
+                      label=f"{name} time prefilling")
     util.set_title("Utilization (batch slots in use) and prefill load")
     util.set_ylabel("% of batch slots / of replica time")
     util.set_ylim(0, 105)
