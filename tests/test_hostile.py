@@ -39,7 +39,8 @@ BEYOND = [
     ("pricing.std.input", 10**40, "pricing.std.input: a price or amount may be at most"),
     ("customers.0.arrivals.growth", {"type": "exponential", "rate": 1e300, "per": "1s"}, "rate must be finite"),
     ("report_interval", "1ms", "report intervals"),
-    ("question", "q" * 10_000_000, "question: String should have at most 2000 characters"),
+    pytest.param("question", "q" * 10_000_000, "question: String should have at most 2000 characters",
+                 marks=pytest.mark.slow),  # a 10 MB file
 ]
 
 

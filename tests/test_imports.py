@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import QUICKSTART
 
 HEAVY = ("pandas", "matplotlib", "simpy", "tiktoken")
@@ -28,6 +30,7 @@ def test_help_and_validate_load_no_pandas_or_matplotlib():
     assert "pandas" not in loaded and "matplotlib" not in loaded
 
 
+@pytest.mark.slow
 def test_writing_figures_keeps_the_users_backend(tmp_path):
     code = (
         "import matplotlib\nmatplotlib.use('svg')\nimport matplotlib.pyplot\nimport tokenecon\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 import tokenecon
 
@@ -32,6 +33,7 @@ def test_files_keep_the_exact_text(tmp_path):
     assert "amount_exact" not in on_disk and on_disk["amount"].tolist() == result.invoices["amount_exact"].tolist()
 
 
+@pytest.mark.slow
 def test_example_notebook_executes(tmp_path):
     import nbformat
     from nbclient import NotebookClient

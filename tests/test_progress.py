@@ -1,6 +1,7 @@
 """Progress from start to end: a status line per phase on stderr; -q and --json print nothing there."""
 
 from __future__ import annotations
+import pytest
 
 from tokenecon.progress import PHASES
 
@@ -19,6 +20,7 @@ def test_every_phase_reports_start_and_end(tmp_path, write_yaml, capsys):
     assert starts == sorted(starts)  # in order: draw, simulate, bill, measure, write
 
 
+@pytest.mark.slow
 def test_quiet_is_silent(tmp_path, write_yaml, capsys):
     path = write_yaml(scenario_dict(duration="30min"))
     code, out, err = run_cli(["run", str(path), "--out", str(tmp_path / "q"), "-q"], capsys)
