@@ -31,6 +31,7 @@ def test_compare_and_sweep_json(tmp_path, write_yaml, capsys):
     path = write_yaml(data)
     c = as_json(["compare", str(path), "--policy", "std", "--policy", "cheap", "--out", str(tmp_path / "c")], capsys)
     assert [p["policy"] for p in c["policies"]] == ["std", "cheap"] and c["currency"] == "USD"
+    assert all(p["e2e_p95_s.c1"] > 0 and p["ttft_p95_s.c1"] > 0 for p in c["policies"])  # latency per segment
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(yaml.safe_dump({"name": "j", "base": path.name, "replications": 1,
                                      "grid": {"providers.p1.replicas": [1, 2]}, "metrics": ["revenue"],

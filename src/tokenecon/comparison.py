@@ -64,6 +64,9 @@ class Comparison:
             }
             for segment, amount in result.segment_bills().items():
                 row[f"bill.{segment}"] = format_decimal(amount)
+            for key in s:
+                if key.startswith(("ttft_p95_s.", "e2e_p95_s.")):
+                    row[key] = s[key]
             for p in providers:
                 row[f"revenue.{p}"] = s[f"{p}.revenue"]
             row["currency"] = result.scenario.currency

@@ -101,6 +101,19 @@ def segment_bills(scenario: Scenario, workload: Workload, records: Records, bill
     return {name: in_reporting(sums[s * providers:(s + 1) * providers], rates) for s, name in enumerate(w.segments)}
 
 
+def segment_latency(workload: Workload, records: Records) -> dict[str, float]:
+    """Per customer segment, p95 time to first token and end-to-end latency of its completed requests:
+    ``ttft_p95_s.<segment>``, ``e2e_p95_s.<segment>`` (does a policy slow one segment to serve another?)."""
+    arrival, first, finish = workload.arrival_s, records.column("first_token_s"), records.column("finish_s")
+    done = records.column("status") == COMPLETED
+    out: dict[str, float] = {}
+    for s, name in enumerate(workload.segments):
+        mine = done & (workload.segment == s)
+        out[f"ttft_p95_s.{name}"] = percentile(first[mine] - arrival[mine], 95)
+        out[f"e2e_p95_s.{name}"] = percentile(finish[mine] - arrival[mine], 95)
+    return out
+
+
 def _totals(scenario: Scenario, workload: Workload, records: Records, bill: Bill, ts: pd.DataFrame,
             weight: pd.Series, factor: float) -> dict[str, Any]:
     """The run's totals, scaled up by declared field where the run is a scaled fraction."""
@@ -185,6 +198,7 @@ def run_summary(scenario: Scenario, workload: Workload, records: Records, bill: 
         out["simulated_requests"] = len(workload)
     for segment, amount in segment_bills(scenario, workload, records, bill).items():
         out[f"bill.{segment}"] = _bill(amount, factor)
+    out.update(segment_latency(workload, records))
     if fleet_source != "simulation":
         out["fleet_source"] = fleet_source
     out.update(extra)

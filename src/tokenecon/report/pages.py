@@ -164,6 +164,10 @@ def compare_answer(table, name: str, load: dict[str, tuple[float, float]]) -> li
     out.append("End-to-end latency p95: " + ", ".join(f"{r['policy']} {secs(r['e2e_latency_p95_s'])}" for r in rows)
                + "; time to first token p95: " + ", ".join(f"{r['policy']} {secs(r['ttft_p95_s'])}" for r in rows)
                + ".")
+    slow = [c[len("e2e_p95_s."):] for c in table.columns if c.startswith("e2e_p95_s.")]
+    if len(slow) > 1:
+        out.append("End-to-end latency p95 by segment: " + "; ".join(
+            f"{g} " + ", ".join(f"{r['policy']} {secs(r[f'e2e_p95_s.{g}'])}" for r in rows) for g in slow) + ".")
     segments = [c[5:] for c in table.columns if c.startswith("bill.")]
     for r in rows[1:]:
         if segments:
