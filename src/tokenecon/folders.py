@@ -46,7 +46,7 @@ def check_output_dir(out: Path, force: bool, kind: str = "folder", need_bytes: i
 
 
 def _existing_parent(out: Path) -> Path:
-    parent = out.absolute().parent
+    parent = out.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     return parent
