@@ -37,7 +37,7 @@ def divergence_figure(table: pd.DataFrame, reference: str, path: Path) -> None:
     right.set_title(f"Token count relative to {reference}")
     right.set_ylabel(f"tokens / {reference} tokens")
     right.axhline(1.0, color="black", lw=0.8)
-    left.legend(fontsize=8)
+    style.legend_below(left, ncol=3)
     fig.suptitle("Same text, different token counts: tokenizer divergence by script", fontsize=13, fontweight="bold")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
