@@ -322,3 +322,20 @@ def test_trace_files_that_are_not_files_are_refused(tmp_path, write_yaml, capsys
     for path, needle in ((tmp_path, "trace"), ("/dev/zero", "trace"), (secret, "no column 'TIMESTAMP'")):
         err = _refused(["validate", str(_trace_scenario(write_yaml, path, False, "azure"))], capsys, needle)
         assert "root:x" not in err
+
+
+def test_output_files_under_a_file_or_unwritable_are_refused_before_work(tmp_path, capsys):
+    from .conftest import ROOT
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    _refused(["schema", "--out", str(blocker / "s.json")], capsys, "it is a file")
+    _refused(["schema", "--out", "/proc/tokenecon-schema.json"], capsys, "cannot write")
+    log = ROOT / "scenarios" / "data" / "chat_log.jsonl"
+    _refused(["meter", str(log), "-t", "o200k_base", "--out", str(tmp_path / "m"), "--calibrate",
+              str(blocker / "c.yaml")], capsys, "it is a file")
+    assert not (tmp_path / "m").exists()  # refused before metering
+    code, out, err = run_cli(["schema", "--out", str(tmp_path / "new" / "s.json")], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "new" / "s.json").read_text())["title"]
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["s.json"]

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from .errors import TokenEconError
 
-__all__ = ["atomic_folder", "check_output_dir", "lock_output_dir", "remove_stale_temp", "write_json"]
+__all__ = ["atomic_folder", "check_output_dir", "check_output_file", "write_text_file", "lock_output_dir", "remove_stale_temp", "write_json"]
 
 
 def check_output_dir(out: Path, force: bool, kind: str = "folder", need_bytes: int = 0) -> None:
@@ -43,6 +43,34 @@ def check_output_dir(out: Path, force: bool, kind: str = "folder", need_bytes: i
         raise TokenEconError(f"{out}: the {kind} needs about {need_bytes / 1e6:,.0f} MB, only "
                              f"{free / 1e6:,.0f} MB free in {parent}")
     lock_output_dir(out)
+
+
+def check_output_file(path: Path) -> None:
+    """Fail before any work if the file `path` cannot be written: a folder is there, a parent is a
+    file, or the nearest existing parent is not writable."""
+    path = Path(path)
+    if path.is_dir():
+        raise TokenEconError(f"{path}: is a folder, expected a file name")
+    parent = _existing_parent(path)
+    if not parent.is_dir():
+        raise TokenEconError(f"{path}: cannot create a file under {parent}: it is a file")
+    try:
+        Path(tempfile.mkdtemp(prefix=".tokenecon-probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise TokenEconError(f"{path}: cannot write in {parent}: {exc.strerror or exc.__class__.__name__}") from None
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all (a temporary sibling, then a rename)."""
+    check_output_file(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tokenecon-tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TokenEconError(f"{path}: cannot write: {exc.strerror or exc.__class__.__name__}") from None
 
 
 def _existing_parent(out: Path) -> Path:

@@ -84,12 +84,18 @@ def catalog_import_litellm(path: Path, out: Path | None) -> None:
 
     from ..catalog.litellm import import_litellm
 
+    if out is not None:
+        from ..folders import check_output_file
+
+        check_output_file(out)
     entries, skipped = import_litellm(path)
     records = [{**dataclasses.asdict(e), "effective": e.effective.isoformat()} for e in entries]
     text = yaml.safe_dump(records, sort_keys=False, allow_unicode=True)
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        from ..folders import write_text_file
+
+        write_text_file(out, text)
     click.echo(f"{len(entries)} entries converted, {skipped} skipped (not chat models or no token prices)"
                + (f"; wrote {out}" if out else ""), err=out is None)

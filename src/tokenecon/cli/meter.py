@@ -52,6 +52,10 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
 
     if calibrate is not None and calibrate.exists() and not force:
         raise TokenEconError(f"{calibrate}: file exists; use --force to replace it")
+    if calibrate is not None:
+        from ..folders import check_output_file
+
+        check_output_file(calibrate)  # before metering: a path that cannot be written fails now
     # tokenizer or model names, as a scenario's `tokenizer:` takes them (-t gpt-4o counts with o200k_base)
     names = list(dict.fromkeys(tokenizer_name(n) for n in tokenizers)) or tokenizer_names()
     reference = tokenizer_name(reference)

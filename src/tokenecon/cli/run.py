@@ -128,7 +128,9 @@ def schema(out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        from ..folders import write_text_file
+
+        write_text_file(out, text)
         click.echo(f"wrote {out}")
 
 
