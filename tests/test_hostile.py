@@ -339,3 +339,16 @@ def test_output_files_under_a_file_or_unwritable_are_refused_before_work(tmp_pat
     assert code == 0, err
     assert json.loads((tmp_path / "new" / "s.json").read_text())["title"]
     assert [p.name for p in (tmp_path / "new").iterdir()] == ["s.json"]
+
+
+def test_data_file_fields_that_are_folders_devices_or_too_long_are_one_line(tmp_path, write_yaml, capsys):
+    for path in (tmp_path, "/dev/zero", "z" * 5000):
+        data = scenario_dict()
+        data["customers"][0]["input_tokens"] = {"type": "empirical", "path": str(path), "column": "n"}
+        _refused(["validate", str(write_yaml(data))], capsys, "customers[0].input_tokens.path")
+        data = scenario_dict()
+        data["customers"][0]["corpus"] = {"path": str(path)}
+        del data["customers"][0]["input_tokens"], data["customers"][0]["output_tokens"]
+        _refused(["validate", str(write_yaml(data))], capsys, "customers[0]")
+        _refused(["validate", str(_trace_scenario(write_yaml, path, False, "azure"))], capsys,
+                 "customers[0].arrivals.path")

@@ -8,7 +8,7 @@ from pydantic import (
     ValidationError,
 )
 
-from ..inputs import load_yaml, missing, read_text
+from ..inputs import check_file, load_yaml, missing, read_text
 from ..errors import ScenarioError, UnknownNameError
 from ..units import CURRENCY_MINOR_UNITS
 
@@ -144,25 +144,30 @@ def _check_customer_prices(scenario: Scenario, customer: CustomerSpec, i: int, s
 
 
 def _check_customer_files(scenario: Scenario, customer: CustomerSpec, i: int, source: str) -> None:
-    """Size, trace and corpus files exist (their contents are read before a run)."""
+    """Size, trace and corpus files exist and are regular files (their contents are read before a run)."""
     for field in ("input_tokens", "output_tokens"):
         size = getattr(customer, field)
-        if isinstance(size, EmpiricalSize) and not scenario.resolve_path(size.path).is_file():
-            raise ScenarioError(
-                f"file not found: {scenario.resolve_path(size.path)}",
-                path=source,
-                field=f"customers[{i}].{field}.path",
-            )
+        if isinstance(size, EmpiricalSize):
+            _check_data_file(scenario, size.path, "CSV file", source, f"customers[{i}].{field}.path")
     if customer.arrivals.type == "trace":
-        if not scenario.resolve_path(customer.arrivals.path).is_file():
-            raise ScenarioError(f"file not found: {scenario.resolve_path(customer.arrivals.path)}", path=source,
-                                field=f"customers[{i}].arrivals.path")
+        _check_data_file(scenario, customer.arrivals.path, "trace file", source, f"customers[{i}].arrivals.path")
         if customer.arrivals.format == "csv" and not {"time", "input", "output"} <= set(customer.arrivals.columns):
             raise ScenarioError("format csv needs columns: {time: ..., input: ..., output: ...}", path=source,
                                 field=f"customers[{i}].arrivals.columns")
-    if customer.corpus is not None and not scenario.resolve_path(customer.corpus.path).is_file():
-        raise ScenarioError(f"file not found: {scenario.resolve_path(customer.corpus.path)}", path=source,
-                            field=f"customers[{i}].corpus.path")
+    if customer.corpus is not None:
+        _check_data_file(scenario, customer.corpus.path, "log file", source, f"customers[{i}].corpus.path")
+
+
+def _check_data_file(scenario: Scenario, relative: str, what: str, source: str, field: str) -> None:
+    """A data file a scenario names: there, and a regular file (not a folder, device or FIFO)."""
+    path = scenario.resolve_path(relative)
+
+    def error(message: str) -> ScenarioError:
+        return ScenarioError(message, path=source, field=field)
+
+    if missing(path):
+        raise error(f"file not found: {path}")
+    check_file(path, what, error=error)
 
 
 def _check_reservations(scenario: Scenario, source: str) -> None:
