@@ -133,3 +133,34 @@ def test_the_documented_batch_example():
     p = policy({"type": "per_token", "input": 2, "cached_input": "0.5", "output": 8,
                 "service_tiers": {"batch": {"multiplier": "0.5", "classes": ["input", "output"]}}})
     assert bill(p, inp=100, cached=60, out=10, tier=3)[1] == Fraction("0.00011")
+
+
+# ---------------------------------------------------------------- edges the mutation run found untested
+
+def test_volume_tiers_price_an_empty_usage_and_follow_a_window():
+    p = policy({"type": "volume_tiers", "mode": "volume", "tiers": [
+        {"up_to": 1000, "input": 2, "output": 8}, {"up_to": None, "input": 1, "output": 4}],
+        "time_of_use": {"windows": [{"start": "16:00", "end": "20:00", "multipliers": {"all": "0.5"}}]}})
+    empty = Usage(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), arrival_s=np.zeros(0),
+                  start=START, account=np.zeros(0, np.int32), period=np.zeros(0, np.int64), order=np.zeros(0, np.int64))
+    table = p.charges(empty)
+    assert len(table.totals()) == 0 and set(table.components) >= {"input", "output"}
+    u = Usage(np.asarray([600, 600]), np.asarray([0, 0]), np.asarray([0, 0]), arrival_s=np.asarray([PEAK, OFF_PEAK]),
+              start=START, account=np.asarray([0, 0], np.int32), period=np.asarray([0, 0]), order=np.asarray([0, 1]))
+    totals = [Fraction(int(v), MONEY) for v in p.charges(u).totals()]
+    assert totals == [Fraction(600, M), Fraction(300, M)]  # 1,200 in the period: tier 2; the second off-peak
+
+
+def test_graduated_context_tiers_split_cache_writes_of_both_ttls():
+    p = policy({"type": "context_tiers", "mode": "graduated", "tiers": [
+        {"up_to": 1000, "input": 2, "cache_write": 3, "cache_write_1h": 5, "output": 8},
+        {"up_to": None, "input": 1, "cache_write": "1.5", "cache_write_1h": "2.5", "output": 4}]})
+    u = Usage(np.asarray([1600]), np.asarray([200]), np.asarray([10]), cache_write_tokens=np.asarray([1000]),
+              cache_write_1h_tokens=np.asarray([300]))
+    table = p.charges(u)
+    lines = {c: int(table.quantity[c][0]) for c in table.components if table.quantity[c][0]}
+    # positions: 200 cached, 700 five-minute writes, 300 one-hour writes (100 in tier 1, 200 in tier 2), 400 input
+    assert lines == {"cached_input@tier1": 200, "cache_write@tier1": 700, "cache_write_1h@tier1": 100,
+                     "cache_write_1h@tier2": 200, "input@tier2": 400, "output": 10}
+    total = Fraction(int(table.totals()[0]), MONEY)
+    assert total == Fraction(200 * 2 + 700 * 3 + 100 * 5 + 200 * Fraction(5, 2) + 400 * 1 + 10 * 4, M)
