@@ -14,7 +14,8 @@ import pandas as pd
 __all__ = ["MONEY_COLUMNS", "with_numeric_money", "files_view", "EXACT_SUFFIX"]
 
 EXACT_SUFFIX = "_exact"
-MONEY_COLUMNS = ("charge", "list_charge", "subtotal", "amount", "unit_price_per_1m", "revenue", "change", "balance")
+MONEY_COLUMNS = ("charge", "list_charge", "subtotal", "amount", "unit_price_per_1m", "revenue", "change", "balance",
+                 "cost_to_serve", "bill", "margin")
 
 
 def with_numeric_money(frame: pd.DataFrame) -> pd.DataFrame:

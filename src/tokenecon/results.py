@@ -18,7 +18,8 @@ from .scenario import Scenario
 from .sim import SimOutput
 from .sim.records import COMPLETED, REASONS, SERVICE_TIERS, STATUS
 from .moneycols import with_numeric_money
-from .units import format_money, format_money_array
+from .measure.costserve import MICRO
+from .units import MONEY_UNITS_PER_UNIT, format_money, format_money_array
 
 __all__ = ["Result"]
 
@@ -85,10 +86,17 @@ class Result:
             "reason": np.asarray(REASONS, dtype=object)[self._col("reason")],
             "preemptions": self._col("preemptions").astype(np.int64),
             "charge": charge_text,
+            "cost_to_serve": self._cost_to_serve_text(),
             "currency": np.asarray(self.bill.provider_currency + [sc_currency], dtype=object)[provider],
             "list_charge": np.asarray(format_money_array(self.bill.list_charge), dtype=object)
             if len(self.bill.plan_lines) else charge_text,
         })
+
+    def _cost_to_serve_text(self) -> np.ndarray:
+        """Each request's share of its provider's fleet cost (scenario currency, 6 decimals)."""
+        cost = self.measures.cost_to_serve
+        units = cost.per_request if cost is not None else np.zeros(len(self.workload), dtype=np.int64)
+        return np.asarray(format_money_array(units * (MONEY_UNITS_PER_UNIT // MICRO)), dtype=object)
 
     @cached_property
     def invoices(self) -> pd.DataFrame:
@@ -147,6 +155,16 @@ class Result:
     def segment_bills(self) -> dict[str, Decimal]:
         """Everything each customer segment is billed (requests, fees, purchases), in the scenario currency."""
         return self.measures.segment_bills
+
+    def segments(self) -> pd.DataFrame:
+        """Per customer segment: its bill, its cost to serve and the margin (scenario currency, exact text
+        in ``*_exact``; scaled up like the summary in a scaled run)."""
+        s = self.summary()
+        names = list(self.workload.segments)
+        frame = pd.DataFrame({"segment": names, "bill": [s[f"bill.{g}"] for g in names],
+                              "cost_to_serve": [s[f"cost_to_serve.{g}"] for g in names],
+                              "margin": [s[f"margin.{g}"] for g in names]})
+        return with_numeric_money(frame)
 
     @property
     def national(self) -> pd.DataFrame | None:

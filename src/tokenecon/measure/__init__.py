@@ -20,6 +20,7 @@ from ..demand import Workload
 from ..load import IntervalLoad, SurgeSignal
 from ..scenario import Scenario
 from ..sim.records import Records
+from .costserve import CostToServe, attribute_cost, cost_summary
 from .intervals import interval_table
 from .scaleup import scale_timeseries
 from .summary import percentile, run_summary, segment_bills
@@ -38,6 +39,7 @@ class Measures:
     national: pd.DataFrame | None = None  # per interval, all providers: tokens per day, price, supply model
     milestones: pd.DataFrame | None = None  # the run against each observed milestone
     fleet_source: str = "simulation"  # where GPUs, cost, energy, CO2 and utilization come from
+    cost_to_serve: CostToServe | None = None  # fleet cost attributed to the simulated requests
 
 
 def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill, load: IntervalLoad,
@@ -45,6 +47,7 @@ def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill
             meta: dict[str, Any] | None = None) -> Measures:
     """Every figure of a run (`scenario` is the simulated one; `full_scenario` the one before scaling)."""
     ts = interval_table(scenario, workload, records, bill, load, surge)
+    cost = attribute_cost(scenario, records, ts)  # on the simulated fleet, before any scale-up
     scale = full_scenario.scale if full_scenario is not None else 1.0
     if full_scenario is not None and scale != 1.0:
         ts = scale_timeseries(ts, scenario, full_scenario, load.edges)
@@ -61,5 +64,6 @@ def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill
     extra.update(meta or {})
     summary = run_summary(scenario, workload, records, bill, ts, scale=scale, fleet_source=fleet_source,
                           extra=extra)
+    summary.update(cost_summary(scenario, workload, cost, summary, 1.0 / scale))
     return Measures(ts, summary, segment_bills(scenario, workload, records, bill), national, milestones,
-                    fleet_source)
+                    fleet_source, cost)

@@ -117,11 +117,15 @@ def _run_tables(s: dict, accounts: dict[str, int]) -> list[Table]:
     segments = _segments(s)
     if segments:
         total = sum(float(s[f"bill.{g}"]) for g in segments) or 1.0
+        costed = all(f"cost_to_serve.{g}" in s for g in segments)
         tables.append(Table("Bills by customer segment", ["segment", "accounts", f"bill ({cur})",
-                                                            f"per account ({cur})", "share"],
+                                                            f"per account ({cur})", "share"]
+                            + ([f"cost to serve ({cur})", f"margin ({cur})"] if costed else []),
                             [[g, f"{accounts.get(g, 0):,}", f"{float(s[f'bill.{g}']):,.2f}",
                               f"{float(s[f'bill.{g}']) / max(1, accounts.get(g, 1)):,.2f}",
-                              pct(float(s[f"bill.{g}"]) / total, 1)] for g in segments]))
+                              pct(float(s[f"bill.{g}"]) / total, 1)]
+                             + ([f"{float(s[f'cost_to_serve.{g}']):,.2f}", f"{float(s[f'margin.{g}']):,.2f}"]
+                                if costed else []) for g in segments]))
     return tables
 
 

@@ -9,6 +9,11 @@ step, and a step with b sequences takes t(b) = base + per_sequence * b seconds.
 Instead of one event per step, the replica keeps a shared clock, "tokens generated per
 decoding sequence", that advances at 1/t(b), and a heap of each sequence's finishing point on
 that clock. Events happen only at prefill ends and completions, O(log n) each.
+
+Cost to serve (`Records.gpu_s`): a request is charged its own prefill seconds, and each decode
+interval's seconds shared equally among the sequences decoding in it. A second shared clock,
+"decode seconds per decoding sequence" (`share`), advances at 1/b beside the token clock; a
+sequence is charged the advance of `share` between joining and leaving the batch.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ class Replica:
     __slots__ = (
         "env", "pool", "records", "uncached", "output", "base", "per_seq",
         "load", "decoding", "prefill_free_at", "clock", "clock_time", "heap", "pending",
-        "busy_total", "busy_since", "area", "area_time", "prefill_total", "prefill_time", "preempted",
+        "busy_total", "busy_since", "area", "area_time", "prefill_total", "prefill_time", "preempted", "share",
     )
 
     def __init__(self, env, pool: "Pool", records, uncached, output, prefill_time, base: float, per_seq: float):
@@ -46,7 +51,8 @@ class Replica:
         self.prefill_free_at = 0.0
         self.clock = 0.0  # decode clock: tokens per decoding sequence
         self.clock_time = 0.0
-        self.heap: list[tuple[float, int]] = []
+        self.share = 0.0  # decode seconds per decoding sequence (the cost-to-serve clock)
+        self.heap: list[tuple[float, int, float]] = []  # (finish on clock, rid, share at joining)
         self.pending = None  # the one live completion event; older ones are stale
         self.busy_total = 0.0  # seconds with load > 0, up to busy_since
         self.busy_since = 0.0
@@ -92,6 +98,7 @@ class Replica:
         end = start + self.prefill_time(self.uncached[rid])
         self.prefill_free_at = end
         self.prefill_total += end - start
+        self.records.gpu_s[rid] += end - start
         self.env.timeout(end - now, rid).callbacks.append(self._prefill_done)
 
     def _prefill_done(self, event) -> None:
@@ -105,13 +112,15 @@ class Replica:
             self.pool.fill(self, now)
             return
         self._advance(now)
-        heappush(self.heap, (self.clock + remaining, rid))
+        heappush(self.heap, (self.clock + remaining, rid, self.share))
         self.decoding += 1
         self._schedule(now)
 
     def _advance(self, now: float) -> None:
         if self.decoding:
-            self.clock += (now - self.clock_time) / (self.base + self.per_seq * self.decoding)
+            elapsed = now - self.clock_time
+            self.clock += elapsed / (self.base + self.per_seq * self.decoding)
+            self.share += elapsed / self.decoding
         self.clock_time = now
 
     def _schedule(self, now: float) -> None:
@@ -130,11 +139,15 @@ class Replica:
         now = self.env._now
         heap = self.heap
         target = heap[0][0]
+        self.share += (now - self.clock_time) / self.decoding
         self.clock = target  # exact: this event was timed to reach it
         self.clock_time = now
+        share, gpu_s = self.share, self.records.gpu_s
         done = 0
         while heap and heap[0][0] <= target:
-            self._complete(heappop(heap)[1], now)
+            _, rid, joined = heappop(heap)
+            gpu_s[rid] += share - joined
+            self._complete(rid, now)
             done += 1
         self.decoding -= done
         self._add_load(-done, now)

@@ -1,0 +1,100 @@
+"""Cost to serve: GPU time attributed by hand, the cost split by hand, and a run reconciled from its files."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tokenecon
+from tokenecon.measure.costserve import attribute_cost, micro
+from tokenecon.scenario import ProviderSpec
+from tokenecon.sim.records import Records
+
+from .conftest import scenario_dict
+from .test_provider import provider
+from .test_schedulers import serve
+
+
+def test_overlap_attributes_prefill_and_shares_decode_intervals_by_hand():
+    """overlap, t(b) = 0.02 + 0.01 b, prefill 1,000 tokens/s (a FIFO stage beside the batch).
+
+    A (100-token prompt, 4 output tokens) at 0: prefill 0-0.1, then 3 tokens decoding alone at
+    0.03 s a token. B (50 tokens, 3 output) at 0.05: its prefill waits for A's, 0.1-0.15. At 0.15
+    A has 0.05/0.03 = 5/3 tokens; both decode at 0.04 s a step, A's last 4/3 tokens take 0.16/3 s
+    (A done at 0.15 + 0.053333), then B's last 2/3 token alone takes 0.02 s.
+    GPU time: A = 0.1 + 0.05 + (0.16/3)/2; B = 0.05 + (0.16/3)/2 + 0.02.
+    """
+    records, replica = serve([(0.0, 100, 4), (0.05, 50, 3)], base=0.02, per_sequence=0.01)
+    shared = 0.16 / 3
+    assert np.allclose(list(records.finish_s), [0.15 + shared, 0.15 + shared + 0.02])
+    assert np.allclose(list(records.gpu_s), [0.1 + 0.05 + shared / 2, 0.05 + shared / 2 + 0.02])
+    # decode time is shared, never double-counted: decode seconds + prefill seconds
+    assert np.isclose(sum(records.gpu_s), replica.busy_until(0.3) + 0.05)
+
+
+def test_one_batch_cost_split_by_hand():
+    """One interval of 10 replica-seconds: 4 busy (1 prefilling), 6 idle; GPU cost 36, energy 2.2.
+
+    Idle: GPU 36 x 6/10 = 21.6; energy at 100 W idle, 400 W busy: 2.2 x 600 J / 2200 J = 0.6.
+    Attributed: 38.2 - 22.2 = 16. A and B shared the batch's GPU time 0.3 : 0.1 (a 4-token prefill
+    split plus shared decode steps), so A carries 12 and B 4.
+    """
+    spec = ProviderSpec.model_validate(provider(gpu={"cost_per_hour": 1.0, "power_w": {"idle": 100, "busy": 400}}))
+    scenario = tokenecon.scenario_from_dict(scenario_dict())
+    scenario = scenario.model_copy(update={"providers": [spec]})
+    records = Records(3)
+    records.provider[0] = records.provider[1] = 0  # request 2 was never served
+    records.gpu_s[0], records.gpu_s[1] = 0.3, 0.1
+    ts = pd.DataFrame({"provider": [spec.name], "replica_s": [10.0], "busy_s": [4.0], "prefill_s": [1.0],
+                       "gpu_cost": [36.0], "energy_cost": [2.2]})
+    cost = attribute_cost(scenario, records, ts)
+    assert cost.fleet == [38_200_000] and cost.attributed == [16_000_000]
+    assert cost.per_request.tolist() == [12_000_000, 4_000_000, 0]
+
+
+def test_splits_sum_exactly_whatever_the_weights():
+    from tokenecon.measure.costserve import split_by_weight
+
+    rng = np.random.default_rng(3)
+    weights = rng.exponential(size=10_001)
+    parts = split_by_weight(123_456_789_013, weights)
+    assert parts.sum() == 123_456_789_013 and (parts >= 0).all()
+    assert np.allclose(parts, 123_456_789_013 * weights / weights.sum(), atol=1.0)
+
+
+@pytest.mark.parametrize("scheduler", ["overlap", "prefill_first", "chunked"])
+def test_summary_cost_to_serve_recomputed_from_requests_csv(scheduler, tmp_path):
+    data = scenario_dict(duration="2h", report_interval="20min")
+    p1 = data["providers"][0]
+    p1.update(replicas=1)
+    p1["performance"].update(max_batch=8, scheduler=scheduler)
+    data["customers"][0].update(arrivals={"type": "poisson", "rate": "0.3/s", "profile": [0, 1] * 12})
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    out = tokenecon.write_run_folder(result, tmp_path / "run", figures=False)
+    requests = pd.read_csv(out / "requests.csv", dtype={"cost_to_serve": str}, keep_default_na=False)
+    s = json.loads((out / "summary.json").read_text())
+    served = requests["status"].isin(["completed"])
+    assert (requests.loc[served, "cost_to_serve"].map(Decimal) > 0).all()
+    total = 0
+    for spec in result.scenario.providers:
+        mine = requests["provider"] == spec.name
+        from_rows = sum((Decimal(v) for v in requests.loc[mine, "cost_to_serve"]), Decimal(0))
+        assert from_rows == Decimal(micro(s[f"{spec.name}.cost_to_serve"])).scaleb(-6)
+        # attributed + idle = fleet cost, exactly (integer micro-units of the currency)
+        assert (micro(s[f"{spec.name}.cost_to_serve"]) + micro(s[f"{spec.name}.idle_cost"])
+                == micro(s[f"{spec.name}.gpu_cost"]) + micro(s[f"{spec.name}.energy_cost"]))
+        assert s[f"{spec.name}.idle_cost"] > 0  # a night with no traffic: idle cost stays unattributed
+        total += micro(s[f"{spec.name}.cost_to_serve"])
+    assert total == micro(s["cost_to_serve"]) and total > 0
+    for segment in requests["segment"].unique():
+        rows = requests["segment"] == segment
+        cost = sum((Decimal(v) for v in requests.loc[rows, "cost_to_serve"]), Decimal(0))
+        assert Decimal(s[f"cost_to_serve.{segment}"]) == cost
+        assert Decimal(s[f"margin.{segment}"]) == Decimal(s[f"bill.{segment}"]) - cost
+    table = result.segments()  # the Result's segment table: the same figures, numbers and exact text
+    assert list(table["cost_to_serve_exact"]) == [s[f"cost_to_serve.{g}"] for g in table["segment"]]
+    assert np.allclose(table["margin"], table["bill"] - table["cost_to_serve"])
