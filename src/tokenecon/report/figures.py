@@ -211,7 +211,7 @@ def energy_figure(result, path: Path) -> None:
 
 
 def bill_figure(result, path: Path) -> None:
-    """What each customer segment pays: the segment's total and the bill per account."""
+    """What each customer segment pays: the segment's total (with its cost to serve) and the bill per account."""
     s = result.summary()
     cur = result.scenario.currency
     segments = [k[5:] for k in s if k.startswith("bill.")]
@@ -231,6 +231,14 @@ def bill_figure(result, path: Path) -> None:
         ax.set_xlim(0, max(values.max() * 1.25, 1e-9))
         for yy, v in zip(y, values):
             ax.text(v, yy, f"  {v:,.2f}", va="center", fontsize=9)
+    if all(f"cost_to_serve.{g}" in s for g in segments):  # what serving the segment cost, beside its bill
+        cost = np.asarray([float(s[f"cost_to_serve.{g}"]) for g in segments])
+        total.barh(y - 0.45, cost, color="none", edgecolor="#333333", hatch="//", height=0.22,
+                   label=f"cost to serve (GPU time + energy, {cur})")
+        for yy, v in zip(y, cost):
+            total.text(v, yy - 0.45, f"  {v:,.2f}", va="center", fontsize=8, color="#333333")
+        total.set_xlim(0, max(totals.max(), cost.max()) * 1.3 or 1e-9)
+        total.legend(loc="lower right", fontsize=8)
     total.set_title("Segment total")
     per.set_title("Per account")
     _finish(fig, path, "what each customer segment pays", result)
