@@ -98,3 +98,18 @@ def test_summary_cost_to_serve_recomputed_from_requests_csv(scheduler, tmp_path)
     table = result.segments()  # the Result's segment table: the same figures, numbers and exact text
     assert list(table["cost_to_serve_exact"]) == [s[f"cost_to_serve.{g}"] for g in table["segment"]]
     assert np.allclose(table["margin"], table["bill"] - table["cost_to_serve"])
+
+
+def test_a_scaled_run_splits_the_full_fleet_cost():
+    """scale 0.25: the full fleet's cost splits into attributed + idle exactly; segments add up to it."""
+    data = scenario_dict(duration="2h", report_interval="20min", scale=0.25)
+    data["customers"][0].update(arrivals={"type": "poisson", "rate": "1.2/s", "profile": [0, 1] * 12})
+    s = tokenecon.run(tokenecon.scenario_from_dict(data)).summary()
+    assert s["scale"] == 0.25
+    for spec in data["providers"]:
+        n = spec["name"]
+        assert (micro(s[f"{n}.cost_to_serve"]) + micro(s[f"{n}.idle_cost"])
+                == micro(s[f"{n}.gpu_cost"]) + micro(s[f"{n}.energy_cost"]))
+    segments = [k for k in s if k.startswith("cost_to_serve.")]
+    by_segment = sum(micro(float(s[k])) for k in segments)
+    assert abs(by_segment - micro(s["cost_to_serve"])) <= len(segments)  # one micro-unit of rounding each

@@ -64,6 +64,6 @@ def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill
     extra.update(meta or {})
     summary = run_summary(scenario, workload, records, bill, ts, scale=scale, fleet_source=fleet_source,
                           extra=extra)
-    summary.update(cost_summary(scenario, workload, cost, summary, 1.0 / scale))
+    summary.update(cost_summary(scenario, workload, cost, summary))
     return Measures(ts, summary, segment_bills(scenario, workload, records, bill), national, milestones,
                     fleet_source, cost)

@@ -16,7 +16,8 @@ sum exactly to the whole). Hence, exactly: sum of requests' ``cost_to_serve`` = 
 attributed + idle = fleet cost.
 
 In a scaled run (``scale`` < 1) or a fleet from the supply model, the per-request figures are the
-simulated sample's; the summary splits the full fleet cost by the sample's attributed share.
+simulated sample's; the summary splits the full fleet cost by the sample's attributed share, and
+a segment's cost to serve scales each provider's part like that provider's cost to serve.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class CostToServe:
     per_request: np.ndarray  # int64, one per request (0 where none was served)
     attributed: list[int]  # per provider: sum of its requests' cost to serve
     fleet: list[int]  # per provider: GPU + energy cost of the simulated fleet
+    provider: np.ndarray  # each request's provider index (-1: none)
 
 
 def micro(value: float) -> int:
@@ -91,35 +93,39 @@ def attribute_cost(scenario: Scenario, records: Records, ts: pd.DataFrame) -> Co
         per_request[mine] = split_by_weight(served, weights)
         attributed.append(served)
         fleet.append(whole)
-    return CostToServe(per_request, attributed, fleet)
+    return CostToServe(per_request, attributed, fleet, provider.copy())
 
 
 def _text(units: int) -> str:
     return str(Decimal(units).scaleb(-6).quantize(Decimal("0.000001")))
 
 
-def cost_summary(scenario: Scenario, workload: Workload, cost: CostToServe, summary: dict[str, Any],
-                 factor: float) -> dict[str, Any]:
+def cost_summary(scenario: Scenario, workload: Workload, cost: CostToServe, summary: dict[str, Any]) -> dict[str, Any]:
     """Summary keys: per provider and in total ``cost_to_serve`` and ``idle_cost`` (numbers, like
     ``gpu_cost``); per customer segment ``cost_to_serve.<segment>`` and ``margin.<segment>`` (exact
     text, like ``bill.<segment>``: the segment's bill minus its cost to serve)."""
     out: dict[str, Any] = {}
     total_served = total_idle = 0
+    ratio = []  # full-run attributed cost per unit of the sample's (1 in a run that is not scaled)
     for p, spec in enumerate(scenario.providers):
         whole = micro(summary[f"{spec.name}.gpu_cost"]) + micro(summary[f"{spec.name}.energy_cost"])
         served = cost.attributed[p]
         if whole != cost.fleet[p]:  # scaled up or a modelled fleet: the sample's attributed share
             served = round(whole * served / cost.fleet[p]) if cost.fleet[p] else 0
+        ratio.append(served / cost.attributed[p] if cost.attributed[p] else 0.0)
         out[f"{spec.name}.cost_to_serve"] = served / MICRO
         out[f"{spec.name}.idle_cost"] = (whole - served) / MICRO
         total_served += served
         total_idle += whole - served
     out["cost_to_serve"] = total_served / MICRO
     out["idle_cost"] = total_idle / MICRO
+    provider = np.asarray(cost.provider)
     for s, name in enumerate(workload.segments):
-        units = int(cost.per_request[workload.segment == s].sum())
-        if factor != 1.0:
-            units = round(units * factor)
+        mine = workload.segment == s
+        if all(r == 1.0 for r in ratio):
+            units = int(cost.per_request[mine].sum())
+        else:  # each provider's part scaled like that provider's cost to serve
+            units = round(sum(int(cost.per_request[mine & (provider == p)].sum()) * r for p, r in enumerate(ratio)))
         out[f"cost_to_serve.{name}"] = _text(units)
         bill = summary.get(f"bill.{name}")
         if bill is not None:
