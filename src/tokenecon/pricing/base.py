@@ -5,15 +5,19 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..scenario.pricing import Modifiers, PriceClass
 
 __all__ = ["Usage", "ChargeTable", "PricingPolicy", "line_amounts", "COMPONENTS"]
 
 _INT64_SAFE = 2**62
 
 # Token classes in the order they fill tiers within one request (the cached prefix first).
-COMPONENTS = ("cached_input", "cache_write", "cache_write_1h", "input", "reasoning", "output", "thinking_output")
+COMPONENTS: tuple[PriceClass, ...] = ("cached_input", "cache_write", "cache_write_1h", "input", "reasoning", "output", "thinking_output")
 SERVICE_TIERS = ("standard", "priority", "flex", "batch")
 
 
@@ -50,7 +54,8 @@ class Usage:
 
     @property
     def uncached_input_tokens(self) -> np.ndarray:
-        return self.input_tokens - self.cached_input_tokens
+        uncached: np.ndarray = self.input_tokens - self.cached_input_tokens
+        return uncached
 
     def tiers(self) -> np.ndarray:
         return self.service_tier.astype(np.intp) if self.service_tier is not None else np.zeros(len(self), np.intp)
@@ -103,8 +108,10 @@ class ChargeTable:
         if not amounts:
             return np.zeros(0, dtype=np.int64)
         if any(a.dtype == object for a in amounts) or sum(int(np.abs(a).max(initial=0)) for a in amounts) >= _INT64_SAFE:
-            return np.sum([a.astype(object) for a in amounts], axis=0)
-        return np.sum(amounts, axis=0, dtype=np.int64)
+            exact: np.ndarray = np.sum([a.astype(object) for a in amounts], axis=0)
+            return exact
+        # numpy's stub types a sum with an axis as "scalar or array"; over axis 0 of n rows it is an array
+        return np.sum(amounts, axis=0, dtype=np.int64)  # type: ignore[return-value]
 
 
 def line_amounts(quantity: np.ndarray, unit_price: np.ndarray) -> np.ndarray:
@@ -112,8 +119,10 @@ def line_amounts(quantity: np.ndarray, unit_price: np.ndarray) -> np.ndarray:
     q_max = int(np.abs(quantity).max(initial=0))
     p_max = int(np.abs(unit_price).max(initial=0))
     if q_max * p_max < _INT64_SAFE:
-        return quantity.astype(np.int64) * unit_price.astype(np.int64)
-    return quantity.astype(object) * unit_price.astype(object)
+        small: np.ndarray = quantity.astype(np.int64) * unit_price.astype(np.int64)
+        return small
+    exact: np.ndarray = quantity.astype(object) * unit_price.astype(object)
+    return exact
 
 
 class PricingPolicy(ABC):
@@ -122,7 +131,7 @@ class PricingPolicy(ABC):
     needs_time = False  # reads Usage.arrival_s / start
     needs_periods = False  # reads Usage.account / period / order
 
-    def __init__(self, name: str, spec):
+    def __init__(self, name: str, spec: Modifiers):
         self.name = name
         self.spec = spec
         self.currency = getattr(spec, "currency", None)

@@ -6,6 +6,9 @@ are checked for exactness when the policy is built; pricing itself is integer ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..errors import PricingError
@@ -15,13 +18,22 @@ from .base import COMPONENTS, ChargeTable, PricingPolicy, Usage
 from .ratecard import level_multipliers, price_table, rate_card
 from .time_of_use import window_index
 
+if TYPE_CHECKING:
+    from ..scenario.pricing import ContextTiersPricing, Modifiers, PerTokenPricing, RateFields, VolumeTiersPricing
+
 __all__ = ["PerTokenPolicy", "ContextTiersPolicy", "VolumeTiersPolicy"]
+
+
+def _upper_bound(tier: RateFields) -> int:
+    """A tier's ``up_to``; a rate card (no tiers) or the last tier has no limit."""
+    up_to: int | None = getattr(tier, "up_to", None)
+    return up_to if up_to is not None else np.iinfo(np.int64).max
 
 
 class _TableBased(PricingPolicy):
     """Prices looked up in a (tier, window, class) table."""
 
-    def __init__(self, name: str, spec, tiers):
+    def __init__(self, name: str, spec: Modifiers, tiers: Sequence[RateFields]):
         super().__init__(name, spec)
         cards = [rate_card(tier, f"pricing.{name}" + (f".tiers[{k}]" if len(tiers) > 1 else ""))
                  for k, tier in enumerate(tiers)]
@@ -30,8 +42,7 @@ class _TableBased(PricingPolicy):
                                  f"pricing.{name}", spec.surge.classes if spec.surge is not None else None)
         self.schedule_times = np.asarray([t for t, _ in schedule], dtype=float) if schedule else None
         self.needs_time = spec.time_of_use is not None or schedule is not None
-        self.bounds = np.asarray([t.up_to if getattr(t, "up_to", None) is not None else np.iinfo(np.int64).max
-                                  for t in tiers], dtype=np.int64)
+        self.bounds = np.asarray([_upper_bound(t) for t in tiers], dtype=np.int64)
         self.thinking = any(getattr(t, "thinking_output", None) is not None for t in tiers)
         for k, window in enumerate(spec.time_of_use.windows if spec.time_of_use is not None else []):
             if not self.thinking and ("thinking_output" in window.prices or "thinking_output" in window.multipliers):
@@ -58,7 +69,8 @@ class _TableBased(PricingPolicy):
         if usage.arrival_s is None:
             raise ValueError("a price schedule needs arrival times")
         step = index_of(usage.arrival_s, self.schedule_times)
-        return surge * len(self.schedule_times) + step
+        levels: np.ndarray = surge * len(self.schedule_times) + step
+        return levels
 
     def _units(self, tier: np.ndarray, window: np.ndarray, service: np.ndarray,
                surge: np.ndarray) -> dict[str, np.ndarray]:
@@ -107,7 +119,9 @@ class PerTokenPolicy(_TableBased):
     ``thinking_output``, a request that carries reasoning has all its generated tokens billed there.
     """
 
-    def __init__(self, name: str, spec):
+    spec: PerTokenPricing
+
+    def __init__(self, name: str, spec: PerTokenPricing):
         super().__init__(name, spec, [spec])
 
     def charges(self, usage: Usage) -> ChargeTable:
@@ -118,7 +132,9 @@ class PerTokenPolicy(_TableBased):
 
 
 class ContextTiersPolicy(_TableBased):
-    def __init__(self, name: str, spec):
+    spec: ContextTiersPricing
+
+    def __init__(self, name: str, spec: ContextTiersPricing):
         super().__init__(name, spec, spec.tiers)
 
     def charges(self, usage: Usage) -> ChargeTable:
@@ -133,8 +149,9 @@ class ContextTiersPolicy(_TableBased):
 
 class VolumeTiersPolicy(_TableBased):
     needs_periods = True
+    spec: VolumeTiersPricing
 
-    def __init__(self, name: str, spec):
+    def __init__(self, name: str, spec: VolumeTiersPricing):
         super().__init__(name, spec, spec.tiers)
 
     def charges(self, usage: Usage) -> ChargeTable:
@@ -145,7 +162,10 @@ class VolumeTiersPolicy(_TableBased):
                                                                            usage.tiers(), self._levels(usage)))
         if usage.account is None or usage.period is None or usage.order is None:
             raise ValueError("volume tiers need each request's account, billing period and completion order")
-        tokens = sum(self._quantities(usage).values())
+        first_class, *other_classes = self._quantities(usage).values()
+        tokens = first_class
+        for q in other_classes:
+            tokens = tokens + q
         # cumulative tokens of the account's period before each request, in completion order
         rank = np.lexsort((usage.order, usage.period, usage.account))
         key = usage.account.astype(np.int64)[rank] * (int(usage.period.max()) + 1) + usage.period[rank]

@@ -15,7 +15,9 @@ the classes a multiplier names (``batch: {multiplier: 0.5, classes: [input, outp
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +25,9 @@ from ..errors import PricingError
 from ..units import PRICE_DECIMALS, price_to_units
 from ..scenario.pricing import class_factor
 from .base import COMPONENTS, SERVICE_TIERS
+
+if TYPE_CHECKING:
+    from ..scenario.pricing import RateFields, ServiceTiers, Surge, TimeOfUse, TimeWindow
 
 __all__ = ["rate_card", "price_table", "level_multipliers", "DERIVED"]
 
@@ -38,23 +43,24 @@ def _exact_price(value: Decimal, what: str) -> int:
     return int(units)
 
 
-def rate_card(fields, where: str = "") -> dict[str, Decimal | None]:
+def rate_card(fields: RateFields, where: str = "") -> dict[str, Decimal | None]:
     """The card's explicit prices per 1M tokens; None for a class derived in each context (`DERIVED`)."""
-    card = {}
+    card: dict[str, Decimal | None] = {}
     for component in COMPONENTS:
         given = getattr(fields, component, None)
         card[component] = None if given is None else Decimal(price_to_units(given)).scaleb(-PRICE_DECIMALS)
     return card
 
 
-def level_multipliers(surge, schedule) -> list[tuple[Decimal, Decimal]]:
+def level_multipliers(surge: Surge | None,
+                      schedule: Sequence[tuple[float, Decimal]] | None) -> list[tuple[Decimal, Decimal]]:
     """(surge level, schedule step) multiplier pairs, surge-major: index = u * steps + d."""
     surges = surge.levels() if surge is not None else [Decimal(1)]
     steps = [m for _, m in schedule] if schedule else [Decimal(1)]
     return [(u, d) for u in surges for d in steps]
 
 
-def _window_prices(card: dict[str, Decimal | None], window) -> dict[str, Decimal | None]:
+def _window_prices(card: dict[str, Decimal | None], window: TimeWindow | None) -> dict[str, Decimal | None]:
     """The card's prices inside `window` (None: still derived there), before service tiers and levels."""
     if window is None:
         return dict(card)
@@ -64,7 +70,8 @@ def _window_prices(card: dict[str, Decimal | None], window) -> dict[str, Decimal
         if component in window.prices:
             prices[component] = window.prices[component]
         elif card[component] is not None or named is not None:
-            base = card[component] if card[component] is not None else _derive(card, component)
+            given = card[component]
+            base = given if given is not None else _derive(card, component)
             prices[component] = base * (named if named is not None else window.multipliers.get("all", Decimal(1)))
         else:
             prices[component] = None
@@ -73,11 +80,15 @@ def _window_prices(card: dict[str, Decimal | None], window) -> dict[str, Decimal
 
 def _derive(prices: dict[str, Decimal | None], component: str) -> Decimal:
     base, factor = DERIVED[component]
-    return factor * prices[base]
+    price = prices[base]
+    if price is None:  # bases (input, output) are required on every card, and kept in every window
+        raise PricingError(f"{component} derives from {base}, which has no price")
+    return factor * price
 
 
-def price_table(cards: list[dict[str, Decimal | None]], time_of_use, service_tiers,
-                levels: list[tuple[Decimal, Decimal]], where: str, surge_classes=None) -> np.ndarray:
+def price_table(cards: list[dict[str, Decimal | None]], time_of_use: TimeOfUse | None, service_tiers: ServiceTiers,
+                levels: list[tuple[Decimal, Decimal]], where: str,
+                surge_classes: Collection[str] | None = None) -> np.ndarray:
     """int64 prices, shape (tiers, 1 + windows, service tiers, levels, classes), `COMPONENTS` order.
 
     The level axis holds every (surge level, price-schedule step) pair; the surge multiplier
@@ -86,15 +97,16 @@ def price_table(cards: list[dict[str, Decimal | None]], time_of_use, service_tie
     Service tiers a policy does not offer keep the standard price here; the scenario check
     refuses customers of a tier their provider's policy does not price.
     """
-    windows = [None] + (list(time_of_use.windows) if time_of_use is not None else [])
+    windows: list[TimeWindow | None] = [None] + (list(time_of_use.windows) if time_of_use is not None else [])
     table = np.zeros((len(cards), len(windows), len(SERVICE_TIERS), len(levels), len(COMPONENTS)), dtype=np.int64)
     service = [None] + [getattr(service_tiers, name) for name in SERVICE_TIERS[1:]]
     for t, card in enumerate(cards):
         for w, window in enumerate(windows):
-            in_window = _window_prices(card, window)
+            explicit = _window_prices(card, window)
+            in_window: dict[str, Decimal] = {}
             for component in COMPONENTS:  # derived in the window from the window's own base prices
-                if in_window[component] is None:
-                    in_window[component] = _derive(in_window, component)
+                given = explicit[component]
+                in_window[component] = given if given is not None else _derive(explicit, component)
             for c, component in enumerate(COMPONENTS):
                 for s, tier_multiplier in enumerate(service):
                     for u, (surge, step) in enumerate(levels):

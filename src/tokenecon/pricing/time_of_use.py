@@ -7,15 +7,20 @@ crosses midnight, and then belongs to the day it starts on. Holidays count as we
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..scenario.pricing import TimeOfUse
+    from .base import Usage
 
 __all__ = ["window_index"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def window_index(time_of_use, usage) -> np.ndarray:
+def window_index(time_of_use: TimeOfUse | None, usage: Usage) -> np.ndarray:
     """1 + the index of the window containing each request's arrival, or 0 for none."""
     n = len(usage)
     if time_of_use is None or n == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable, Generator, Mapping, Sequence
 
 import numpy as np
 import simpy
@@ -98,42 +98,45 @@ def simulate(scenario: Scenario, workload: Workload, routes: Routes,
     return SimOutput(records, IntervalLoad(edges, samples))
 
 
-def _source(env, arrival, route, segment, dynamic, providers):
+def _source(env: simpy.Environment, arrival: array[float], route: np.ndarray, segment: np.ndarray,
+            dynamic: Mapping[int, Sequence[int]], providers: list[Provider]) -> Generator[simpy.Event, None, None]:
     """Feed the pre-drawn arrivals into the providers, in time order."""
     now = 0.0
-    route = route.tolist()
-    segment = segment.tolist()
+    routes: list[int] = route.tolist()
+    segments: list[int] = segment.tolist()
     for rid in range(len(arrival)):
         t = arrival[rid]
         if t > now:
             yield env.timeout(t - now)
             now = t
-        target = route[rid]
+        target = routes[rid]
         if target == SKIP:
             continue
         if target == DYNAMIC:
-            candidates = dynamic[segment[rid]]
+            candidates = dynamic[segments[rid]]
             target = min(candidates, key=lambda c: providers[c].outstanding())
         providers[target].arrive(rid, now)
 
 
-def _grow(env, provider):
+def _grow(env: simpy.Environment, provider: Provider) -> Generator[simpy.Event, None, None]:
     """Bring a provider's scheduled replicas online at their times."""
     reserved = provider.spec.replicas - len(provider.shared.replicas)
-    for at, replicas in provider.spec.replicas_schedule:
+    for at, replicas in provider.spec.replicas_schedule or ():
         if at > env.now:
             yield env.timeout(at - env.now)
         provider.grow(replicas - reserved, env.now)
 
 
-def _monitor(env, edges, providers, samples, totals):
+def _monitor(env: simpy.Environment, edges: np.ndarray, providers: list[Provider],
+             samples: list[dict[str, np.ndarray]], totals: list[list[float]]) -> Generator[simpy.Event, None, None]:
     """Sample every provider at each report-interval boundary (except the horizon)."""
     for k in range(1, len(edges) - 1):
         yield env.timeout(float(edges[k] - edges[k - 1]))
         _sample(providers, samples, totals, k - 1, float(edges[k]))
 
 
-def _sample(providers, samples, totals, k, now):
+def _sample(providers: list[Provider], samples: list[dict[str, np.ndarray]], totals: list[list[float]],
+            k: int, now: float) -> None:
     for provider, sample, total in zip(providers, samples, totals):
         if provider.waiting:
             provider.expire_waiting(now)
@@ -154,7 +157,7 @@ def _sample(providers, samples, totals, k, now):
         sample["in_service"][k] = sum(r.load for r in provider.replicas)
 
 
-def _close_horizon(records: Records, providers, horizon: float) -> None:
+def _close_horizon(records: Records, providers: list[Provider], horizon: float) -> None:
     """Requests still queued or in service at the horizon stay `running`, with the reason."""
     for provider in providers:
         if provider.waiting:

@@ -29,8 +29,19 @@ from __future__ import annotations
 from collections import deque
 from heapq import heappop, heappush
 from math import ceil, sqrt
+from typing import TYPE_CHECKING
 
 from .records import COMPLETED, KV_TOO_SMALL, REJECTED
+
+if TYPE_CHECKING:  # pragma: no cover
+    from array import array
+
+    import simpy
+
+    from ..scenario.fleet import PerformanceSpec
+    from .provider import Pool
+    from .records import Records
+    from .timing import PrefillTime
 
 __all__ = ["IterationReplica"]
 
@@ -43,12 +54,13 @@ class IterationReplica:
     __slots__ = (
         "env", "pool", "records", "prompt", "uncached", "output", "prefill_time", "chunked", "budget",
         "base", "per_seq", "per_ctx", "bs", "bounded", "total_blocks", "free", "watermark", "phase",
-        "incoming", "redo", "running", "heap", "batch", "prefilling", "steps", "ctx0", "share", "load",
+        "incoming", "redo", "running", "heap", "batch", "chunks", "prefilling", "steps", "ctx0", "share", "load",
         "pending", "kind", "in_boundary", "run_start", "run_m", "run_a", "run_d", "prefill_end",
         "busy_total", "busy_since", "area", "area_time", "prefill_total", "kv_area", "kv_time", "preempted",
     )
 
-    def __init__(self, env, pool, records, prompt, uncached, output, perf, prefill_time):
+    def __init__(self, env: simpy.Environment, pool: Pool, records: Records, prompt: array[int], uncached: array[int],
+                 output: array[int], perf: PerformanceSpec, prefill_time: PrefillTime) -> None:
         self.env = env
         self.pool = pool
         self.records = records
@@ -61,22 +73,24 @@ class IterationReplica:
         step = perf.decode_step_s
         self.base, self.per_seq, self.per_ctx = step.base, step.per_sequence, step.per_context_token
         self.bs = perf.kv_block_tokens
-        self.bounded = perf.kv_cache_tokens is not None
-        self.total_blocks = perf.kv_cache_tokens // self.bs if self.bounded else _UNBOUNDED
+        kv_cache_tokens = perf.kv_cache_tokens
+        self.bounded = kv_cache_tokens is not None
+        self.total_blocks = kv_cache_tokens // self.bs if kv_cache_tokens is not None else _UNBOUNDED
         self.free = self.total_blocks
         self.watermark = int(WATERMARK * self.total_blocks) if self.bounded else 0
         self.phase = [0] * self.bs  # decoding sequences by the step (mod bs) at which they need a block
         self.incoming: deque[int] = deque()  # admitted here, waiting for their prefill
         self.redo: dict[int, int] = {}  # pre-empted request -> tokens it had generated
-        self.running: dict[int, tuple] = {}  # decoding: rid -> (joined at step, KV tokens then, generated, share)
+        self.running: dict[int, tuple[int, int, int, float]] = {}  # decoding: rid -> (joined at step, KV tokens then, generated, share)
         self.heap: list[tuple[int, int, int]] = []  # (step count at which it completes, rid, joined at step)
-        self.batch: list = []  # the prefill pass in flight: rids, or [rid, tokens] chunks
-        self.prefilling: deque[list] = deque()  # chunked: [rid, tokens left to prefill]
+        self.batch: list[int] = []  # the prefill pass in flight: its rids
+        self.chunks: list[tuple[list[int], int]] = []  # the mixed pass in flight: ([rid, tokens left], tokens now)
+        self.prefilling: deque[list[int]] = deque()  # chunked: [rid, tokens left to prefill]
         self.steps = 0  # decode iterations done
         self.ctx0 = 0  # context of the decoding sequences at step s is ctx0 + b * s
         self.share = 0.0  # decode GPU-seconds per decoding sequence, cumulative
         self.load = 0  # requests held: waiting here, prefilling or decoding (max_batch caps it)
-        self.pending = None
+        self.pending: simpy.Event | None = None
         self.kind = _IDLE
         self.in_boundary = False
         self.run_start = self.run_a = self.run_d = self.prefill_end = 0.0
@@ -163,7 +177,7 @@ class IterationReplica:
         self.pending = event
 
     # -- iteration ends -----------------------------------------------------
-    def _boundary(self, event) -> None:
+    def _boundary(self, event: simpy.Event) -> None:
         if event is not self.pending:
             return  # cut short since
         now = self.env._now
@@ -199,7 +213,7 @@ class IterationReplica:
             self.free -= taken
         self.steps = s + m
 
-    def _prefilled(self, rids, now: float) -> None:
+    def _prefilled(self, rids: list[int], now: float) -> None:
         """Prefill done: the first token, then decoding (or done if that was the only token)."""
         first, output, redo, bs, s = self.records.first_token_s, self.output, self.redo, self.bs, self.steps
         for rid in rids:
@@ -228,7 +242,7 @@ class IterationReplica:
             self._leave(rid, entry, now)
             self._finish(rid, now)
 
-    def _leave(self, rid: int, entry: tuple, now: float) -> int:
+    def _leave(self, rid: int, entry: tuple[int, int, int, float], now: float) -> int:
         """Take a decoding sequence out of the batch; returns the tokens it has generated."""
         joined, kv, generated, share = entry
         s = self.steps
@@ -273,9 +287,10 @@ class IterationReplica:
         self.kind = _IDLE
         self.pending = None
 
-    def _take(self, limit: int) -> list:
+    def _take(self, limit: int) -> list[list[int]]:
         """Requests from the queue whose prompts fit in KV memory, up to `limit` prefill tokens."""
-        incoming, redo, uncached, taken, tokens = self.incoming, self.redo, self.uncached, [], 0
+        taken: list[list[int]] = []
+        incoming, redo, uncached, tokens = self.incoming, self.redo, self.uncached, 0
         while incoming:
             rid = incoming[0]
             need = self._blocks(rid)
@@ -346,7 +361,8 @@ class IterationReplica:
             self._make_room(now)
         b = len(self.running)
         room = self.budget - b
-        chunks, tokens = [], 0
+        chunks: list[tuple[list[int], int]] = []
+        tokens = 0
         for item in self.prefilling:
             if tokens >= room:
                 break
@@ -372,7 +388,7 @@ class IterationReplica:
         prefill_s = duration - (self.run_a if b else 0.0)
         for item, take in chunks:
             gpu_s[item[0]] += prefill_s * (take / tokens if tokens else 1.0 / len(chunks))
-        self.batch = chunks
+        self.chunks = chunks
         self.kind = _MIXED
         self.run_start = now
         self.prefill_total += prefill_s
@@ -381,7 +397,7 @@ class IterationReplica:
 
     def _chunks_done(self, now: float) -> None:
         done = []
-        for item, take in self.batch:
+        for item, take in self.chunks:
             item[1] -= take
             if item[1] <= 0:
                 done.append(item[0])

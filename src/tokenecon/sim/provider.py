@@ -14,7 +14,10 @@ Every queue is FIFO with one deadline rule, so expired requests are always at a 
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
+
+import simpy
 
 from ..scenario import ProviderSpec
 from .ratelimit import RateLimiter
@@ -36,8 +39,9 @@ class Provider:
     __slots__ = ("index", "spec", "records", "account", "tokens", "limiter", "shared", "reserved", "spillover",
                  "pools", "replicas", "pending")
 
-    def __init__(self, env, index: int, spec: ProviderSpec, records: Records, *, arrival, account,
-                 prompt, uncached, output, total_tokens, accounts: int, tier=None,
+    def __init__(self, env: simpy.Environment, index: int, spec: ProviderSpec, records: Records, *,
+                 arrival: array[float], account: array[int], prompt: array[int], uncached: array[int],
+                 output: array[int], total_tokens: array[int], accounts: int, tier: array[int] | None = None,
                  reservations: dict[int, tuple[int, bool]] | None = None):
         self.index = index
         self.spec = spec
@@ -86,7 +90,7 @@ class Provider:
             if p.waiting:
                 p.expire_waiting(now)
 
-    def outstanding(self) -> int:
+    def outstanding(self) -> float:
         """Shared-pool requests waiting or in service, per shared replica: the least-loaded router's measure."""
         return self.shared.outstanding()
 
@@ -121,8 +125,9 @@ class Pool:
         "max_batch", "max_waiting", "queue_area", "queue_time", "reserved",
     )
 
-    def __init__(self, env, spec: ProviderSpec, records: Records, replicas: int, *, arrival, prompt, uncached,
-                 output, tier=None, reserved: bool = False):
+    def __init__(self, env: simpy.Environment, spec: ProviderSpec, records: Records, replicas: int, *,
+                 arrival: array[float], prompt: array[int], uncached: array[int], output: array[int],
+                 tier: array[int] | None = None, reserved: bool = False):
         self.records = records
         self.arrival = arrival
         self.tier = tier  # service tier per request (None: all standard)
@@ -138,6 +143,7 @@ class Pool:
         self.queue_area = 0.0  # integral of `waiting` over time, up to queue_time
         self.queue_time = 0.0
         prefill_time = PrefillTime.of(perf)
+        self.replicas: list[Replica | IterationReplica]
         if perf.scheduler == "overlap":
             self.replicas = [Replica(env, self, records, uncached, output, prefill_time,
                                      perf.decode_step_s.base, perf.decode_step_s.per_sequence)
@@ -204,7 +210,7 @@ class Pool:
         self.waiting += 1
         self.queues[queue].append(rid)
 
-    def fill(self, replica: Replica, now: float) -> None:
+    def fill(self, replica: Replica | IterationReplica, now: float) -> None:
         """Slots freed on `replica`: move waiting requests into them, priority first, batch last.
 
         Requests queue only when every replica is full, so the replica that just freed
@@ -251,5 +257,5 @@ class Pool:
             records.finish_s[rid] = best_deadline
 
 
-def _by_load(replica: Replica) -> int:
+def _by_load(replica: Replica | IterationReplica) -> int:
     return replica.load

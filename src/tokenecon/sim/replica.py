@@ -24,6 +24,12 @@ from typing import TYPE_CHECKING
 from .records import COMPLETED
 
 if TYPE_CHECKING:  # pragma: no cover
+    from array import array
+
+    import simpy
+
+    from .records import Records
+    from .timing import PrefillTime
     from .provider import Pool
 
 __all__ = ["Replica"]
@@ -36,7 +42,8 @@ class Replica:
         "busy_total", "busy_since", "area", "area_time", "prefill_total", "prefill_time", "preempted", "share",
     )
 
-    def __init__(self, env, pool: "Pool", records, uncached, output, prefill_time, base: float, per_seq: float):
+    def __init__(self, env: simpy.Environment, pool: Pool, records: Records, uncached: array[int], output: array[int],
+                 prefill_time: PrefillTime, base: float, per_seq: float):
         self.env = env
         self.pool = pool  # refilled from its queues when slots free up
         self.records = records
@@ -53,7 +60,7 @@ class Replica:
         self.clock_time = 0.0
         self.share = 0.0  # decode seconds per decoding sequence (the cost-to-serve clock)
         self.heap: list[tuple[float, int, float]] = []  # (finish on clock, rid, share at joining)
-        self.pending = None  # the one live completion event; older ones are stale
+        self.pending: simpy.Event | None = None  # the one live completion event; older ones are stale
         self.busy_total = 0.0  # seconds with load > 0, up to busy_since
         self.busy_since = 0.0
         self.area = 0.0  # integral of load over time, up to area_time
@@ -101,7 +108,7 @@ class Replica:
         self.records.gpu_s[rid] += end - start
         self.env.timeout(end - now, rid).callbacks.append(self._prefill_done)
 
-    def _prefill_done(self, event) -> None:
+    def _prefill_done(self, event: simpy.Event) -> None:
         rid = event._value
         now = self.env._now
         self.records.first_token_s[rid] = now
@@ -133,7 +140,7 @@ class Replica:
         event.callbacks.append(self._on_completion)
         self.pending = event
 
-    def _on_completion(self, event) -> None:
+    def _on_completion(self, event: simpy.Event) -> None:
         if event is not self.pending:
             return  # rescheduled since: the batch changed
         now = self.env._now

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..scenario.fleet import PerformanceSpec
 
 __all__ = ["PrefillTime"]
 
@@ -20,7 +25,9 @@ class PrefillTime:
 
     def __init__(self, rate: float | None = None, overhead: float = 0.0,
                  table: dict[int, float] | None = None):
-        self.rate = rate
+        if rate is None and not table:
+            raise ValueError("a prefill time needs a rate or a table of measured times")
+        self.rate = rate if rate is not None else math.nan  # with a table, the rate is not used
         self.xs: list[float] = []
         self.ys: list[float] = []
         self.slopes: list[float] = []
@@ -36,7 +43,7 @@ class PrefillTime:
         self.overhead = overhead
 
     @classmethod
-    def of(cls, perf) -> "PrefillTime":
+    def of(cls, perf: PerformanceSpec) -> "PrefillTime":
         return cls(perf.prefill_tokens_per_s, perf.prefill_overhead_s, perf.prefill_s_by_tokens)
 
     def __call__(self, tokens: float) -> float:
