@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ def missing(path: Path) -> bool:
     return False
 
 
-def check_file(path: Path, what: str = "file", *, error: type[TokenEconError] = InputDataError,
+def check_file(path: Path, what: str = "file", *, error: Callable[[str], TokenEconError] = InputDataError,
                max_bytes: int | None = None) -> int:
     """The size of `path` if it is a readable regular file (within `max_bytes`); else one-line error."""
     name = str(path) if len(str(path)) <= 200 else f"{str(path)[:200]}... ({len(str(path)):,} characters)"
@@ -65,7 +66,7 @@ def check_file(path: Path, what: str = "file", *, error: type[TokenEconError] = 
     return info.st_size
 
 
-def read_text(path: Path, what: str = "file", *, error: type[TokenEconError] = InputDataError,
+def read_text(path: Path, what: str = "file", *, error: Callable[[str], TokenEconError] = InputDataError,
               max_bytes: int = MAX_YAML_BYTES) -> str:
     """The UTF-8 text of a regular file of at most `max_bytes` (a leading BOM dropped)."""
     check_file(path, what, error=error, max_bytes=max_bytes)
@@ -108,11 +109,12 @@ class _StrictLoader(yaml.SafeLoader):
         return value
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)
+# types-PyYAML binds the constructor's type to the loader class too narrowly for a subclass's own method
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)  # type: ignore[type-var]
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)
 
 
-def load_yaml(text: str, source: str, *, error: type[TokenEconError] = InputDataError) -> Any:
+def load_yaml(text: str, source: str, *, error: Callable[[str], TokenEconError] = InputDataError) -> Any:
     """Parse YAML strictly; a problem is one line naming `source`, the line and column."""
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass

@@ -66,7 +66,7 @@ CURRENCY_MINOR_UNITS: dict[str, int] = {
 }
 
 
-def parse_duration(text: str | int | float) -> float:
+def parse_duration(text: object) -> float:
     """Seconds in a duration string such as ``"15min"``; raises ``ValueError`` otherwise."""
     if isinstance(text, bool) or not isinstance(text, str):
         raise ValueError(f"expected a duration with a unit like '30s', '15min', '24h', '7d' (got {quote(text)})")
@@ -76,7 +76,7 @@ def parse_duration(text: str | int | float) -> float:
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
-def parse_rate(text: str | int | float) -> float:
+def parse_rate(text: object) -> float:
     """Events per second in a rate string such as ``"120/min"``; raises ``ValueError`` otherwise."""
     if isinstance(text, bool) or not isinstance(text, str):
         raise ValueError(f"expected a rate with a unit like '2/s', '120/min', '5000/h' (got {quote(text)})")

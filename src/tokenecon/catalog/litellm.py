@@ -193,7 +193,7 @@ def export_litellm(entries: list[CatalogEntry]) -> dict:
     for entry in entries:
         pricing = entry.pricing
         tiers = pricing["tiers"] if pricing["type"] == "context_tiers" else [pricing]
-        item = {"litellm_provider": entry.provider, "mode": "chat"}
+        item: dict[str, str | float] = {"litellm_provider": entry.provider, "mode": "chat"}
         effective = [_litellm_rates(tier) for tier in tiers]
         for k, rates in enumerate(effective):
             suffix = "" if k == 0 else f"_above_{tiers[k - 1]['up_to'] // 1000}k_tokens"

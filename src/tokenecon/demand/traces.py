@@ -59,8 +59,8 @@ def _times(values: pd.Series, unit: str, path: Path, lines: np.ndarray) -> tuple
             dated, ok_dated = _times(values[text], "datetime", path, lines)
             seconds[text.to_numpy()], ok[text.to_numpy()] = dated, ok_dated
         return seconds, ok
-    numbers = pd.to_numeric(values.map(lambda v: None if isinstance(v, bool) else v), errors="coerce")
-    numbers = numbers.to_numpy(dtype=float) / (1000.0 if unit == "ms" else 1.0)
+    parsed = pd.to_numeric(values.map(lambda v: None if isinstance(v, bool) else v), errors="coerce")
+    numbers = parsed.to_numpy(dtype=float) / (1000.0 if unit == "ms" else 1.0)
     ok = np.isfinite(numbers) & (np.abs(numbers) <= _MAX_EPOCH_S)  # `created: true` is no time
     return np.where(ok, numbers, 0.0), ok
 
@@ -83,8 +83,8 @@ _MAX_EPOCH_S = 7.3e9  # seconds from 1970 to 2200: the calendar a scenario may u
 
 def _counts(values, name: str) -> tuple[np.ndarray, np.ndarray]:
     series = pd.Series(values)
-    numbers = pd.to_numeric(series.map(lambda v: None if isinstance(v, bool) else v), errors="coerce")
-    numbers = numbers.to_numpy(dtype=float)
+    parsed = pd.to_numeric(series.map(lambda v: None if isinstance(v, bool) else v), errors="coerce")
+    numbers = parsed.to_numpy(dtype=float)
     ok = np.isfinite(numbers) & (numbers >= 0) & (numbers <= MAX_TOKENS) & (numbers == np.floor(numbers))
     return np.where(ok, numbers, 0).astype(np.int64), ok
 
@@ -238,15 +238,15 @@ def replay(trace: Trace, spec, duration: float, rng: np.random.Generator, offset
     """Indices of trace rows and their arrival times in the run: offset, speed, loops, sampling, horizon."""
     times = offset + trace.time_s / spec.speed
     period = trace.span_s / spec.speed
-    rows, arrivals = [np.arange(len(times))], [times]
+    row_passes, arrival_passes = [np.arange(len(times))], [times]
     if spec.loop:
         # the next pass starts one mean inter-arrival after the last row, so passes do not collide
         gap = period / max(1, len(times) - 1) if len(times) > 1 else 1.0
         shift = period + gap
         passes = int(np.ceil((duration - offset) / shift)) if shift > 0 else 1
-        rows = [np.arange(len(times))] * passes
-        arrivals = [times + k * shift for k in range(passes)]
-    rows, arrivals = np.concatenate(rows), np.concatenate(arrivals)
+        row_passes = [np.arange(len(times))] * passes
+        arrival_passes = [times + k * shift for k in range(passes)]
+    rows, arrivals = np.concatenate(row_passes), np.concatenate(arrival_passes)
     inside = arrivals < duration
     rows, arrivals = rows[inside], arrivals[inside]
     if spec.sample < 1.0:

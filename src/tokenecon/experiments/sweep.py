@@ -88,8 +88,10 @@ class SweepSpec(BaseModel):
     def overrides(self) -> list[dict[str, Any]]:
         if self.points is not None:
             return [dict(p) for p in self.points]
-        paths = list(self.grid)
-        return [dict(zip(paths, combo)) for combo in itertools.product(*(self.grid[p] for p in paths))]
+        grid = self.grid
+        assert grid is not None  # the model's validator requires `points` or `grid`
+        paths = list(grid)
+        return [dict(zip(paths, combo)) for combo in itertools.product(*(grid[p] for p in paths))]
 
 
 def apply_override(data: dict, path: str, value: Any, where: str) -> None:

@@ -53,8 +53,8 @@ def _images(raw, where: str) -> list[tuple[int, int, str]]:
         raise InputDataError(f"{where}: 'images' must be a list of {{width, height}}")
     out = []
     for i, image in enumerate(raw):
-        ok = isinstance(image, dict) and all(isinstance(image.get(k), int) and not isinstance(image.get(k), bool)
-                                             and 0 < image.get(k) <= MAX_IMAGE_SIDE for k in ("width", "height"))
+        ok = isinstance(image, dict) and all(isinstance(side := image.get(k), int) and not isinstance(side, bool)
+                                             and 0 < side <= MAX_IMAGE_SIDE for k in ("width", "height"))
         if not ok:
             raise InputDataError(f"{where}: images[{i}] needs whole 'width' and 'height' from 1 to "
                                  f"{MAX_IMAGE_SIDE:,} pixels")

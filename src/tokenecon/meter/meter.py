@@ -69,7 +69,9 @@ class Meter:
     def count_chats(self, conversations: Sequence[Sequence[dict]]) -> list[int]:
         """Prompt tokens of many chat requests, counted in one batch."""
         family = self.tokenizer.family
-        fixed, spans, segments = [], [], []
+        fixed: list[int] = []
+        spans: list[tuple[int, int]] = []
+        segments: list[str] = []
         for messages in conversations:
             n_fixed, parts = chat_segments(family, messages)
             fixed.append(n_fixed)

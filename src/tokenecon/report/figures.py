@@ -135,8 +135,8 @@ def utilization_figure(result, path: Path) -> None:
     queued = (ts["queue_length_mean"] > 0).any()
     kv = ts["kv_occupancy"].notna().any()
     panels = 1 + int(queued) + int(surging) + int(kv)
-    fig, axes = plt.subplots(1, panels, figsize=(6.5 * panels + (1 if panels == 1 else 0), 5.2), squeeze=False)
-    axes = list(axes[0])
+    fig, grid = plt.subplots(1, panels, figsize=(6.5 * panels + (1 if panels == 1 else 0), 5.2), squeeze=False)
+    axes = list(grid[0])
     util = axes[0]
     for name, rows, t in _per_provider(result):
         util.plot(t, 100 * rows["utilization"], lw=1.8, color=colors[name], label=f"{name} utilization")
@@ -188,8 +188,8 @@ def has_energy(result) -> bool:
 def energy_figure(result, path: Path) -> None:
     colors = _colors(result)
     carbon_known = bool((result.timeseries["co2_kg"] > 0).any())
-    fig, axes = plt.subplots(1, 2 if carbon_known else 1, figsize=(13 if carbon_known else 7.5, 5.2), squeeze=False)
-    axes = list(axes[0])
+    fig, grid = plt.subplots(1, 2 if carbon_known else 1, figsize=(13 if carbon_known else 7.5, 5.2), squeeze=False)
+    axes = list(grid[0])
     energy = axes[0]
     for name, rows, t in _per_provider(result):
         hours = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 3600.0

@@ -39,7 +39,8 @@ def use_cjk_font() -> bool:
     entries = [e for e in font_manager.fontManager.ttflist if e.fname == str(path)]
     others = [e for e in font_manager.fontManager.ttflist if e.fname != str(path)]
     font_manager.fontManager.ttflist = others + [dataclasses.replace(e, weight=w) for e in entries for w in (400, 700)]
-    font_manager.fontManager._findfont_cached.cache_clear()
+    # a private cache of matplotlib's font manager, absent from its type stubs
+    font_manager.fontManager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
     rcParams["font.family"] = ["DejaVu Sans", CJK_FAMILY]  # explicit families: matplotlib falls back per glyph
     _done = True
     return True

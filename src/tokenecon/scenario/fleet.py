@@ -57,7 +57,7 @@ class DecodeStepSpec(Spec):
 
 
 SCHEDULERS = ("prefill_first", "chunked", "overlap")
-DEFAULT_SCHEDULER = "chunked"  # as vLLM V1 and SGLang serve by default (docs/model.md)
+DEFAULT_SCHEDULER: Literal["prefill_first", "chunked", "overlap"] = "chunked"  # as vLLM V1 and SGLang serve by default (docs/model.md)
 
 
 class PerformanceSpec(Spec):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import (
     ValidationError,
@@ -15,6 +15,9 @@ from ..inputs import load_yaml, quote, read_text
 
 from .checks import _check_references
 from .model import Scenario
+
+if TYPE_CHECKING:
+    from ..catalog import CatalogEntry
 
 # ---------------------------------------------------------------- loading
 
@@ -80,7 +83,7 @@ def _resolve_catalog(data: dict, source: str, base_dir: str = ".") -> dict:
     files = data.get("catalogs") or []
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise ScenarioError("expected a list of catalog file paths", path=source, field="catalogs")
-    extra = []
+    extra: list[CatalogEntry] = []
     for k, name in enumerate(files):
         try:
             extra.extend(load_catalog_file(Path(base_dir) / name))

@@ -200,7 +200,8 @@ def _check_tiers(tiers: list[Tier]) -> None:
     for k, tier in enumerate(tiers[:-1]):
         if tier.up_to is None:
             raise ValueError(f"only the last tier may be unbounded (tier {k} has up_to: null)")
-        if tiers[k + 1].up_to is not None and tiers[k + 1].up_to <= tier.up_to:
+        next_up_to = tiers[k + 1].up_to
+        if next_up_to is not None and next_up_to <= tier.up_to:
             raise ValueError(f"tiers overlap: tier {k + 1} (up_to {tiers[k + 1].up_to}) must start above "
                              f"tier {k} (up_to {tier.up_to})")
     if tiers[-1].up_to is not None:
