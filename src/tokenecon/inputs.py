@@ -109,9 +109,9 @@ class _StrictLoader(yaml.SafeLoader):
         return value
 
 
-# types-PyYAML binds the constructor's type to the loader class too narrowly for a subclass's own method
-_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)  # type: ignore[type-var]
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)
+# types-PyYAML types construct_yaml_map as SafeConstructor's, not as a method of the loader subclass
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_yaml_map)  # type: ignore[type-var]
 
 
 def load_yaml(text: str, source: str, *, error: Callable[[str], TokenEconError] = InputDataError) -> Any:

@@ -79,8 +79,8 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     click.echo(f"metered {totals['requests']:,} requests ({totals['skipped_lines']} bad lines skipped) "
                f"from {', '.join(map(str, logs))}")
     click.echo(f"  {'tokenizer':<18}{'tokens':>12}{'tokens/char':>13}{'vs ' + totals['reference']:>18}")
-    for name, row in everything.iterrows():
-        label = name if row["exact"] else f"{name}*"
+    for tokenizer, row in everything.iterrows():
+        label = str(tokenizer) if row["exact"] else f"{tokenizer}*"
         click.echo(f"  {label:<18}{int(row['tokens']):>12,}{row['tokens_per_character']:>13.3f}"
                    f"{row['ratio_to_' + totals['reference']]:>18.3f}")
     if not everything["exact"].all():
