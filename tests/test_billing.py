@@ -101,3 +101,45 @@ def test_huge_charges_stay_exact():
     usage = Usage(np.array([10**12, 10**12]), np.array([0, 0]), np.array([1, 1]))
     totals = policy.charges(usage).totals()
     assert [int(t) for t in totals] == [(10**12 * 1000 + 1000) * PRICE_UNITS] * 2
+
+
+def test_volume_tiers_count_the_accounts_tokens_in_completion_order_and_restart_each_period():
+    # graduated: the first 20,000 tokens of an account's day at 2.00 per 1M, the rest at 1.00
+    one = dict(FIXED_CUSTOMER, name="solo", count=1, cache_hit_ratio=0, arrivals={"type": "poisson", "rate": "0.5/s"},
+               input_tokens={"type": "lognormal", "median": 300, "p90": 1500},
+               output_tokens={"type": "exponential", "mean": 150})
+    tiers = [{"up_to": 20_000, "input": 2, "output": 2}, {"up_to": None, "input": 1, "output": 1}]
+    data = scenario_dict(customers=[one], billing_period="day", duration="1h", start="2026-03-02T23:30:00+00:00",
+                         pricing={"std": {"type": "volume_tiers", "mode": "graduated", "tiers": tiers}})
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    done = result.requests[result.requests["status"] == "completed"]
+    assert (done["arrival_s"].rank(method="first") != done["finish_s"].rank(method="first")).any()
+    day = (done["finish_s"] >= 1800).astype(int)
+    assert set(day) == {0, 1}
+    expected = {}
+    for d in (0, 1):
+        before = 0
+        for rid, row in done[day == d].sort_values("finish_s", kind="stable").iterrows():
+            tokens = int(row["input_tokens"] + row["output_tokens"])
+            cheap_from = max(20_000 - before, 0)
+            expected[row["request_id"]] = (Decimal(min(tokens, cheap_from)) * 2
+                                           + Decimal(max(tokens - cheap_from, 0))) / 10**6
+            before += tokens
+    assert {r: Decimal(c) for r, c in zip(done["request_id"], done["charge_exact"])} == expected
+    assert Decimal(result.summary()["revenue"]) == sum(expected.values())
+
+
+def test_charges_beyond_float_precision_stay_exact_per_request_and_on_the_invoice():
+    # 1,001 input x 12345.678912345 + 2 output x 1.00 per 1M = 12.358026591257345: an odd number of
+    # 1e-15 units above 2^53, which a float cannot hold
+    big = dict(FIXED_CUSTOMER, count=1, cache_hit_ratio=0, arrivals={"type": "poisson", "rate": "30/h"},
+               input_tokens={"type": "fixed", "value": 1001}, output_tokens={"type": "fixed", "value": 2})
+    data = scenario_dict(customers=[big], pricing={"std": {"type": "per_token", "input": "12345.678912345",
+                                                            "output": 1, "cache_write": 1}})
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    done = result.requests[result.requests["status"] == "completed"]
+    assert len(done) > 5
+    assert set(done["charge_exact"]) == {"12.358026591257345"}
+    (invoice,) = result.invoices.itertuples()
+    assert Decimal(invoice.subtotal_exact) == Decimal("12.358026591257345") * len(done)
+    assert Decimal(result.summary()["revenue"]) == Decimal("12.358026591257345") * len(done)

@@ -109,5 +109,6 @@ def test_bill_prices_surge_from_the_signal_alone():
     load = IntervalLoad(result.sim.load.edges, result.sim.load.samples)
     again = bill(sc, result.workload, result.sim.records, policies, surge_signal(sc, load))
     assert again.revenue == result.bill.revenue and (again.charge == result.bill.charge).all()
-    with pytest.raises(PricingError, match="surge"):
+    with pytest.raises(PricingError, match=r"^provider '\w+' is priced with surge: bill\(\) needs the run's surge "
+                                           r"signal \(surge=tokenecon\.load\.surge_signal\(scenario, load\)\)$"):
         bill(sc, result.workload, result.sim.records, policies)
