@@ -58,7 +58,9 @@ def test_invoices_split_by_local_calendar_day():
     inv = result.invoices
     assert sorted(set(inv["period_start"])) == [
         "2026-03-02T00:00:00+0800", "2026-03-03T00:00:00+0800", "2026-03-04T00:00:00+0800"]
-    assert set(inv["customer"]) == {"c1-1", "c1-2"}
+    assert set(inv["customer"]) == {"c1-1", "c1-2"} and set(inv["segment"]) == {"c1"}
+    ends = {f"2026-03-0{d}T00:00:00+0800": f"2026-03-0{d + 1}T00:00:00+0800" for d in (2, 3, 4)}
+    assert (inv["period_end"] == inv["period_start"].map(ends)).all()
     done = result.requests[result.requests["status"] == "completed"]
     local_day = (pd.Timestamp("2026-03-02T12:00:00+08:00") + pd.to_timedelta(done["finish_s"], unit="s")).dt.day
     counts = inv.groupby(inv["period_start"].str[8:10].astype(int))["requests"].sum().to_dict()
