@@ -31,13 +31,7 @@ def check_output_dir(out: Path, force: bool, kind: str = "folder", need_bytes: i
         raise TokenEconError(f"{out}: exists and is not a folder")
     if out.exists() and not force:
         raise TokenEconError(f"{out}: {kind} exists; use --force to replace it or --out to choose another")
-    parent = _existing_parent(out)
-    if not parent.is_dir():
-        raise TokenEconError(f"{out}: cannot create a folder under {parent}: it is a file")
-    try:
-        Path(tempfile.mkdtemp(prefix=".tokenecon-probe-", dir=parent)).rmdir()
-    except OSError as exc:
-        raise TokenEconError(f"{out}: cannot write in {parent}: {exc.strerror or exc.__class__.__name__}") from None
+    parent = _writable_parent(out, "folder")
     free = shutil.disk_usage(parent).free
     if need_bytes > free:
         raise TokenEconError(f"{out}: the {kind} needs about {need_bytes / 1e6:,.0f} MB, only "
@@ -51,13 +45,19 @@ def check_output_file(path: Path) -> None:
     path = Path(path)
     if path.is_dir():
         raise TokenEconError(f"{path}: is a folder, expected a file name")
-    parent = _existing_parent(path)
+    _writable_parent(path, "file")
+
+
+def _writable_parent(target: Path, what: str) -> Path:
+    """The nearest existing parent of `target`, checked to be a folder this process can write in."""
+    parent = _existing_parent(target)
     if not parent.is_dir():
-        raise TokenEconError(f"{path}: cannot create a file under {parent}: it is a file")
+        raise TokenEconError(f"{target}: cannot create a {what} under {parent}: it is a file")
     try:
         Path(tempfile.mkdtemp(prefix=".tokenecon-probe-", dir=parent)).rmdir()
     except OSError as exc:
-        raise TokenEconError(f"{path}: cannot write in {parent}: {exc.strerror or exc.__class__.__name__}") from None
+        raise TokenEconError(f"{target}: cannot write in {parent}: {exc.strerror or exc.__class__.__name__}") from None
+    return parent
 
 
 def write_text_file(path: Path, text: str) -> None:
