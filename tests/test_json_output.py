@@ -54,3 +54,31 @@ def test_catalog_list_json(capsys):
     entries = as_json(["catalog", "list", "--provider", "deepseek"], capsys)
     assert entries and all(e["provider"] == "deepseek" for e in entries)
     assert {"entry", "effective", "currency", "pricing", "source"} <= set(entries[0])
+
+
+def test_quiet_compare_and_sweep_print_only_the_folder(tmp_path, write_yaml, capsys):
+    data = scenario_dict(duration="30min")
+    data["pricing"]["cheap"] = {"type": "per_token", "input": 1, "output": 4}
+    path = write_yaml(data)
+    out = tmp_path / "c"
+    code, printed, err = run_cli(["compare", str(path), "--policy", "std", "--policy", "cheap", "-q",
+                                  "--no-figures", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert printed.strip() == str(out) and (out / "report.html").is_file()
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({"name": "q", "base": path.name, "replications": 1,
+                                     "grid": {"providers.p1.replicas": [1, 2]}, "metrics": ["revenue"]}),
+                     encoding="utf-8")
+    code, printed, err = run_cli(["sweep", str(sweep), "--serial", "-q", "--no-figures", "--out", str(tmp_path / "s")],
+                                 capsys)
+    assert code == 0, err
+    assert printed.strip() == str(tmp_path / "s") and (tmp_path / "s" / "sweep.csv").is_file()
+
+
+def test_meter_quiet_prints_only_the_folder(tmp_path, capsys):
+    log = ROOT / "scenarios" / "data" / "chat_log.jsonl"
+    out = tmp_path / "m"
+    code, printed, err = run_cli(["meter", str(log), "-t", "o200k_base", "-q", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert printed.strip() == str(out) and err == ""  # no table, no progress: a script can use the path
+    assert (out / "summary.csv").is_file() and (out / "report.html").is_file()

@@ -41,9 +41,10 @@ Examples:
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--excel", is_flag=True, help="CSV files with a UTF-8 byte-order mark, for Excel (also: outputs: {excel: true}).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path (no progress bar).")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Path | None, seed: int | None,
-            force: bool, no_figures: bool, open_report: bool, excel: bool, as_json: bool) -> None:
+            force: bool, no_figures: bool, open_report: bool, excel: bool, quiet: bool, as_json: bool) -> None:
     """Run one seeded workload under several pricing policies and compare them side by side.
 
     Common random numbers: every variant draws the same requests, so the differences in bills,
@@ -72,13 +73,17 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     needs = [check_fits(v, name, copies=len(variants)) for name, v in variants.items()]
     out = out if out is not None else Path("reports") / f"compare-{slug(scenario.name)}"
     check_output_dir(out, force, sum(n.disk_bytes for n in needs) // 4)  # comparisons keep no request tables
-    comparison = run_compare(variants, progress=not as_json)
+    comparison = run_compare(variants, progress=not (quiet or as_json))
     write_compare_folder(comparison, out, force=force, figures=not no_figures, excel=excel)
     table = comparison.table()
     if as_json:
         emit_json({"scenario": scenario.name, "question": scenario.question,
                    "seed": next(iter(variants.values())).seed, "currency": comparison.currency,
                    "policies": records(table), "report": str(out / "report.html")})
+        open_page(out, open_report)
+        return
+    if quiet:
+        click.echo(str(out))
         open_page(out, open_report)
         return
     cur = comparison.currency
@@ -121,9 +126,10 @@ Examples:
 @click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures.")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path (no progress bar).")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local: int | None, serial: bool,
-          force: bool, no_figures: bool, open_report: bool, as_json: bool) -> None:
+          force: bool, no_figures: bool, open_report: bool, quiet: bool, as_json: bool) -> None:
     """Run a base scenario over a grid (or list) of overrides, with replications per point.
 
     Writes sweep.csv (one row per point: parameters, means and 95% half widths), runs.csv,
@@ -144,7 +150,7 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     check_output_dir(out, force)
     executor = make_executor(scheduler=scheduler, dask_local=dask_local, serial=serial)
     try:
-        result = run_sweep(spec, points, executor, progress=not as_json)
+        result = run_sweep(spec, points, executor, progress=not (quiet or as_json))
     finally:
         executor.close()
     best = result.best()
@@ -153,6 +159,10 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     if as_json:
         emit_json({"sweep": name, "replications": spec.replications, "parameters": result.parameters,
                    "points": records(table), "best": best, "report": str(out / "report.html")})
+        open_page(out, open_report)
+        return
+    if quiet:
+        click.echo(str(out))
         open_page(out, open_report)
         return
     runs = len(points) * spec.replications

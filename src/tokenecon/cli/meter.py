@@ -17,6 +17,7 @@ Examples:
   tokenecon meter scenarios/data/chat_log.jsonl -t o200k_base -t qwen3.6 -t deepseek-v4 --out reports/meter
   tokenecon meter notes_zh.txt notes_en.txt --reference o200k_base
   tokenecon meter big.jsonl --skip-bad        # skip malformed lines, count them in the summary
+  tokenecon meter big.jsonl -q                # print only the output folder (for scripts)
   tokenecon meter corpus.jsonl -t qwen -t o200k_base --calibrate scenarios/data/calibration.yaml
 """
 
@@ -34,10 +35,11 @@ Examples:
 @click.option("--calibrate", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the measured ratios to the reference as a calibration file for scenarios.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder (and calibration file).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path (no progress bar).")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, audit_tokenizer: str | None,
-          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, open_report: bool,
+          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, quiet: bool, open_report: bool,
           as_json: bool) -> None:
     """Count tokens of request logs (JSONL) or text files with real tokenizers.
 
@@ -64,7 +66,8 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
         get_tokenizer(name)  # files resolve here, before any work
     out = out if out is not None else Path("reports") / f"meter-{slug(logs[0].stem)}"
     totals = meter_logs(list(logs), out, tokenizers=names, reference=reference, skip_bad=skip_bad,
-                        audit_tokenizer=audit_tokenizer, force=force, progress=not as_json, report=write_meter_report)
+                        audit_tokenizer=audit_tokenizer, force=force, progress=not (quiet or as_json),
+                        report=write_meter_report)
     import pandas as pd
 
     table = pd.read_csv(out / "summary.csv")
@@ -74,6 +77,10 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     if as_json:
         emit_json({**totals, "by_tokenizer": records(everything.reset_index()),
                    "calibration": str(calibrate) if calibrate else None, "report": str(out / "report.html")})
+        open_page(out, open_report)
+        return
+    if quiet:
+        click.echo(str(out))
         open_page(out, open_report)
         return
     click.echo(f"metered {totals['requests']:,} requests ({totals['skipped_lines']} bad lines skipped) "
