@@ -8,6 +8,7 @@ negative count) is an error naming the file and line, or with `skip_bad` is skip
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from ..usage import read_usage, usage_object
 
 __all__ = ["Trace", "load_trace", "replay", "trace_offset"]
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _AZURE = {"time": "TIMESTAMP", "input": "ContextTokens", "output": "GeneratedTokens"}
 
 
@@ -39,30 +41,42 @@ class Trace:
     span_s: float  # first to last row
     cache_write_tokens: np.ndarray  # 5-minute cache writes (part of input)
     cache_write_1h_tokens: np.ndarray  # 1-hour cache writes (part of input)
-    first_epoch_s: float | None = None  # the first row's time (Unix seconds) when the trace has absolute times
+    first_epoch_ns: int | None = None  # the first row's time (Unix nanoseconds) when the trace has absolute times
+
+    @property
+    def first_epoch_s(self) -> float | None:
+        """The first row's time in Unix seconds (a float: about 0.2 us coarse; offsets use the nanoseconds)."""
+        return None if self.first_epoch_ns is None else self.first_epoch_ns / 1e9
 
 
 def _times(values: pd.Series, unit: str, path: Path, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's time in whole nanoseconds (Unix time for absolute times), and which rows are good.
+
+    Integers, not float seconds: a float of Unix seconds is about 0.2 us coarse, enough to move a
+    call made at a price window's first instant back into the window before it.
+    """
     if unit == "datetime":
         parsed = _datetimes(values)
         years = parsed.dt.year
         ok = (parsed.notna() & (years >= 1970) & (years < 2200)).to_numpy()  # the calendar a scenario may use
-        seconds = np.zeros(len(values))
+        ns = np.zeros(len(values), dtype=np.int64)
         if ok.any():
-            ns = parsed[ok].dt.tz_convert(None).astype("datetime64[ns]").astype(np.int64).to_numpy()
-            seconds[ok] = ns / 1e9
-        return seconds, ok
+            ns[ok] = parsed[ok].dt.tz_convert(None).astype("datetime64[ns]").astype(np.int64).to_numpy()
+        return ns, ok
     if unit == "mixed":  # JSONL: epoch seconds (OpenAI `created`) or ISO text, row by row
         text = values.map(lambda v: isinstance(v, str))
-        seconds, ok = _times(values.where(~text, None), "s", path, lines)
+        ns, ok = _times(values.where(~text, None), "s", path, lines)
         if text.any():
             dated, ok_dated = _times(values[text], "datetime", path, lines)
-            seconds[text.to_numpy()], ok[text.to_numpy()] = dated, ok_dated
-        return seconds, ok
+            ns[text.to_numpy()], ok[text.to_numpy()] = dated, ok_dated
+        return ns, ok
     parsed = pd.to_numeric(values.map(lambda v: None if isinstance(v, bool) else v), errors="coerce")
-    numbers = parsed.to_numpy(dtype=float) / (1000.0 if unit == "ms" else 1.0)
-    ok = np.isfinite(numbers) & (np.abs(numbers) <= _MAX_EPOCH_S)  # `created: true` is no time
-    return np.where(ok, numbers, 0.0), ok
+    numbers = parsed.to_numpy(dtype=float)
+    scale = 10**6 if unit == "ms" else 10**9
+    ok = np.isfinite(numbers) & (np.abs(numbers) * (scale / 1e9) <= _MAX_EPOCH_S)  # `created: true` is no time
+    numbers = np.where(ok, numbers, 0.0)
+    whole = np.floor(numbers)  # whole units exactly, then the fraction (exact in floats) to the nanosecond
+    return whole.astype(np.int64) * scale + np.round((numbers - whole) * scale).astype(np.int64), ok
 
 
 def _datetimes(values: pd.Series) -> pd.Series:
@@ -202,14 +216,14 @@ def _load(path: Path, spec) -> Trace:
     if not len(keep):
         raise InputDataError(f"{path}: no usable rows")
     order = keep[np.argsort(times[keep], kind="stable")]
-    t = times[order] - times[order[0]]
+    t = (times[order] - times[order[0]]) / 1e9
     customer = np.asarray(columns["customer"], dtype=object)[order] if "customer" in columns else \
         np.full(len(order), "", dtype=object)
     absolute = unit == "datetime" or spec.format in ("openai_usage", "meter_log")  # ISO times or Unix `created`
     return Trace(t, counts["input"][order], counts["output"][order], counts["cached"][order],
                  counts["reasoning"][order], customer, int(len(bad)), float(t[-1]),
                  counts["cache_write"][order], counts["cache_write_1h"][order],
-                 float(times[order[0]]) if absolute else None)
+                 int(times[order[0]]) if absolute else None)
 
 
 def load_trace(path: Path, spec) -> Trace:
@@ -221,14 +235,15 @@ def trace_offset(trace: Trace, start, duration: float, path) -> float:
     """Seconds from the scenario start to the trace's first row: 0 for a trace of relative times;
     for absolute times the trace keeps them, and a trace that starts before the run or after its
     end is an error."""
-    if trace.first_epoch_s is None or start is None:
+    if trace.first_epoch_ns is None or start is None:
         return 0.0
-    offset = trace.first_epoch_s - start.timestamp()
+    start_ns = (start - _EPOCH) // timedelta(microseconds=1) * 1000  # exact: a datetime holds microseconds
+    offset = (trace.first_epoch_ns - start_ns) / 1e9
     if -1e-6 < offset < 0:  # `start: trace` holds the first time to the microsecond
         offset = 0.0
     if 0.0 <= offset < duration:
         return offset
-    first = pd.Timestamp(round(trace.first_epoch_s * 1e6), unit="us", tz="UTC").isoformat()
+    first = pd.Timestamp(trace.first_epoch_ns, unit="ns", tz="UTC").isoformat()
     where = "before the scenario start" if offset < 0 else "after the run ends"
     raise InputDataError(f"{path}: the trace starts at {first}, {where} ({start.isoformat()} + "
                          f"{duration:g} s); set start: trace, or a start and duration that hold its times")

@@ -114,7 +114,7 @@ def _trace_start(data: dict, source: str, base_dir: str) -> dict:
     """``start: trace``: the scenario starts at the first timestamp of its replayed traces."""
     if data.get("start") != "trace":
         return data
-    from datetime import datetime, timezone
+    from datetime import datetime, timedelta, timezone
 
     from ..demand.traces import load_trace
     from .demand import TraceArrivals
@@ -131,12 +131,14 @@ def _trace_start(data: dict, source: str, base_dir: str) -> dict:
         path = Path(spec.path) if Path(spec.path).is_absolute() else Path(base_dir) / spec.path
         # bad rows are the run's to report (or skip, with --skip-bad); the first good time starts the run
         trace = load_trace(path, spec.model_copy(update={"skip_bad": True}))
-        if trace.first_epoch_s is not None:
-            firsts.append(trace.first_epoch_s)
+        if trace.first_epoch_ns is not None:
+            firsts.append(trace.first_epoch_ns)
     if not firsts:
         raise ScenarioError("'trace' needs a customer replaying a trace with absolute times (azure, csv with "
                             "time_unit: datetime, openai_usage, meter_log)", path=source, field="start")
-    return {**data, "start": datetime.fromtimestamp(min(firsts), tz=timezone.utc).isoformat()}
+    # to the microsecond (a datetime's resolution), never after the first row: exact integers, no float seconds
+    first = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=min(firsts) // 1000)
+    return {**data, "start": first.isoformat()}
 
 
 def _first_error(exc: ValidationError, data: Any, source: str) -> ScenarioError:
