@@ -113,3 +113,30 @@ def test_a_scaled_run_splits_the_full_fleet_cost():
     segments = [k for k in s if k.startswith("cost_to_serve.")]
     by_segment = sum(micro(float(s[k])) for k in segments)
     assert abs(by_segment - micro(s["cost_to_serve"])) <= len(segments)  # one micro-unit of rounding each
+
+
+def test_compare_table_carries_each_policys_cost_to_serve_by_segment(tmp_path):
+    """The comparison's per-segment cost to serve and margin are each run's own figures: margin =
+    bill - cost to serve exactly, and the segments' costs plus idle cost are the fleet's cost."""
+    data = scenario_dict(duration="30min")
+    data["pricing"]["cheap"] = {"type": "per_token", "input": 1, "output": 4}
+    base = tokenecon.scenario_from_dict(data)
+    from tokenecon.comparison import compare, policy_variants
+
+    comparison = compare(policy_variants(base, ["std", "cheap"]))
+    table = comparison.table().set_index("policy")
+    for name, result in comparison.results.items():
+        s, row = result.summary(), table.loc[name]
+        segments = [k[5:] for k in s if k.startswith("bill.")]
+        assert segments
+        served = Decimal(0)
+        for g in segments:
+            assert Decimal(row[f"cost_to_serve.{g}"]) == Decimal(s[f"cost_to_serve.{g}"])
+            assert Decimal(row[f"margin.{g}"]) == Decimal(row[f"bill.{g}"]) - Decimal(row[f"cost_to_serve.{g}"])
+            served += Decimal(row[f"cost_to_serve.{g}"])
+        fleet = s["gpu_cost"] + s["energy_cost"]
+        assert float(served) + row["idle_cost"] == pytest.approx(fleet, abs=0.01)
+        assert row["cost_to_serve"] == pytest.approx(float(served), abs=0.01)
+    # the policies priced the same requests differently, served at the same cost
+    assert table.loc["std", "cost_to_serve"] == table.loc["cheap", "cost_to_serve"]
+    assert table.loc["std", "revenue"] != table.loc["cheap", "revenue"]

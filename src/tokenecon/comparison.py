@@ -8,6 +8,7 @@ policy (and from what the policy does to routing), not from noise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
@@ -40,7 +41,8 @@ class Comparison:
         return next(iter(self.results.values())).scenario.currency
 
     def table(self) -> pd.DataFrame:
-        """One row per policy: bills by segment, revenue, margin, utilization, rejections, latency."""
+        """One row per policy: revenue, costs, margin, utilization, rejections, latency, and per segment its
+        bill, cost to serve and margin."""
         rows = []
         for name, result in self.results.items():
             s = result.summary()
@@ -62,8 +64,14 @@ class Comparison:
                 "ttft_p50_s": s["ttft_p50_s"], "ttft_p95_s": s["ttft_p95_s"],
                 "e2e_latency_p50_s": s["e2e_latency_p50_s"], "e2e_latency_p95_s": s["e2e_latency_p95_s"],
             }
+            if "cost_to_serve" in s:  # the busy replicas' cost, shared by the requests; idle cost is nobody's
+                row["cost_to_serve"], row["idle_cost"] = round(s["cost_to_serve"], 2), round(s["idle_cost"], 2)
             for segment, amount in result.segment_bills().items():
                 row[f"bill.{segment}"] = format_decimal(amount)
+            for segment in result.segment_bills():
+                for figure in ("cost_to_serve", "margin"):
+                    if f"{figure}.{segment}" in s:
+                        row[f"{figure}.{segment}"] = format_decimal(Decimal(s[f"{figure}.{segment}"]))
             for key in s:
                 if key.startswith(("ttft_p95_s.", "e2e_p95_s.")):
                     row[key] = s[key]

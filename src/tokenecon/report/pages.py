@@ -195,9 +195,23 @@ def compare_page(table, scenario, load: dict, folder: Path, first_figures: tuple
         subtitle=f"seed {scenario.seed}; amounts in {cur}; segment columns are each segment's bill",
         question=scenario.question or "How do the policies differ?",
         answer=compare_answer(table, scenario.name, load),
-        tables=[Table("Policies side by side", columns, rows)],
+        tables=[Table("Policies side by side", columns, rows)] + _segment_costs(table),
         figures=figure_names(folder, first_figures),
     )
+
+
+def _segment_costs(table) -> list[Table]:
+    """Per policy and segment: the bill, what serving it cost (its share of busy GPU time) and the margin."""
+    segments = [c[5:] for c in table.columns if c.startswith("bill.")]
+    if not segments or not all(f"cost_to_serve.{g}" in table for g in segments):
+        return []
+    rows = []
+    for _, r in table.iterrows():
+        rows += [[r["policy"], g, f"{float(r[f'bill.{g}']):,.2f}", f"{float(r[f'cost_to_serve.{g}']):,.2f}",
+                  f"{float(r[f'margin.{g}']):,.2f}"] for g in segments]
+        rows.append([r["policy"], "idle replicas (no segment)", "", f"{r['idle_cost']:,.2f}", f"{-r['idle_cost']:,.2f}"])
+    return [Table("Bill, cost to serve and margin by segment", ["policy", "segment", "bill", "cost to serve",
+                                                                "margin"], rows)]
 
 
 _KEY_METRICS = ("requests_completed", "requests_rejected", "requests_timed_out", "revenue", "utilization",
