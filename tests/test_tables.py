@@ -40,6 +40,7 @@ def test_csv_text_equals_pandas(data):
     frame = pd.DataFrame({
         "i": np.asarray(data.draw(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=n, max_size=n)), np.int64),
         "f": np.asarray(data.draw(st.lists(floats, min_size=n, max_size=n)), dtype=float),
+        "g": np.asarray(data.draw(st.lists(st.floats(width=32), min_size=n, max_size=n)), dtype=np.float32),
         "b": np.asarray(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool),
         "s": pd.Series(data.draw(st.lists(st.none() | _TEXT, min_size=n, max_size=n)), dtype="str"),
         "o": np.asarray(data.draw(st.lists(_TEXT | st.integers() | st.floats() | st.booleans() | st.none(),

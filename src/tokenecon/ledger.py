@@ -126,9 +126,9 @@ def invoice_lines_frame(result, columns: LedgerColumns) -> pd.DataFrame:
     period = index_of(when, edges)
     if not len(c.component):
         return pd.DataFrame(columns=["provider", "customer", "period_start", "component", "quantity", "amount"])
-    distinct, comp_code = np.unique(c.component.astype(str), return_inverse=True)
-    base, base_of = np.unique(np.asarray([d.split("@")[0] for d in distinct.tolist()]), return_inverse=True)
-    base_code = base_of[comp_code.reshape(-1)]
+    comp_code, distinct = pd.factorize(c.component)  # a hash pass: a few distinct names over many lines
+    base, base_of = np.unique(np.asarray([str(d).split("@")[0] for d in distinct.tolist()]), return_inverse=True)
+    base_code = base_of.reshape(-1)[comp_code]
     n_accounts, n_periods, n_base = len(result.workload.accounts), len(edges), len(base)
     key = ((c.provider * n_accounts + c.account) * n_periods + period) * n_base + base_code
     codes, group = np.unique(key, return_inverse=True)

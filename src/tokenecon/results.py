@@ -140,6 +140,26 @@ class Result:
             "balance": [format_money(w[5]) for w in rows],
         }))
 
+    def files_table(self, name: str) -> pd.DataFrame:
+        """Table `name` as its file holds it: each money column the exact text under its own name.
+
+        The same values as ``files_view(getattr(result, name))``, built without the numbers beside
+        the text (the writers read only the text)."""
+        from .moneycols import files_view
+
+        if name == "requests":
+            return self._requests_text
+        if name == "timeseries":
+            return self.measures.timeseries
+        if name == "invoices":
+            return self.bill.invoices
+        if name in ("ledger", "invoice_lines"):
+            from .ledger import invoice_lines_frame, ledger_frame
+
+            build = ledger_frame if name == "ledger" else invoice_lines_frame
+            return build(self, self._ledger_columns)
+        return files_view(getattr(self, name))
+
     # -- measured (computed once by the measure stage) ---------------------
     @cached_property
     def timeseries(self) -> pd.DataFrame:

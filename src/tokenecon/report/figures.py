@@ -10,12 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .figure_names import FIGURES  # noqa: E402
 from .style import headroom, legend_below, palette, readable, save, short_number, title_of  # noqa: E402
 
 __all__ = ["write_figures", "FIGURES"]
-
-FIGURES = ("bill_by_segment.png", "cost_over_time.png", "throughput_over_time.png", "latency_over_time.png",
-           "utilization_over_time.png", "energy_over_time.png")
 
 
 def _times(ts: pd.DataFrame, tz) -> pd.Series:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..folders import atomic_folder, check_output_dir as _check_output_dir, write_json
-from .figures import write_figures
+from .aside import aside
 from .tables import write_table
 
 __all__ = ["write_run_folder", "write_compare_folder", "check_output_dir"]
@@ -40,25 +41,27 @@ def add_excel_bom(folder: Path) -> None:
 
 def write_run_folder(result, out: str | Path, *, force: bool = False, figures: bool = True,
                      excel: bool = False) -> Path:
-    """Write summary.json, the tables (`outputs.format`), the resolved scenario and the figures."""
+    """Write summary.json, the tables (`outputs.format`), the resolved scenario and the figures.
+
+    The figures are drawn in a forked child while this process writes the tables, where that is
+    safe (`tokenecon.report.aside`); the folder holds the same files either way."""
     out = Path(out)
     outputs = result.scenario.outputs
     fmt = outputs.format
     with _atomic_folder(out, force) as tmp:
-        write_json(tmp / "summary.json", result.summary())
-        if outputs.requests:
-            write_table(result.requests, tmp, "requests", fmt)
-        write_table(result.timeseries, tmp, "timeseries", fmt)
-        write_table(result.invoices, tmp, "invoices", fmt)
-        if outputs.ledger is not False:  # invoice line items: small, from the same columns
-            write_table(result.invoice_lines, tmp, "invoice_lines", fmt)
-        if outputs.write_ledger(len(result.workload)):
-            write_table(result.ledger, tmp, "ledger", fmt)
-        if len(result.bill.plan_lines.wallet):
-            write_table(result.wallets, tmp, "wallets", fmt)
-        write_json(tmp / "scenario.resolved.json", result.scenario.model_dump(mode="json", exclude={"base_dir"}))
-        if figures:
-            write_figures(result, tmp)
+        with aside(lambda: _draw_figures(result, tmp)) if figures else nullcontext():
+            write_json(tmp / "summary.json", result.summary())
+            if outputs.requests:
+                write_table(result.files_table("requests"), tmp, "requests", fmt)
+            write_table(result.files_table("timeseries"), tmp, "timeseries", fmt)
+            write_table(result.files_table("invoices"), tmp, "invoices", fmt)
+            if outputs.ledger is not False:  # invoice line items: small, from the same columns
+                write_table(result.files_table("invoice_lines"), tmp, "invoice_lines", fmt)
+            if outputs.write_ledger(len(result.workload)):
+                write_table(result.files_table("ledger"), tmp, "ledger", fmt)
+            if len(result.bill.plan_lines.wallet):
+                write_table(result.files_table("wallets"), tmp, "wallets", fmt)
+            write_json(tmp / "scenario.resolved.json", result.scenario.model_dump(mode="json", exclude={"base_dir"}))
         if result.scenario.milestones or result.scenario.supply_model:
             from .national import write_national_report
 
@@ -69,8 +72,14 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
     return out
 
 
+def _draw_figures(result, folder: Path) -> None:
+    from .figures import write_figures  # matplotlib is imported only where figures are drawn
+
+    write_figures(result, folder)
+
+
 def _run_html(result, folder: Path) -> None:
-    from .figures import FIGURES
+    from .figure_names import FIGURES
     from .html import write_page
     from .pages import run_page
 

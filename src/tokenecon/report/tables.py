@@ -98,11 +98,11 @@ def _column_text(column: pd.Series) -> list[str]:
         return int_text(column.to_numpy())
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         values = column.to_numpy()
-        text = values.astype(str)
-        missing = np.isnan(values)
-        if missing.any():
-            text[missing] = ""
-        return text.tolist()
+        # float64: Python's repr (numpy's str of a float64 is the same shortest round trip, slower)
+        text = list(map(float.__repr__, values.tolist())) if dtype == np.float64 else values.astype(str).tolist()
+        for k in np.flatnonzero(np.isnan(values)).tolist():
+            text[k] = ""
+        return text
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return np.where(column.to_numpy(), "True", "False").tolist()
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu":

@@ -1,0 +1,76 @@
+"""Figures drawn in a forked child while the tables are written: the same folder, failures raised here."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+import tokenecon
+from tokenecon.report import aside as aside_module
+from tokenecon.report.aside import AsideError, aside, can_fork
+
+from .conftest import scenario_dict
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="forking needs Linux, one thread and two processors")
+
+
+def _folder_bytes(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@needs_fork
+def test_a_folder_drawn_in_a_child_equals_one_drawn_here(tmp_path, monkeypatch):
+    result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="2h")))
+    forked = tokenecon.write_run_folder(result, tmp_path / "forked")
+    monkeypatch.setattr(aside_module, "can_fork", lambda: False)
+    here = tokenecon.write_run_folder(result, tmp_path / "here")
+    a, b = _folder_bytes(forked), _folder_bytes(here)
+    assert sorted(a) == sorted(b) and "cost_over_time.png" in a and "requests.csv" in a
+    assert [name for name in a if a[name] != b[name]] == []
+
+
+@needs_fork
+def test_a_failure_in_the_child_is_raised_with_its_traceback():
+    def fail():
+        raise ValueError("no such figure")
+
+    started = aside(fail, fork=True)
+    with pytest.raises(AsideError, match="ValueError: no such figure"):
+        started.wait()
+
+
+@needs_fork
+def test_a_failing_figure_leaves_no_folder(tmp_path, monkeypatch):
+    import tokenecon.report.figures as figures
+
+    def broken(result, folder):
+        (folder / "half.png").write_bytes(b"")
+        raise RuntimeError("drawing broke")
+
+    monkeypatch.setattr(figures, "write_figures", broken)
+    result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="20min")))
+    with pytest.raises(AsideError, match="drawing broke"):
+        tokenecon.write_run_folder(result, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temporary folder left either
+
+
+@needs_fork
+def test_the_child_is_stopped_when_this_process_fails_first():
+    began = time.perf_counter()
+    with pytest.raises(KeyError):
+        with aside(lambda: time.sleep(60), fork=True) as started:
+            pid = started._pid
+            raise KeyError("table")
+    assert time.perf_counter() - began < 30
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped
+
+
+def test_without_a_fork_the_work_is_done_at_once():
+    done = []
+    started = aside(lambda: done.append(1), fork=False)
+    assert done == [1]
+    started.wait()
