@@ -159,3 +159,33 @@ def test_meter_page(browser, tmp_path, capsys):
     check_page(browser, out, tmp_path / "meter.png",
                "How many tokens is the same text for each vendor's tokenizer?",
                [f"{s['requests']:,} requests metered", f"Of {s['audited_requests']:,} requests with reported usage"])
+
+
+def test_chinese_names_render_from_the_embedded_font(browser, tmp_path, write_yaml, capsys):
+    """A run named in Chinese: the page carries the few CJK glyphs it uses (a subset of Noto Sans
+    CJK SC), and the browser loads and uses that face, whatever fonts the reader's machine has."""
+    data = scenario_dict(name="方案甲", question="哪个客户群付得最多？")
+    path = write_yaml(data)
+    out = tmp_path / "run"
+    assert run_cli(["run", str(path), "--out", str(out), "-q", "--no-figures"], capsys)[0] == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert text.count("@font-face") == 1 and 'font-family: "tokenecon CJK"' in text
+    page = browser.new_page()
+    messages = []
+    page.on("console", lambda m: messages.append((m.type, m.text)))
+    page.goto((out / "report.html").resolve().as_uri(), wait_until="load")
+    faces = page.evaluate("document.fonts.ready.then(() => Array.from(document.fonts)"
+                          ".map(f => [f.family.replace(/\"/g, ''), f.status]))")
+    covered = page.evaluate("document.fonts.check('16px \"tokenecon CJK\"', '方案甲哪个客户群付得最多？')")
+    assert page.inner_text("#question").strip() == "哪个客户群付得最多？"
+    page.close()
+    assert faces == [["tokenecon CJK", "loaded"]] and covered
+    assert [m for m in messages if m[0] in ("error", "warning")] == []
+
+
+def test_pages_without_cjk_text_embed_no_font(tmp_path):
+    from tokenecon.report.html import Page, render
+
+    assert "@font-face" not in render(Page(title="quickstart", answer=["USD 12.50"]), tmp_path)
+    page = render(Page(title="quickstart", answer=["客户 acme"]), tmp_path)
+    assert page.count("@font-face") == 1 and len(page) < 40_000  # a subset of a few glyphs, not the 32 MB font

@@ -8,10 +8,18 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-__all__ = ["use_cjk_font", "CJK_FAMILY"]
+__all__ = ["use_cjk_font", "CJK_FAMILY", "cjk_font_face", "PAGE_CJK_FAMILY"]
 
 CJK_FAMILY = "Noto Sans CJK SC"
+PAGE_CJK_FAMILY = "tokenecon CJK"  # the subset embedded in a report.html
 _done = False
+_SC_INDEX = 2  # the collection holds JP, KR, SC, TC, HK; simplified Chinese shapes first
+
+# Han, kana, Hangul, CJK punctuation and full-width forms: what DejaVu Sans and most Latin
+# system fonts lack. The @font-face rule's unicode-range is the same set, so Latin text keeps
+# the reader's own font.
+_CJK_RANGES = ((0x2E80, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+               (0x20000, 0x2FA1F))
 
 
 def _font_file() -> Path | None:
@@ -44,3 +52,37 @@ def use_cjk_font() -> bool:
     rcParams["font.family"] = ["DejaVu Sans", CJK_FAMILY]  # explicit families: matplotlib falls back per glyph
     _done = True
     return True
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+
+
+def cjk_font_face(text: str) -> str:
+    """A CSS @font-face rule embedding Noto Sans CJK SC cut down to the CJK characters of `text`
+    (a few kB), so a page shows its Chinese names on a machine without CJK fonts; "" when the
+    text has none or the font is not installed."""
+    chars = sorted({ch for ch in text if _is_cjk(ch)})
+    path = _font_file() if chars else None
+    if path is None:
+        return ""
+    import base64
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["*"]  # vertical forms, locale variants: shaping as in the full font
+    options.name_IDs = ["*"]  # keep the licence and copyright names (SIL OFL 1.1)
+    font = TTFont(str(path), fontNumber=_SC_INDEX, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(chars))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    ranges = ", ".join(f"U+{lo:X}-{hi:X}" for lo, hi in _CJK_RANGES)
+    return (f'@font-face {{ font-family: "{PAGE_CJK_FAMILY}"; font-weight: 100 900; unicode-range: {ranges}; '
+            f'src: url(data:font/otf;base64,{data}) format("opentype"); }}')

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .fonts import cjk_font_face
 
 __all__ = ["Page", "Table", "write_page", "PAGE_NAME"]
 
 PAGE_NAME = "report.html"
 
 _STYLE = """
-body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
+body { font-family: "tokenecon CJK", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
        system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1200px;
        padding: 1.5rem 2rem 3rem; color: #1d2330; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
@@ -118,10 +121,13 @@ def render(page: Page, folder: Path) -> str:
                          f"<figcaption>{_esc(name)}</figcaption></figure>")
     parts.append(_files(folder))
     parts += [f"<p class=\"note\">{_esc(n)}</p>" for n in page.notes]
+    body = "\n".join(p for p in parts if p)
+    # Chinese (or other CJK) names show on any machine: the glyphs they use travel with the page
+    fonts = cjk_font_face(html.unescape(re.sub(r"<[^>]*>", " ", body)) + page.title)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{_esc(page.title)}</title><style>{_STYLE}</style></head><body>\n"
-            + "\n".join(p for p in parts if p) + "\n</body></html>\n")
+            f"<title>{_esc(page.title)}</title><style>{fonts}{_STYLE}</style></head><body>\n"
+            + body + "\n</body></html>\n")
 
 
 def write_page(page: Page, folder: Path) -> Path:
