@@ -30,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from ..demand import Workload
+from ..errors import ScenarioError
 from ..scenario import Scenario
 from ..sim.records import Records
 
 __all__ = ["CostToServe", "attribute_cost", "cost_summary", "MICRO"]
 
 MICRO = 1_000_000  # micro-units per unit of the scenario currency
+MAX_FLEET_UNITS = 10**12  # currency units: the fleets' cost, in micro-units, stays far inside int64
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ def attribute_cost(scenario: Scenario, records: Records, ts: pd.DataFrame) -> Co
     for p, spec in enumerate(scenario.providers):
         rows = ts[ts["provider"] == spec.name]
         whole = micro(float(rows["gpu_cost"].sum())) + micro(float(rows["energy_cost"].sum()))
+        if sum(fleet) + whole > MAX_FLEET_UNITS * MICRO:
+            raise ScenarioError(f"the fleets' GPU and energy cost reaches {(sum(fleet) + whole) / MICRO:.4g} "
+                                f"{scenario.currency}, beyond the {MAX_FLEET_UNITS:.0e} that cost to serve counts "
+                                "exactly; lower gpu.cost_per_hour or energy_price_per_kwh",
+                                field=f"providers[{p}]")
         mine = np.flatnonzero(provider == p)
         weights = gpu_s[mine]
         served = whole - min(whole, max(0, micro(_idle_cost(spec, rows)))) if weights.sum() > 0 else 0
