@@ -1,4 +1,5 @@
-"""mypy keeps the simulator, the pricing policies and billing strictly typed (configuration in pyproject.toml)."""
+"""mypy keeps the whole package typed, and the simulator, the pricing policies and billing strictly typed
+(configuration in pyproject.toml)."""
 
 import subprocess
 import sys
@@ -17,10 +18,24 @@ def _mypy(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """One mypy cache for the module's checks of the package (a fresh one: nothing carried over from a run)."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
 @pytest.mark.slow
-def test_strict_modules_are_clean(tmp_path):
+def test_the_package_is_clean(cache):
+    """`python -m mypy` (the files and per-module flags of pyproject.toml) finds nothing in src/tokenecon."""
+    run = _mypy(cache=cache)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Success: no issues found" in run.stdout
+
+
+@pytest.mark.slow
+def test_strict_modules_are_clean(cache):
     """sim/, pricing/ and billing.py pass mypy's strict flags; the modules they import are read, not judged."""
-    run = _mypy("--follow-imports=silent", *STRICT, cache=tmp_path)
+    run = _mypy("--follow-imports=silent", *STRICT, cache=cache)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Success: no issues found" in run.stdout
 

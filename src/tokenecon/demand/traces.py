@@ -206,8 +206,8 @@ def _load(path: Path, spec) -> Trace:
     bad = np.flatnonzero(~ok)
     if len(bad) and not spec.skip_bad:
         k = bad[0]
-        errors = columns.get("errors") or {}
-        if k in errors:
+        errors = columns.get("errors")  # JSON lines: the reader's message for each row it could not read
+        if isinstance(errors, dict) and k in errors:
             raise InputDataError(f"{errors[k]}; fix it or set skip_bad: true")
         what = ("time" if not ok_time[k] else "token counts (whole numbers, input >= 1, output + reasoning >= 1, "
                 "cached + cache writes <= input)")

@@ -16,16 +16,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..errors import ScenarioError
 from ..pricing import Usage, make_policy
 from ..pricing.base import SERVICE_TIERS
-from ..scenario import CustomerSpec, Scenario, _tokenizer_name, load_calibration
+from ..scenario import CustomerSpec, Scenario, TraceArrivals, _tokenizer_name, load_calibration
 from ..timegrid import index_of
 
 from .arrivals import poisson_arrival_times
 from .behaviour import elastic_keep, request_prices, shift_to_offpeak
 from .corpus import corpus_counts
 from .sizes import draw_sizes
-from .traces import load_trace, replay, trace_offset
+from .traces import Trace, load_trace, replay, trace_offset
 from .streams import stream
 
 __all__ = ["Workload", "build_workload", "account_names", "provider_ratios"]
@@ -114,7 +115,7 @@ def _part(tokens: np.ndarray, ratio: float) -> np.ndarray:
     return tokens if ratio == 1.0 else np.where(tokens > 0, _convert(tokens, ratio), 0)
 
 
-def _trace_sizes(trace, rows: np.ndarray, ratios: list[float], customer: CustomerSpec) -> dict[str, np.ndarray]:
+def _trace_sizes(trace: Trace, rows: np.ndarray, ratios: list[float], customer: CustomerSpec) -> dict[str, np.ndarray]:
     """Token columns (providers x requests) of the replayed rows; each reported token in one class."""
     inputs = np.stack([_convert(trace.input_tokens[rows], r) for r in ratios])
     outputs = np.stack([_part(trace.output_tokens[rows], r) for r in ratios])
@@ -137,62 +138,77 @@ def _trace_sizes(trace, rows: np.ndarray, ratios: list[float], customer: Custome
 
 def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[float],
                       accounts_of_segment: list[str], signal=None) -> dict[str, np.ndarray]:
+    """One segment's requests as columns: arrival times, accounts, token classes (providers x requests), tier."""
+    if isinstance(customer.arrivals, TraceArrivals):  # replayed as recorded: no price response
+        return _replayed(scenario, customer, customer.arrivals, ratios, accounts_of_segment)
     seed, name = scenario.seed, customer.name
-    providers = len(scenario.providers)
-    trace = None
-    if customer.arrivals.type == "trace":
-        path = scenario.resolve_path(customer.arrivals.path)
-        trace = load_trace(path, customer.arrivals)
-        offset = trace_offset(trace, scenario.start, scenario.duration, path)
-        rows, times = replay(trace, customer.arrivals, scenario.duration, stream(seed, "trace_sample", name), offset)
-        rows = rows.astype(np.int64)
-    else:
-        arrivals = customer.arrivals
-        if customer.elasticity is not None:  # draw at the cap, thin by price below
-            arrivals = arrivals.model_copy(update={"rate": arrivals.rate * customer.elasticity.max_multiplier})
-        times = poisson_arrival_times(arrivals, scenario.start_local, scenario.duration,
-                                      stream(seed, "arrivals", name))
+    arrivals = customer.arrivals
+    if customer.elasticity is not None:  # draw at the cap, thin by price below
+        arrivals = arrivals.model_copy(update={"rate": arrivals.rate * customer.elasticity.max_multiplier})
+    times = poisson_arrival_times(arrivals, scenario.start_local, scenario.duration, stream(seed, "arrivals", name))
     n = len(times)
-    if trace is not None:  # sizes are the trace's, in reference tokens like size distributions
-        sizes = _trace_sizes(trace, rows, ratios, customer)
-        if customer.arrivals.by_customer:
-            index = {n_: k for k, n_ in enumerate(accounts_of_segment)}
-            accounts = np.asarray([index.get(f"{name}:{c}", 0) for c in trace.customer[rows]], dtype=np.int32)
-        else:
-            accounts = stream(seed, "account", name).integers(0, len(accounts_of_segment), size=n, dtype=np.int32)
-        return {"arrival_s": times, "account": accounts, **sizes,
-                "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
-    if customer.corpus is not None:
-        path = scenario.resolve_path(customer.corpus.path)
-        entry = None
-        inputs = np.ones((providers, n), dtype=np.int64)
-        outputs = np.ones((providers, n), dtype=np.int64)
-        for p, spec in enumerate(scenario.providers):
-            if spec.name not in customer.providers:
-                continue
-            counts_in, counts_out = corpus_counts(path, _tokenizer_name(spec.tokenizer))
-            if entry is None:
-                entry = stream(seed, "corpus", name).integers(0, len(counts_in), size=n)
-            inputs[p], outputs[p] = counts_in[entry], counts_out[entry]
-    else:
-        ref_in = draw_sizes(customer.input_tokens, n, stream(seed, "input_tokens", name), scenario.resolve_path)
-        ref_out = draw_sizes(customer.output_tokens, n, stream(seed, "output_tokens", name), scenario.resolve_path)
-        inputs = np.stack([_convert(ref_in, r) for r in ratios])
-        outputs = np.stack([_convert(ref_out, r) for r in ratios])
+    inputs, outputs = _sizes(scenario, customer, ratios, n)
     if customer.reasoning_tokens is not None:
         ref_reason = draw_sizes(customer.reasoning_tokens, n, stream(seed, "reasoning_tokens", name),
                                 scenario.resolve_path)
         reasoning = np.stack([_convert(ref_reason, r) for r in ratios])
     else:
-        reasoning = np.zeros((providers, n), dtype=np.int64)
+        reasoning = np.zeros((len(scenario.providers), n), dtype=np.int64)
     cached = np.floor(inputs * customer.cache_hit_ratio).astype(np.int64)
     writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
     accounts = stream(seed, "account", name).integers(0, customer.count, size=n, dtype=np.int32)
     writes_1h = writes if customer.cache_ttl == "1h" else np.zeros_like(writes)
     part = {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
-            "reasoning": reasoning, "writes": writes, "writes_1h": writes_1h,
-            "tier": np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)}
+            "reasoning": reasoning, "writes": writes, "writes_1h": writes_1h, "tier": _tiers(customer, n)}
     return _behave(scenario, customer, part, signal)
+
+
+def _tiers(customer: CustomerSpec, n: int) -> np.ndarray:
+    return np.full(n, SERVICE_TIERS.index(customer.service_tier), dtype=np.int8)
+
+
+def _replayed(scenario: Scenario, customer: CustomerSpec, arrivals: TraceArrivals, ratios: list[float],
+              accounts_of_segment: list[str]) -> dict[str, np.ndarray]:
+    """A trace segment: the trace's times and sizes (in reference tokens, like size distributions), and accounts
+    by the trace's customer column (`by_customer`) or drawn."""
+    seed, name = scenario.seed, customer.name
+    path = scenario.resolve_path(arrivals.path)
+    trace = load_trace(path, arrivals)
+    offset = trace_offset(trace, scenario.start, scenario.duration, path)
+    rows, times = replay(trace, arrivals, scenario.duration, stream(seed, "trace_sample", name), offset)
+    rows = rows.astype(np.int64)
+    n = len(times)
+    if arrivals.by_customer:
+        index = {n_: k for k, n_ in enumerate(accounts_of_segment)}
+        accounts = np.asarray([index.get(f"{name}:{c}", 0) for c in trace.customer[rows]], dtype=np.int32)
+    else:
+        accounts = stream(seed, "account", name).integers(0, len(accounts_of_segment), size=n, dtype=np.int32)
+    return {"arrival_s": times, "account": accounts, **_trace_sizes(trace, rows, ratios, customer),
+            "tier": _tiers(customer, n)}
+
+
+def _sizes(scenario: Scenario, customer: CustomerSpec, ratios: list[float], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Input and output tokens (providers x requests): corpus texts metered by each provider's tokenizer, or
+    sizes drawn in reference tokens and converted by each provider's ratio."""
+    seed, name = scenario.seed, customer.name
+    if customer.corpus is None:
+        ref_in = draw_sizes(customer.input_tokens, n, stream(seed, "input_tokens", name), scenario.resolve_path)
+        ref_out = draw_sizes(customer.output_tokens, n, stream(seed, "output_tokens", name), scenario.resolve_path)
+        return np.stack([_convert(ref_in, r) for r in ratios]), np.stack([_convert(ref_out, r) for r in ratios])
+    path = scenario.resolve_path(customer.corpus.path)
+    entry = None
+    inputs = np.ones((len(scenario.providers), n), dtype=np.int64)
+    outputs = np.ones((len(scenario.providers), n), dtype=np.int64)
+    for p, spec in enumerate(scenario.providers):
+        if spec.name not in customer.providers:
+            continue
+        if spec.tokenizer is None:  # refused by validation; a scenario built past it is named here
+            raise ScenarioError(f"provider '{spec.name}' needs a 'tokenizer' to meter this customer's corpus")
+        counts_in, counts_out = corpus_counts(path, _tokenizer_name(spec.tokenizer))
+        if entry is None:  # one corpus entry per request, the same for every provider
+            entry = stream(seed, "corpus", name).integers(0, len(counts_in), size=n)
+        inputs[p], outputs[p] = counts_in[entry], counts_out[entry]
+    return inputs, outputs
 
 
 def _first_provider(scenario: Scenario, customer: CustomerSpec) -> int:

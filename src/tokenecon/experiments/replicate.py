@@ -102,11 +102,12 @@ class Replications:
 
     def summary(self) -> dict:
         """Flat means with their 95% half widths (``<metric>_ci95``)."""
-        out = {"scenario": self.scenario.name, "question": self.scenario.question, "seed": self.scenario.seed,
-               "replications": len(self.outcomes)}
-        for row in self.table().itertuples():
-            out[row.metric] = row.mean
-            out[f"{row.metric}_ci95"] = row.ci95_half_width
+        out: dict[str, object] = {"scenario": self.scenario.name, "question": self.scenario.question,
+                                  "seed": self.scenario.seed, "replications": len(self.outcomes)}
+        table = self.table()
+        for metric, mean, half in zip(table["metric"], table["mean"], table["ci95_half_width"]):
+            out[metric] = mean
+            out[f"{metric}_ci95"] = half
         return out
 
     def bands(self) -> dict[str, pd.DataFrame]:

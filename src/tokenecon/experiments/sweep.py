@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -220,13 +221,14 @@ class Sweep:
         table = self.table()
         feasible = self.feasible(table)
         metric = goal.maximize or goal.minimize
-        if metric not in table:
+        if metric is None or metric not in table:  # one of the two is given (the spec's validator)
             raise ScenarioError(f"unknown metric '{metric}' (known: {', '.join(_metric_names(table))})",
                                 field="optimize")
         candidates = table[feasible]
         if candidates.empty:
             return {"feasible": False, "objective": metric}
-        row = candidates.loc[candidates[metric].idxmax() if goal.maximize else candidates[metric].idxmin()]
+        values = candidates[metric].to_numpy(dtype=float)  # the first best point, NaN skipped, as idxmax/idxmin
+        row = candidates.iloc[int(np.nanargmax(values) if goal.maximize else np.nanargmin(values))]
         return {"feasible": True, "objective": metric, "point": int(row["point"]),
                 "overrides": self.points[int(row["point"])].overrides, "value": float(row[metric]),
                 "feasible_points": int(feasible.sum()), "points": len(table)}

@@ -17,14 +17,16 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
 from ..errors import TokenEconError
 from ..folders import atomic_folder, check_output_dir
+from ..usage import TokenUsage
 from .images import openai_image_tokens, qwen_image_tokens
 from .logs import LogReader, LogRequest
 from .meter import Meter
@@ -36,6 +38,10 @@ __all__ = ["meter_logs", "CHUNK"]
 CHUNK = 2048
 
 
+class _Writer(Protocol):
+    def writerow(self, row: Iterable[object], /) -> object: ...
+
+
 def _image_tokens(family: str, request: LogRequest) -> int:
     if family == "openai":
         return sum(openai_image_tokens(w, h, d) for w, h, d in request.images)
@@ -45,10 +51,10 @@ def _image_tokens(family: str, request: LogRequest) -> int:
 
 
 def prompt_counts(meter: Meter, chunk: list[LogRequest]) -> list[int]:
-    chats = [i for i, r in enumerate(chunk) if r.messages is not None]
+    chats = [(i, r.messages) for i, r in enumerate(chunk) if r.messages is not None]
     plain = [i for i, r in enumerate(chunk) if r.messages is None]
     counts = [0] * len(chunk)
-    for i, n in zip(chats, meter.count_chats([chunk[i].messages for i in chats])):
+    for (i, _), n in zip(chats, meter.count_chats([messages for _, messages in chats])):
         counts[i] = n
     for i, n in zip(plain, meter.count_many([chunk[i].prompt or "" for i in plain])):
         counts[i] = n
@@ -90,35 +96,45 @@ class _Auditor:
             self.meters[name] = Meter(name)
         return self.meters[name]
 
-    def audit(self, chunk: list[LogRequest], writer, bad=None) -> None:
+    def audit(self, chunk: list[LogRequest], writer: _Writer, bad: Callable[[str], None] | None = None) -> None:
         """Audit the requests with reported usage; `bad(message)` (the reader's, with --skip-bad)
         takes a line whose model has no known tokenizer instead of stopping."""
-        rows = [r for r in chunk if r.usage is not None and (r.usage.input is not None or r.usage.output is not None)]
-        groups: dict[str, list[LogRequest]] = defaultdict(list)
-        for r in rows:
+        for name, group in self._by_tokenizer(chunk, bad).items():
+            meter = self.meters[name]
+            inputs = prompt_counts(meter, [r for r, _ in group])
+            outputs = meter.count_many([r.completion for r, _ in group])
+            for (r, u), metered_in, metered_out in zip(group, inputs, outputs):
+                writer.writerow(self._row(r, u, name, metered_in, metered_out))
+
+    def _by_tokenizer(self, chunk: list[LogRequest], bad: Callable[[str], None] | None,
+                      ) -> dict[str, list[tuple[LogRequest, TokenUsage]]]:
+        """The requests that report input or output tokens, with their usage, by the tokenizer that meters them."""
+        groups: dict[str, list[tuple[LogRequest, TokenUsage]]] = defaultdict(list)
+        for r in chunk:
+            u = r.usage
+            if u is None or (u.input is None and u.output is None):
+                continue
             try:
-                groups[self.meter_for(r).name].append(r)
+                groups[self.meter_for(r).name].append((r, u))
             except TokenEconError as exc:
                 if bad is None:
                     raise
                 bad(str(exc))
-        for name, group in groups.items():
-            meter = self.meters[name]
-            inputs = prompt_counts(meter, group)
-            outputs = meter.count_many([r.completion for r in group])
-            for r, metered_in, metered_out in zip(group, inputs, outputs):
-                u = r.usage  # read through tokenecon.usage: the same table trace replay uses
-                diff_in = u.input - metered_in if u.input is not None else ""
-                diff_out = u.output - metered_out if u.output is not None else ""
-                diffs = [d for d in (diff_in, diff_out) if d != ""]
-                verdict = ("billed_more" if any(d > 0 for d in diffs) else
-                           "billed_less" if any(d < 0 for d in diffs) else "match")
-                self.billed_more += verdict == "billed_more"
-                self.billed_less += verdict == "billed_less"
-                self.rows += 1
-                writer.writerow([r.source, r.line, r.id, r.customer, r.model, name, u.format, _blank(u.input),
-                                 metered_in, diff_in, _blank(u.completion), u.reasoning, metered_out, diff_out,
-                                 u.cached_input, u.cache_write + u.cache_write_1h, verdict])
+        return groups
+
+    def _row(self, r: LogRequest, u: TokenUsage, tokenizer: str, metered_in: int, metered_out: int) -> list[object]:
+        """One audit.csv row (read through tokenecon.usage: the same table trace replay uses); counts the verdict."""
+        diff_in = None if u.input is None else u.input - metered_in
+        diff_out = None if u.output is None else u.output - metered_out
+        diffs = [d for d in (diff_in, diff_out) if d is not None]
+        verdict = ("billed_more" if any(d > 0 for d in diffs) else
+                   "billed_less" if any(d < 0 for d in diffs) else "match")
+        self.billed_more += verdict == "billed_more"
+        self.billed_less += verdict == "billed_less"
+        self.rows += 1
+        return [r.source, r.line, r.id, r.customer, r.model, tokenizer, u.format, _blank(u.input),
+                metered_in, _blank(diff_in), _blank(u.completion), u.reasoning, metered_out, _blank(diff_out),
+                u.cached_input, u.cache_write + u.cache_write_1h, verdict]
 
 
 def _blank(value: int | None) -> int | str:

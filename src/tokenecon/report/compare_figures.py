@@ -48,7 +48,7 @@ def cost_over_time(comparison, path: Path) -> None:
         by_time = ts.assign(rev=ts["revenue"].astype(float)).groupby("interval_end_s", sort=True)["rev"].sum()
         start = pd.Timestamp(result.scenario.start_local)
         times = [start] + [start + pd.Timedelta(seconds=float(t)) for t in by_time.index]  # from 0 at the start
-        ax.plot(times, np.concatenate([[0.0], np.cumsum(by_time.to_numpy())]), lw=2, color=colors[name],
+        ax.plot(np.asarray(times, dtype=object), np.concatenate([[0.0], np.cumsum(by_time.to_numpy())]), lw=2, color=colors[name],
                 ls=styles[name], label=name)
     _time_axis(ax, _scenario(comparison))
     ax.set_ylabel(f"cumulative customer spend ({comparison.currency})")

@@ -84,7 +84,7 @@ def fit_profile(path: Path, table: bool = False) -> ProfileFit:
     performance: dict = {"decode_step_s": {k: float(f"{v:.6g}") for k, v in step_fit.items()}}
     if table:
         medians = pd.Series(seconds).groupby(tokens).median()
-        performance["prefill_s_by_tokens"] = {int(t): float(f"{s:.6g}") for t, s in medians.items()}
+        performance["prefill_s_by_tokens"] = {int(t): float(f"{s:.6g}") for t, s in zip(medians.index.tolist(), medians.tolist())}
         from ..sim.timing import PrefillTime
         timing = PrefillTime(table=performance["prefill_s_by_tokens"])
         prefill_predicted = np.asarray([timing(t) for t in tokens])
