@@ -140,3 +140,37 @@ def test_compare_table_carries_each_policys_cost_to_serve_by_segment(tmp_path):
     # the policies priced the same requests differently, served at the same cost
     assert table.loc["std", "cost_to_serve"] == table.loc["cheap", "cost_to_serve"]
     assert table.loc["std", "revenue"] != table.loc["cheap", "revenue"]
+
+
+def test_unit_economics_equal_the_figures_recomputed_from_requests_csv(tmp_path, write_yaml, capsys):
+    """unit_economics.csv: per prompt-length bucket and service tier, the completed requests' tokens,
+    charges and cost to serve per 1M tokens, recomputed from requests.csv in exact fractions."""
+    from fractions import Fraction
+
+    from .conftest import run_cli
+
+    path = write_yaml(scenario_dict())
+    out = tmp_path / "run"
+    assert run_cli(["run", str(path), "--out", str(out), "-q", "--no-figures"], capsys)[0] == 0
+    req = pd.read_csv(out / "requests.csv", dtype={"charge": str, "cost_to_serve": str})
+    done = req[req["status"] == "completed"]
+    units = pd.read_csv(out / "unit_economics.csv")
+    edges = [0, 512, 2048, 8192, 32768, 131072, None]
+    labels = ["0-512", "512-2k", "2k-8k", "8k-32k", "32k-128k", "128k+"]
+    expected = []
+    for lo, hi, label in zip(edges, edges[1:], labels):
+        rows = done[(done["input_tokens"] >= lo) & ((done["input_tokens"] < hi) if hi else True)]
+        if len(rows):
+            expected.append(("prompt_length", label, rows))
+    expected += [("service_tier", tier, rows) for tier, rows in done.groupby("service_tier")]
+    assert [(g, k) for g, k, _ in expected] == list(zip(units["grouping"], units["group"]))
+    for (_, _, rows), (_, got) in zip(expected, units.iterrows()):
+        tokens = int((rows["input_tokens"] + rows["output_tokens"] + rows["reasoning_tokens"]).sum())
+        charged = sum(Fraction(c) for c in rows["charge"]) * 10**6 / tokens
+        cost = sum(Fraction(c) for c in rows["cost_to_serve"]) * 10**6 / tokens
+        assert (got["requests"], got["tokens"]) == (len(rows), tokens)
+        assert got["charged_per_1m_tokens"] == pytest.approx(float(charged), abs=1e-6)
+        assert got["cost_to_serve_per_1m_tokens"] == pytest.approx(float(cost), abs=1e-6)
+        assert got["margin_per_1m_tokens"] == pytest.approx(float(charged - cost), abs=2e-6)
+    assert units["requests"][units["grouping"] == "prompt_length"].sum() == len(done)
+    assert "Per 1M tokens, by prompt length" in (out / "report.html").read_text(encoding="utf-8")

@@ -187,6 +187,13 @@ class Result:
         return with_numeric_money(frame)
 
     @property
+    def unit_economics(self) -> pd.DataFrame:
+        """Charged, cost to serve and margin per 1M tokens by prompt length and by service tier
+        (unit_economics.csv; `tokenecon.measure.unit_economics`)."""
+        table = self.measures.unit_economics
+        return table if table is not None else pd.DataFrame()
+
+    @property
     def national(self) -> pd.DataFrame | None:
         """Per interval, all providers together: tokens per day, price and the supply model (or None)."""
         return self.measures.national

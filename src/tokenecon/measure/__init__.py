@@ -20,11 +20,12 @@ from ..demand import Workload
 from ..load import IntervalLoad, SurgeSignal
 from ..scenario import Scenario
 from ..sim.records import Records
-from .costserve import CostToServe, attribute_cost, cost_summary
+from .costserve import CostToServe, attribute_cost, cost_scale, cost_summary
 from .intervals import interval_table
 from .scaleup import scale_timeseries
 from .summary import percentile, run_summary, segment_bills
 from .supply import milestone_check, national_keys, national_series, supply_fleet
+from .unit_economics import unit_economics
 
 __all__ = ["Measures", "measure", "percentile"]
 
@@ -40,6 +41,7 @@ class Measures:
     milestones: pd.DataFrame | None = None  # the run against each observed milestone
     fleet_source: str = "simulation"  # where GPUs, cost, energy, CO2 and utilization come from
     cost_to_serve: CostToServe | None = None  # fleet cost attributed to the simulated requests
+    unit_economics: pd.DataFrame | None = None  # charged and cost to serve per 1M tokens, by kind of request
 
 
 def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill, load: IntervalLoad,
@@ -65,5 +67,6 @@ def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill
     summary = run_summary(scenario, workload, records, bill, ts, scale=scale, fleet_source=fleet_source,
                           extra=extra)
     summary.update(cost_summary(scenario, workload, cost, summary))
+    per_token = [r * scale for r in cost_scale(scenario, cost, summary)]  # the full run's cost, per sample token
     return Measures(ts, summary, segment_bills(scenario, workload, records, bill), national, milestones,
-                    fleet_source, cost)
+                    fleet_source, cost, unit_economics(workload, records, bill, cost, per_token))

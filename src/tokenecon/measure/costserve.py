@@ -34,7 +34,7 @@ from ..errors import ScenarioError
 from ..scenario import Scenario
 from ..sim.records import Records
 
-__all__ = ["CostToServe", "attribute_cost", "cost_summary", "MICRO"]
+__all__ = ["CostToServe", "attribute_cost", "cost_summary", "cost_scale", "MICRO"]
 
 MICRO = 1_000_000  # micro-units per unit of the scenario currency
 MAX_FLEET_UNITS = 10**12  # currency units: the fleets' cost, in micro-units, stays far inside int64
@@ -107,19 +107,34 @@ def _text(units: int) -> str:
     return str(Decimal(units).scaleb(-6).quantize(Decimal("0.000001")))
 
 
+def _full_attributed(cost: CostToServe, p: int, whole: int) -> int:
+    """Provider p's attributed cost in the full run: the sample's share of the full fleet cost."""
+    if whole == cost.fleet[p]:
+        return cost.attributed[p]
+    # scaled up or a modelled fleet: the sample's attributed share
+    return round(whole * cost.attributed[p] / cost.fleet[p]) if cost.fleet[p] else 0
+
+
+def cost_scale(scenario: Scenario, cost: CostToServe, summary: dict[str, Any]) -> list[float]:
+    """Per provider: full-run attributed cost per unit of the sample's (1 in a run that is not scaled)."""
+    ratio = []
+    for p, spec in enumerate(scenario.providers):
+        whole = micro(summary[f"{spec.name}.gpu_cost"]) + micro(summary[f"{spec.name}.energy_cost"])
+        served = _full_attributed(cost, p, whole)
+        ratio.append(served / cost.attributed[p] if cost.attributed[p] else 0.0)
+    return ratio
+
+
 def cost_summary(scenario: Scenario, workload: Workload, cost: CostToServe, summary: dict[str, Any]) -> dict[str, Any]:
     """Summary keys: per provider and in total ``cost_to_serve`` and ``idle_cost`` (numbers, like
     ``gpu_cost``); per customer segment ``cost_to_serve.<segment>`` and ``margin.<segment>`` (exact
     text, like ``bill.<segment>``: the segment's bill minus its cost to serve)."""
     out: dict[str, Any] = {}
     total_served = total_idle = 0
-    ratio = []  # full-run attributed cost per unit of the sample's (1 in a run that is not scaled)
+    ratio = cost_scale(scenario, cost, summary)
     for p, spec in enumerate(scenario.providers):
         whole = micro(summary[f"{spec.name}.gpu_cost"]) + micro(summary[f"{spec.name}.energy_cost"])
-        served = cost.attributed[p]
-        if whole != cost.fleet[p]:  # scaled up or a modelled fleet: the sample's attributed share
-            served = round(whole * served / cost.fleet[p]) if cost.fleet[p] else 0
-        ratio.append(served / cost.attributed[p] if cost.attributed[p] else 0.0)
+        served = _full_attributed(cost, p, whole)
         out[f"{spec.name}.cost_to_serve"] = served / MICRO
         out[f"{spec.name}.idle_cost"] = (whole - served) / MICRO
         total_served += served

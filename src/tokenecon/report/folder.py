@@ -55,6 +55,7 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
                 write_table(result.files_table("requests"), tmp, "requests", fmt)
             write_table(result.files_table("timeseries"), tmp, "timeseries", fmt)
             write_table(result.files_table("invoices"), tmp, "invoices", fmt)
+            write_table(result.unit_economics, tmp, "unit_economics", fmt)
             if outputs.ledger is not False:  # invoice line items: small, from the same columns
                 write_table(result.files_table("invoice_lines"), tmp, "invoice_lines", fmt)
             if outputs.write_ledger(len(result.workload)):
@@ -84,7 +85,7 @@ def _run_html(result, folder: Path) -> None:
     from .pages import run_page
 
     accounts = {c.name: c.count for c in result.scenario.customers}
-    write_page(run_page(result.summary(), accounts, folder, FIGURES), folder)
+    write_page(run_page(result.summary(), accounts, folder, FIGURES, result.unit_economics), folder)
 
 
 def write_compare_folder(comparison, out: str | Path, *, force: bool = False, figures: bool = True,

@@ -129,7 +129,8 @@ def _run_tables(s: dict, accounts: dict[str, int]) -> list[Table]:
     return tables
 
 
-def run_page(summary: dict, accounts: dict[str, int], folder: Path, first_figures: tuple[str, ...]) -> Page:
+def run_page(summary: dict, accounts: dict[str, int], folder: Path, first_figures: tuple[str, ...],
+             unit_economics=None) -> Page:
     s = summary
     return Page(
         title=f"{s['scenario']}: run report",
@@ -137,9 +138,27 @@ def run_page(summary: dict, accounts: dict[str, int], folder: Path, first_figure
                   f"simulated in {s.get('wall_time_s', 0):.1f} s; amounts in {s['currency']}"),
         question=s.get("question") or "What happened in this run?",
         answer=run_answer(s, accounts),
-        tables=_run_tables(s, accounts),
+        tables=_run_tables(s, accounts) + _unit_tables(unit_economics, s["currency"]),
         figures=figure_names(folder, first_figures),
     )
+
+
+def _unit_tables(table, currency: str) -> list[Table]:
+    """Charged and cost to serve per 1M tokens, by prompt length and by service tier (if several)."""
+    if table is None or not len(table):
+        return []
+    out = []
+    for grouping, caption in (("prompt_length", "Per 1M tokens, by prompt length (tokens)"),
+                              ("service_tier", "Per 1M tokens, by service tier")):
+        rows = table[table["grouping"] == grouping]
+        if grouping == "service_tier" and len(rows) < 2:
+            continue
+        out.append(Table(f"{caption}, in {currency}", [grouping.replace("_", " "), "requests", "tokens", "charged",
+                                                      "cost to serve", "margin"],
+                         [[r["group"], f"{int(r['requests']):,}", f"{int(r['tokens']):,}",
+                           f"{r['charged_per_1m_tokens']:,.4f}", f"{r['cost_to_serve_per_1m_tokens']:,.4f}",
+                           f"{r['margin_per_1m_tokens']:,.4f}"] for _, r in rows.iterrows()]))
+    return out
 
 
 def compare_answer(table, name: str, load: dict[str, tuple[float, float]]) -> list[str]:
