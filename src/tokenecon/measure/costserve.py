@@ -85,7 +85,8 @@ def attribute_cost(scenario: Scenario, records: Records, ts: pd.DataFrame) -> Co
     """Split each provider's fleet cost in `ts` (the simulated, unscaled time series)."""
     provider, gpu_s = records.column("provider"), records.column("gpu_s")
     per_request = np.zeros(records.n, dtype=np.int64)
-    attributed, fleet = [], []
+    attributed: list[int] = []
+    fleet: list[int] = []
     for p, spec in enumerate(scenario.providers):
         rows = ts[ts["provider"] == spec.name]
         whole = micro(float(rows["gpu_cost"].sum())) + micro(float(rows["energy_cost"].sum()))

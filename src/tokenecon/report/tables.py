@@ -107,9 +107,9 @@ def _column_text(column: pd.Series) -> list[str]:
         return np.where(column.to_numpy(), "True", "False").tolist()
     if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu":
         missing = column.isna().to_numpy()
-        text = np.asarray(int_text(column.to_numpy(dtype=np.int64, na_value=0)), dtype=object)
-        text[missing] = ""
-        return text.tolist()
+        cells = np.asarray(int_text(column.to_numpy(dtype=np.int64, na_value=0)), dtype=object)
+        cells[missing] = ""
+        return cells.tolist()
     return _text_column(column)
 
 
