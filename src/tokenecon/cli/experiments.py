@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .group import JSON_HELP, cli, emit_json, open_page, records
 from ..names import slug
+
+if TYPE_CHECKING:  # the command imports them when it runs (tokenecon --help stays light)
+    import pandas as pd
+
+    from ..comparison import Comparison
+    from ..scenario import Scenario
 
 
 def unique_names(stems) -> list[str]:
@@ -50,22 +57,10 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     Common random numbers: every variant draws the same requests, so the differences in bills,
     revenue, margin, utilization, rejections and latency come from the policy.
     """
-    from ..comparison import check_same_workload, compare as run_compare, policy_variants
+    from ..comparison import compare as run_compare
     from ..report.folder import check_output_dir, write_compare_folder
-    from ..scenario import load_scenario
 
-    scenarios = {str(path): load_scenario(path) for path in scenario_files}
-    if len(scenarios) == 1:
-        scenario = next(iter(scenarios.values()))
-        if len(policies) < 2:
-            raise click.UsageError("give two or more --policy variants, or two or more scenario files")
-        variants = policy_variants(scenario, list(policies))
-    else:
-        if policies:
-            raise click.UsageError("--policy applies to one scenario file; with several files each file is a variant")
-        check_same_workload(scenarios)
-        variants = dict(zip(unique_names(Path(k).stem for k in scenarios), scenarios.values()))
-        scenario = next(iter(scenarios.values()))
+    scenario, variants = _variants(scenario_files, policies)
     if seed is not None:
         variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
     from ..footprint import check_fits
@@ -86,6 +81,31 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         click.echo(str(out))
         open_page(out, open_report)
         return
+    _print_comparison(comparison, scenario, variants, table)
+    click.echo(f"report: {out / 'report.html'}")
+    open_page(out, open_report)
+
+
+def _variants(scenario_files: tuple[Path, ...], policies: tuple[str, ...]) -> tuple[Scenario, dict[str, Scenario]]:
+    """The first scenario and the named variants: one file under each --policy, or each file (same workload)."""
+    from ..comparison import check_same_workload, policy_variants
+    from ..scenario import load_scenario
+
+    scenarios = {str(path): load_scenario(path) for path in scenario_files}
+    scenario = next(iter(scenarios.values()))
+    if len(scenarios) == 1:
+        if len(policies) < 2:
+            raise click.UsageError("give two or more --policy variants, or two or more scenario files")
+        return scenario, policy_variants(scenario, list(policies))
+    if policies:
+        raise click.UsageError("--policy applies to one scenario file; with several files each file is a variant")
+    check_same_workload(scenarios)
+    return scenario, dict(zip(unique_names(Path(k).stem for k in scenarios), scenarios.values()))
+
+
+def _print_comparison(comparison: Comparison, scenario: Scenario, variants: dict[str, Scenario],
+                      table: pd.DataFrame) -> None:
+    """The terminal table: a row per policy, a bill column per segment."""
     cur = comparison.currency
     segments = [c for c in table.columns if c.startswith("bill.")]
     header = (f"  {'policy':<24}{'requests':>11}{'revenue':>13}{'margin':>12}{'util':>6}{'rejected':>10}"
@@ -103,8 +123,6 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         click.echo(f"  {row['policy']:<24}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
                    f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
                    f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
-    click.echo(f"report: {out / 'report.html'}")
-    open_page(out, open_report)
 
 
 EXAMPLES_SWEEP = """

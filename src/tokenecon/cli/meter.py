@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .group import JSON_HELP, cli, emit_json, open_page, records
 from ..errors import TokenEconError
 from ..names import slug
+
+if TYPE_CHECKING:  # imported when the command runs (tokenecon --help stays light)
+    import pandas as pd
 
 EXAMPLES_METER = """
 \b
@@ -83,6 +87,15 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
         click.echo(str(out))
         open_page(out, open_report)
         return
+    _print_meter(totals, everything, logs)
+    if calibrate is not None:
+        click.echo(f"calibration: {calibrate} (use it as token_calibration in a scenario)")
+    click.echo(f"report: {out / 'report.html'}")
+    open_page(out, open_report)
+
+
+def _print_meter(totals: dict, everything: pd.DataFrame, logs: tuple[Path, ...]) -> None:
+    """The terminal table: tokens and tokens per character by tokenizer, ratio to the reference, the audit."""
     click.echo(f"metered {totals['requests']:,} requests ({totals['skipped_lines']} bad lines skipped) "
                f"from {', '.join(map(str, logs))}")
     click.echo(f"  {'tokenizer':<18}{'tokens':>12}{'tokens/char':>13}{'vs ' + totals['reference']:>18}")
@@ -96,10 +109,6 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
         click.echo(f"  audit: {totals['audited_requests']:,} requests with reported usage: "
                    f"{totals['audit_billed_more']:,} billed for more tokens than the text holds, "
                    f"{totals['audit_billed_less']:,} for fewer")
-    if calibrate is not None:
-        click.echo(f"calibration: {calibrate} (use it as token_calibration in a scenario)")
-    click.echo(f"report: {out / 'report.html'}")
-    open_page(out, open_report)
 
 
 @cli.command()
