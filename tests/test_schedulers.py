@@ -60,20 +60,38 @@ def test_chunked_iteration_budget():
 
 
 def test_kv_preemption_recomputes_the_last_admitted():
-    """4 KV blocks of 4 tokens; 4-token prompts, 8 output tokens each, steps of 0.01 s.
+    """5 KV blocks of 4 tokens; 4-token prompts, 8 output tokens each, steps of 0.01 s.
 
     A and B arrive at 0 and prefill one after the other (0.004 s each; a block each). Their
-    first decode step takes a block each: the memory is full. Four steps later (0.048) both need
-    a fifth block: B, admitted last, is pre-empted with 5 tokens generated and waits; its
-    recompute (9 tokens, 3 blocks) does not fit until A finishes its 3 steps left (0.078). B's
-    recompute takes 0.009 s and yields its 6th token, then 2 steps: done at 0.107.
+    first decode step takes a block each (one left). Four steps later (0.048) both need a third
+    block: B, admitted last, is pre-empted with 5 tokens generated; its recompute (9 tokens, 3
+    blocks) would fit, but A's next step takes a block first, and it does not fit again until A
+    finishes its 3 steps left (0.078). B's recompute takes 0.009 s and yields its 6th token, then
+    2 steps: done at 0.107.
+    """
+    records, replica = serve([(0.0, 4, 8), (0.0, 4, 8)], base=0.01, per_sequence=0.0,
+                             scheduler="prefill_first", kv_cache_tokens=20, kv_block_tokens=4)
+    assert np.allclose(list(records.first_token_s), [0.004, 0.008])
+    assert np.allclose(list(records.finish_s), [0.078, 0.107])
+    assert list(records.preemptions) == [0, 1] and replica.preempted == 1
+    assert replica.free == replica.total_blocks == 5  # everything given back
+
+
+def test_a_full_kv_memory_preempts_even_when_no_block_is_needed():
+    """vLLM wants a free block before each running sequence's step: 4 blocks of 4 tokens as above.
+
+    After the first step (0.018) the memory is full: at the next step B is pre-empted though no
+    sequence needs a block; it fits again at once, so A steps alone (to 0.028) and B recomputes
+    6 tokens (to 0.034, 3 tokens generated). The same happens at steps 2 and 3 (A to 0.044 and
+    0.061, B's recomputes of 7 and 8 tokens to 0.051 and 0.069). At step 4 A needs its third
+    block: B is pre-empted (5 generated) and its 9 tokens no longer fit, so A runs its last 3
+    steps to 0.099; B recomputes (to 0.108, its 6th token) and steps twice: 0.128.
     """
     records, replica = serve([(0.0, 4, 8), (0.0, 4, 8)], base=0.01, per_sequence=0.0,
                              scheduler="prefill_first", kv_cache_tokens=16, kv_block_tokens=4)
     assert np.allclose(list(records.first_token_s), [0.004, 0.008])
-    assert np.allclose(list(records.finish_s), [0.078, 0.107])
-    assert list(records.preemptions) == [0, 1] and replica.preempted == 1
-    assert replica.free == replica.total_blocks == 4  # everything given back
+    assert np.allclose(list(records.finish_s), [0.099, 0.128])
+    assert list(records.preemptions) == [0, 4] and replica.free == 4
 
 
 def test_a_request_that_cannot_fit_in_kv_memory_is_refused():

@@ -288,17 +288,24 @@ class IterationReplica:
         self.pending = None
 
     def _take(self, limit: int) -> list[list[int]]:
-        """Requests from the queue whose prompts fit in KV memory, up to `limit` prefill tokens."""
+        """Requests from the queue whose prompts fit in KV memory, up to `limit` prefill tokens.
+
+        A prefill pass of prefill_first pads its prompts to the longest (vLLM's budget counts
+        prompts times the longest one); a chunked iteration counts the tokens themselves.
+        """
         taken: list[list[int]] = []
-        incoming, redo, uncached, tokens = self.incoming, self.redo, self.uncached, 0
+        incoming, redo, uncached, tokens, longest = self.incoming, self.redo, self.uncached, 0, 0
+        padded = not self.chunked
         while incoming:
             rid = incoming[0]
             need = self._blocks(rid)
             if self.free - need < self.watermark:
                 break
             work = uncached[rid] + (redo.get(rid, 0) if redo else 0)
-            if taken and tokens + work > limit:
+            if taken and (tokens + work > limit if not padded
+                          else (len(taken) + 1) * max(longest, work) > limit):
                 break
+            longest = work if work > longest else longest
             incoming.popleft()
             self._kv_changing(self.env._now)
             self.free -= need
@@ -321,10 +328,22 @@ class IterationReplica:
         self._schedule(duration)
 
     def _make_room(self, now: float) -> None:
-        """Pre-empt until the next decode step's new blocks fit."""
-        phase, bs = self.phase, self.bs
-        while self.running and phase[-self.steps % bs] > self.free:
+        """Pre-empt until the next decode step fits (see `_step_fits`)."""
+        while self.running and not self._step_fits(self.free, self.steps):
             self._preempt(now)
+
+    def _step_fits(self, free: int, s: int) -> bool:
+        """Whether decode step `s` can run with `free` blocks, as vLLM checks it.
+
+        vLLM goes through the running sequences oldest first and wants a free block before each
+        one, whether or not it takes it: so the blocks the step takes must leave one free, unless
+        the last admitted sequence takes the last one itself.
+        """
+        need = self.phase[-s % self.bs]
+        if need != free:
+            return need < free
+        last = self.running[next(reversed(self.running))]
+        return need > 0 and (last[1] - last[0] + s) % self.bs == 0
 
     def _start_decode(self, now: float) -> bool:
         if self.bounded:
@@ -335,6 +354,8 @@ class IterationReplica:
         m = self.heap[0][0] - s
         if self.bounded:
             m = min(m, self._safe_steps(s, b))
+            if self.incoming and not self.chunked and self._fits(self.incoming[0]):
+                m = 1  # a sequence pre-empted for this step fits again: it is prefilled after the step
         a = self.base + self.per_seq * b + self.per_ctx * (self.ctx0 + b * s)
         d = self.per_ctx * b
         self.kind = _DECODE
@@ -345,13 +366,12 @@ class IterationReplica:
     def _safe_steps(self, s: int, b: int) -> int:
         """Decode steps from step `s` whose new blocks fit in the free ones."""
         free, bs, phase = self.free, self.bs, self.phase
-        cycles = free // b  # every bs consecutive steps take exactly b blocks
+        cycles = max(free - 1, 0) // b  # every bs consecutive steps take exactly b blocks; one stays free
         m, left = cycles * bs, free - cycles * b
-        for j in range(bs):
-            need = phase[-(s + m) % bs]
-            if need > left:
+        for _ in range(bs + 1):
+            if not self._step_fits(left, s + m):
                 break
-            left -= need
+            left -= phase[-(s + m) % bs]
             m += 1
         return m
 
