@@ -14,6 +14,8 @@ import pytest
 
 import tokenecon
 
+from .recompute import check_run_folder
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 CONSOLE = Path(sys.executable).parent / "tokenecon"
@@ -61,3 +63,4 @@ def test_every_shipped_scenario_runs_from_another_folder(scenario, tmp_path):
         assert (out / name).exists(), name
     wants_requests = json.loads((out / "scenario.resolved.json").read_text(encoding="utf-8"))["outputs"]["requests"]
     assert (out / "requests.csv").exists() == wants_requests
+    assert check_run_folder(out) > 50  # every figure the per-request rows determine, recomputed outside tokenecon

@@ -20,6 +20,7 @@ from tokenecon.errors import ReconciliationError
 from tokenecon.timegrid import overlap_seconds
 
 from .conftest import scenario_dict
+from .recompute import check_run_folder
 
 HORIZON = 3 * 3600.0
 MAX_BATCH = 4
@@ -128,3 +129,21 @@ def test_reconcile_raises_on_a_tampered_charge_line(busy_run):
     charge[rows[0]] += 1  # or one request's charge
     with pytest.raises(ReconciliationError):
         reconcile(replace(result.bill, charge=charge))
+
+
+def test_every_figure_of_the_folder_equals_its_recomputation(busy_run, tmp_path):
+    """tests/recompute.py (also run on every shipped scenario by test_installed.py) passes on the
+    folder, and fails on it with a planted p90-for-p95 summary figure or a miscounted interval."""
+    out = tokenecon.write_run_folder(busy_run[0], tmp_path / "run", figures=False)
+    assert check_run_folder(out) > 300
+    summary = json.loads((out / "summary.json").read_text())
+    ttft, _ = _latencies(busy_run[1])
+    (out / "summary.json").write_text(json.dumps({**summary, "ttft_p95_s": float(np.percentile(ttft, 90))}))
+    with pytest.raises(AssertionError, match="ttft_p95_s"):
+        check_run_folder(out)
+    (out / "summary.json").write_text(json.dumps(summary))
+    ts = pd.read_csv(out / "timeseries.csv", dtype={"revenue": str})
+    ts.loc[3, "requests_timed_out"] += 1
+    ts.to_csv(out / "timeseries.csv", index=False)
+    with pytest.raises(AssertionError, match="timed_out"):
+        check_run_folder(out)

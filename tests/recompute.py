@@ -1,0 +1,241 @@
+"""An outside checker of a run folder: every figure of summary.json, timeseries.csv and invoices.csv
+that the per-request rows determine, recomputed from requests.csv (and the resolved scenario's
+fleet) with pandas and Python integers, never with tokenecon's own code."""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["check_run_folder"]
+
+Q = {"ttft_p50_s": ("ttft", 50), "ttft_p95_s": ("ttft", 95), "e2e_p50_s": ("e2e", 50), "e2e_p95_s": ("e2e", 95)}
+
+
+def _dec(values) -> Decimal:
+    return sum((Decimal(str(v)) for v in values if str(v) not in ("", "nan")), Decimal(0))
+
+
+def _close(got, want, what: str, rel: float = 1e-9, abs_: float = 1e-9) -> None:
+    if want is None or (isinstance(want, float) and np.isnan(want)):
+        assert got is None or (isinstance(got, float) and np.isnan(got)), f"{what}: {got!r}, expected none"
+        return
+    assert got is not None and abs(float(got) - float(want)) <= max(abs_, rel * abs(float(want))), \
+        f"{what}: {got!r} in the folder, {want!r} recomputed from requests.csv"
+
+
+def _in(times: pd.Series, lo: float, hi: float, last: bool) -> pd.Series:
+    return (times >= lo) & ((times < hi) | (last & (times <= hi)))
+
+
+def check_run_folder(folder: Path) -> int:
+    """Assert every recomputable figure of the folder; the number of figures checked."""
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    resolved = json.loads((folder / "scenario.resolved.json").read_text(encoding="utf-8"))
+    ts = pd.read_csv(folder / "timeseries.csv", dtype={"revenue": str, "provider": str})
+    invoices = pd.read_csv(folder / "invoices.csv", dtype={"subtotal": str, "amount": str, "provider": str,
+                                                           "customer": str, "segment": str})
+    checked = _check_invoices(summary, invoices, folder)
+    checked += _check_sums(summary, ts)
+    path = folder / "requests.csv"
+    if path.exists() and float(resolved.get("scale", 1.0) or 1.0) == 1.0:
+        requests = pd.read_csv(path, dtype={"charge": str, "cost_to_serve": str, "customer": str,
+                                            "segment": str, "provider": str}, low_memory=False)
+        checked += _check_requests(summary, ts, requests, resolved, invoices)
+    return checked
+
+
+def _check_invoices(summary: dict, invoices: pd.DataFrame, folder: Path) -> int:
+    n = 0
+    for sub, amount in zip(invoices["subtotal"], invoices["amount"]):
+        rounded = Decimal(sub).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # CNY and USD: cents
+        assert Decimal(amount) == rounded, f"invoice amount {amount} is not {sub} rounded half up once"
+        n += 1
+    assert _dec(invoices["amount"]) == Decimal(summary["revenue_invoiced"]), "revenue_invoiced"
+    scale = summary.get("scale")  # a scaled run's invoices are the sample's; its revenue is scaled up, to the cent
+    billed = _dec(invoices["subtotal"]) * (Decimal(repr(1 / scale)) if scale else 1)
+    assert abs(billed - Decimal(summary["revenue"])) <= (Decimal("0.005") if scale else 0), "revenue against invoices"
+    assert len(invoices) == summary["invoices"], "invoices"
+    lines = folder / "invoice_lines.csv"
+    if lines.exists():
+        items = pd.read_csv(lines, dtype={"amount": str, "provider": str, "customer": str, "period_start": str})
+        per = items.groupby(["provider", "customer", "period_start"])["amount"].agg(lambda a: _dec(a))
+        for (p, c, start), sub in zip(invoices[["provider", "customer", "period_start"]].itertuples(index=False),
+                                      invoices["subtotal"]):
+            assert per.get((p, c, start), Decimal(0)) == Decimal(sub), f"invoice lines of {p}/{c}/{start}"
+            n += 1
+    return n + 3
+
+
+def _check_sums(summary: dict, ts: pd.DataFrame) -> int:
+    """Run totals that are sums of the time series (which the requests then pin down)."""
+    n = 0
+    for provider, rows in ts.groupby("provider", sort=False):
+        for key in ("gpu_cost", "energy_kwh", "energy_cost", "co2_kg"):
+            if f"{provider}.{key}" in summary:
+                _close(summary[f"{provider}.{key}"], rows[key].sum(), f"{provider}.{key}", rel=1e-6, abs_=1e-6)
+                n += 1
+        if f"{provider}.revenue" in summary:
+            gap = abs(Decimal(summary[f"{provider}.revenue"]) - _dec(rows["revenue"]))
+            assert gap <= (Decimal("0.005") * len(rows) if "scale" in summary else 0), f"{provider}.revenue"
+            n += 1
+    for key in ("gpu_cost", "energy_kwh", "energy_cost", "co2_kg"):
+        if key in summary:
+            _close(summary[key], ts[key].sum(), key, rel=1e-6, abs_=1e-6)
+            n += 1
+    gap = abs(Decimal(summary["revenue"]) - _dec(ts["revenue"]))
+    assert gap <= (Decimal("0.005") * len(ts) if "scale" in summary else 0), "revenue against the time series"
+    duration = float(summary["duration_s"])
+    _close(summary["gpus_mean"], (ts["gpus"] * (ts["interval_end_s"] - ts["interval_start_s"])).sum() / duration,
+           "gpus_mean", rel=1e-9)
+    online = ts["gpus"] * (ts["interval_end_s"] - ts["interval_start_s"])  # GPU-seconds online
+    if online.sum() > 0:
+        _close(summary["utilization"], (ts["utilization"] * online).sum() / online.sum(), "utilization")
+    return n + 3
+
+
+def _latency(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    done = rows[rows["status"] == "completed"]
+    return done["first_token_s"] - done["arrival_s"], done["finish_s"] - done["arrival_s"]
+
+
+def _pct(values: pd.Series, q: float):
+    return float(np.percentile(values.to_numpy(), q)) if len(values) else None
+
+
+def _overlap(lo: np.ndarray, hi: np.ndarray, a: float, b: float) -> float:
+    return float(np.clip(np.minimum(hi, b) - np.maximum(lo, a), 0.0, None).sum())
+
+
+def _check_requests(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, resolved: dict,
+                    invoices: pd.DataFrame) -> int:
+    n = 0
+    horizon = float(summary["duration_s"])
+    done = r[r["status"] == "completed"]
+    counts = r["status"].value_counts()
+    for key, status in (("requests_completed", "completed"), ("requests_rejected", "rejected"),
+                        ("requests_timed_out", "timed_out"), ("requests_running", "running")):
+        assert summary[key] == counts.get(status, 0), key
+    assert summary["requests_arrived"] == len(r), "requests_arrived"
+    for key in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cache_write_tokens"):
+        if key in summary and key in r:
+            assert summary[key] == int(done[key].sum()), key
+    _close(summary["output_tokens_per_s"], done["output_tokens"].sum() / horizon, "output_tokens_per_s")
+    if "preemptions" in r and "preemptions" in summary:
+        assert summary["preemptions"] == int(r["preemptions"].sum()), "preemptions"
+    assert Decimal(summary["list_charges"]) == _dec(r["list_charge"]) if "list_charge" in r else True
+    started = r[r["start_s"].notna()]
+    _close(summary["wait_mean_s"], (started["start_s"] - started["arrival_s"]).mean(), "wait_mean_s")
+    ttft, e2e = _latency(r)
+    for key, values, q in (("ttft_p50_s", ttft, 50), ("ttft_p95_s", ttft, 95), ("e2e_latency_p50_s", e2e, 50),
+                           ("e2e_latency_p95_s", e2e, 95)):
+        _close(summary[key], _pct(values, q), key)
+    _close(summary["e2e_latency_mean_s"], e2e.mean() if len(e2e) else None, "e2e_latency_mean_s")
+    n += 16
+    for segment, rows in r.groupby("segment"):
+        t, e = _latency(rows)
+        for key, values in ((f"ttft_p95_s.{segment}", t), (f"e2e_p95_s.{segment}", e)):
+            if key in summary:
+                _close(summary[key], _pct(values, 95), key)
+                n += 1
+        if f"cost_to_serve.{segment}" in summary and "cost_to_serve" in rows:
+            assert Decimal(str(summary[f"cost_to_serve.{segment}"])) == _dec(rows["cost_to_serve"]), \
+                f"cost_to_serve.{segment}"
+            n += 1
+    bills = invoices.groupby("segment")["subtotal"].agg(lambda a: _dec(a))
+    for segment, bill in bills.items():
+        if f"bill.{segment}" in summary:
+            assert Decimal(summary[f"bill.{segment}"]) == bill, f"bill.{segment}"
+            if f"margin.{segment}" in summary:
+                assert Decimal(summary[f"margin.{segment}"]) == bill - Decimal(str(summary[f"cost_to_serve.{segment}"])), \
+                    f"margin.{segment}"
+            n += 2
+    providers = {p["name"]: p for p in resolved["providers"]}
+    for name, rows in ts.groupby("provider", sort=False):
+        n += _check_provider(summary, rows.reset_index(drop=True), r[r["provider"] == name], providers[name], horizon)
+    return n
+
+
+def _check_provider(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, spec: dict, horizon: float) -> int:
+    name, n = spec["name"], 0
+    done = r[r["status"] == "completed"]
+    for key, status in (("requests_completed", "completed"), ("requests_rejected", "rejected"),
+                        ("requests_timed_out", "timed_out")):
+        if f"{name}.{key}" in summary:
+            assert summary[f"{name}.{key}"] == int((r["status"] == status).sum()), f"{name}.{key}"
+            n += 1
+    for key in ("input_tokens", "output_tokens"):
+        if f"{name}.{key}" in summary:
+            assert summary[f"{name}.{key}"] == int(done[key].sum()), f"{name}.{key}"
+            n += 1
+    if f"{name}.margin" in summary:
+        margin = Decimal(summary[f"{name}.revenue"]) - Decimal(str(summary[f"{name}.gpu_cost"])) \
+            - Decimal(str(summary[f"{name}.energy_cost"]))
+        _close(float(Decimal(str(summary[f"{name}.margin"]))), float(margin), f"{name}.margin", abs_=1e-6)
+        n += 1
+    if f"{name}.cost_to_serve" in summary and "cost_to_serve" in r:
+        assert Decimal(str(summary[f"{name}.cost_to_serve"])) == _dec(r["cost_to_serve"]), f"{name}.cost_to_serve"
+        cost = Decimal(str(summary[f"{name}.gpu_cost"])) + Decimal(str(summary[f"{name}.energy_cost"]))
+        _close(float(Decimal(str(summary[f"{name}.cost_to_serve"])) + Decimal(str(summary[f"{name}.idle_cost"]))),
+               float(cost),
+               f"{name}.cost_to_serve + idle_cost", abs_=1e-6)
+        n += 2
+    max_batch = (spec.get("performance") or {}).get("max_batch")
+    held_until = r["finish_s"].fillna(horizon).to_numpy()
+    waited_until = r["start_s"].fillna(r["finish_s"]).fillna(horizon).to_numpy()
+    last = len(ts) - 1
+    for k, row in ts.iterrows():
+        a, b = float(row["interval_start_s"]), float(row["interval_end_s"])
+        arrived = r[_in(r["arrival_s"], a, b, k == last)]
+        finished = done[_in(done["finish_s"], a, b, k == last)]
+        where = f"{name} interval {a:g}-{b:g}"
+        assert row["requests_arrived"] == len(arrived), f"{where}: requests_arrived"
+        assert row["requests_rejected"] == int((arrived["status"] == "rejected").sum()), f"{where}: rejected"
+        assert row["requests_timed_out"] == int((arrived["status"] == "timed_out").sum()), f"{where}: timed_out"
+        assert row["requests_completed"] == len(finished), f"{where}: requests_completed"
+        for key in ("input_tokens", "cached_input_tokens", "output_tokens"):
+            assert row[key] == int(finished[key].sum()), f"{where}: {key}"
+        _close(row["output_tokens_per_s"], finished["output_tokens"].sum() / (b - a), f"{where}: output_tokens_per_s")
+        t, e = _latency(finished)
+        for key, (col, q) in Q.items():
+            _close(None if np.isnan(row[key]) else row[key], _pct(t if col == "ttft" else e, q), f"{where}: {key}")
+        # queue: time-average of requests waiting, and those waiting / in service at the interval's end
+        _close(row["queue_length_mean"], _overlap(r["arrival_s"].to_numpy(), waited_until, a, b) / (b - a),
+               f"{where}: queue_length_mean", rel=1e-9, abs_=1e-9)
+        at_end = b if k < last else b - 1e-9
+        assert row["queue_length"] == int(((r["arrival_s"] <= at_end) & (waited_until > at_end)).sum()), \
+            f"{where}: queue_length"
+        assert row["in_service"] == int(((r["start_s"] <= at_end) & (held_until > at_end)).sum()), f"{where}: in_service"
+        gpus = row["replica_s"] * spec["gpus_per_replica"] / (b - a)
+        _close(row["gpus"], gpus, f"{where}: gpus")
+        _close(row["gpu_cost"], gpus * (b - a) * spec["gpu"]["cost_per_hour"] / 3600, f"{where}: gpu_cost")
+        if max_batch and row["replica_s"] > 0:
+            held = _overlap(r["start_s"].fillna(horizon).to_numpy(), held_until, a, b)
+            _close(row["utilization"], held / (row["replica_s"] * max_batch), f"{where}: utilization",
+                   rel=1e-9, abs_=1e-12)
+            _close(row["mean_batch"], held / row["replica_s"], f"{where}: mean_batch", rel=1e-9, abs_=1e-12)
+        power = spec["gpu"].get("power_w") or {}
+        if power and row["replica_s"] > 0:
+            busy, prefill = row["busy_s"], row["prefill_s"]
+            decode_w = power.get("decode") if power.get("decode") is not None else power["busy"]
+            joules = prefill * power["busy"] + (busy - prefill) * decode_w + (row["replica_s"] - busy) * power["idle"]
+            _close(row["energy_kwh"], spec["gpus_per_replica"] * joules * spec.get("pue", 1.0) / 3.6e6,
+                   f"{where}: energy_kwh", rel=1e-9, abs_=1e-9)
+        price, carbon = spec.get("energy_price_per_kwh"), spec.get("carbon_g_per_kwh")
+        if isinstance(price, (int, float)):
+            _close(row["energy_cost"], row["energy_kwh"] * price, f"{where}: energy_cost")
+        if isinstance(carbon, (int, float)):
+            _close(row["co2_kg"], row["energy_kwh"] * carbon / 1000, f"{where}: co2_kg")
+        _close(row["cost"], row["gpu_cost"] + row["energy_cost"], f"{where}: cost")
+        n += 22
+    online = ts["gpus"] * (ts["interval_end_s"] - ts["interval_start_s"])
+    weighted = (ts["utilization"] * online).sum() / online.sum() if online.sum() else None
+    if f"{name}.utilization" in summary and weighted is not None:
+        _close(summary[f"{name}.utilization"], weighted, f"{name}.utilization")
+        n += 1
+    return n
