@@ -54,7 +54,7 @@ def _segment_requests(scenario, customer) -> float:
     if arrivals.type == "trace":
         from .demand.traces import load_trace
 
-        trace = load_trace(scenario.resolve_path(arrivals.path), arrivals)
+        trace = load_trace(scenario.resolve_path(arrivals.path), arrivals, scenario.duration)
         period = trace.span_s / arrivals.speed
         rows = float(np.count_nonzero(trace.time_s / arrivals.speed < scenario.duration))
         if arrivals.loop:

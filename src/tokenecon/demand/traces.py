@@ -3,10 +3,14 @@
 Replay is exact: every row kept (all of them unless `sample` < 1) whose time falls inside the
 horizon becomes one request with the row's token counts. A bad row (unparsable time, missing or
 negative count) is an error naming the file and line, or with `skip_bad` is skipped and counted.
+
+The file is read in chunks (`tokenecon.demand.tracefile`) and only the rows the run can replay are
+held, so memory follows the simulated requests, not the file.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -17,14 +21,13 @@ import pandas as pd
 
 from ..errors import InputDataError
 from ..scenario import TraceArrivals
-from ..inputs import check_file, quote
+from ..inputs import check_file
 from ..scenario.limits import MAX_TOKENS
-from ..usage import read_usage, usage_object
+from .tracefile import Chunk, chunks
 
 __all__ = ["Trace", "load_trace", "replay", "trace_offset"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_AZURE = {"time": "TIMESTAMP", "input": "ContextTokens", "output": "GeneratedTokens"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Trace:
     cache_write_tokens: np.ndarray  # 5-minute cache writes (part of input)
     cache_write_1h_tokens: np.ndarray  # 1-hour cache writes (part of input)
     first_epoch_ns: int | None = None  # the first row's time (Unix nanoseconds) when the trace has absolute times
+    customer_names: tuple[str, ...] = ()  # `by_customer`: every customer named by a usable row read
 
     @property
     def first_epoch_s(self) -> float | None:
@@ -103,132 +107,151 @@ def _counts(values, name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, numbers, 0).astype(np.int64), ok
 
 
-def _table(path: Path, spec) -> tuple[dict[str, object], np.ndarray]:
-    """The raw columns and the file line of each row."""
-    if spec.format in ("azure", "csv"):
-        columns = _AZURE if spec.format == "azure" else spec.columns
-        frame = _read_csv_columns(path, list(dict.fromkeys(columns.values())))
-        return {key: frame[name] for key, name in columns.items()}, np.arange(len(frame)) + 2
-    from ..meter.logs import MAX_LINE_BYTES, bounded_lines, parse_json_line
-
-    rows, lines, errors = [], [], {}
-    for number, raw, size in bounded_lines(path, MAX_LINE_BYTES):
-        if raw is not None and not raw.strip():
-            continue
-        lines.append(number)
-        try:
-            if raw is None:
-                raise InputDataError(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes ({size:,})")
-            data = parse_json_line(raw, number)
-            if not isinstance(data, dict):
-                raise InputDataError(f"line {number}: expected a JSON object")
-        except InputDataError as exc:
-            rows.append(_BAD_ROW)
-            errors[len(rows) - 1] = f"{path}: {exc}"
-            continue
-        try:
-            rows.append(_usage_row(data, f"{path}: line {number}", spec))
-        except InputDataError as exc:
-            rows.append(_BAD_ROW)
-            errors[len(rows) - 1] = str(exc)
-    if not rows:
-        raise InputDataError(f"{path}: empty trace")
-    frame = pd.DataFrame(rows)
-    return {key: frame[key] for key in frame.columns} | {"errors": errors}, np.asarray(lines)
+_COUNTS = ("input", "output", "cached", "reasoning", "cache_write", "cache_write_1h")
 
 
-_BAD_ROW = {"time": None, "input": None, "output": None, "cached": 0, "reasoning": 0, "cache_write": 0,
-            "cache_write_1h": 0, "customer": ""}
+def _parse(chunk: Chunk, unit: str, path: Path) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Per row of a chunk: its values (time in nanoseconds, counts, customer), whether the row is usable
+    and whether its time is."""
+    columns, n = chunk.columns, len(chunk.lines)
+    times, ok_time = _times(pd.Series(columns["time"]).astype(object), unit, path, chunk.lines)
+    values, oks = {"time": times}, [ok_time]
+    for key in _COUNTS:
+        if key in columns:
+            values[key], ok = _counts(columns[key], key)
+            oks.append(ok)
+        else:
+            values[key] = np.zeros(n, dtype=np.int64)
+    values["customer"] = np.asarray(columns["customer"], dtype=object) if "customer" in columns else \
+        np.full(n, "", dtype=object)
+    writes = values["cache_write"] + values["cache_write_1h"]
+    ok = np.logical_and.reduce(oks) & (values["input"] >= 1) & (values["output"] + values["reasoning"] >= 1)
+    ok &= values["cached"] + writes <= values["input"]
+    return values, ok, ok_time
 
 
-def _usage_row(data: dict, where: str, spec) -> dict:
-    """One JSONL line: its time, customer and usage in tokenecon's classes (`tokenecon.usage`)."""
-    usage = read_usage(usage_object(data), where, spec.usage_format)
-    row = {"time": data.get("timestamp", data.get("created")), "customer": data.get("customer", data.get("user", ""))}
-    if isinstance(row["time"], bool) or not isinstance(row["time"], (str, int, float)):
-        raise InputDataError(f"{where}: 'timestamp' (or 'created') must be epoch seconds or an ISO 8601 time")
-    if not isinstance(row["customer"], str) or len(row["customer"]) > 200:
-        raise InputDataError(f"{where}: 'customer' must be text of at most 200 characters")
-    if usage is None:
-        return {**_BAD_ROW, **row}
-    return {**row, "input": usage.input, "output": usage.output, "cached": usage.cached_input,
-            "reasoning": usage.reasoning, "cache_write": usage.cache_write, "cache_write_1h": usage.cache_write_1h}
+class _Kept:
+    """The usable rows read so far that fall within `limit` nanoseconds of the earliest time read
+    (all of them when `limit` is None). A row dropped can never come back: the earliest time only
+    moves earlier, so the set kept at the end is exactly the rows within `limit` of the trace's
+    first time, in any row order."""
+
+    def __init__(self, limit: float | None):
+        self.limit, self.parts = limit, []
+        self.first: int | None = None  # the earliest and latest usable times read (nanoseconds)
+        self.last: int | None = None
+
+    def add(self, values: dict[str, np.ndarray]) -> None:
+        t = values["time"]
+        if not len(t):
+            return
+        self.last = int(t.max()) if self.last is None else max(self.last, int(t.max()))
+        if self.first is None or t.min() < self.first:
+            self.first = int(t.min())
+            self.parts = [p for p in map(self._within, self.parts) if len(p["time"])]
+        part = self._within(values)
+        if len(part["time"]):
+            self.parts.append(part)
+
+    def _within(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self.limit is None:
+            return values
+        keep = values["time"] - self.first <= self.limit
+        return values if keep.all() else {key: v[keep] for key, v in values.items()}
+
+    def merged(self) -> dict[str, np.ndarray]:
+        return {key: np.concatenate([p[key] for p in self.parts]) for key in self.parts[0]}
 
 
-@lru_cache(maxsize=16)
-def _load_cached(path: str, spec_json: str) -> Trace:
-    return _load(Path(path), TraceArrivals.model_validate_json(spec_json))
+def _bad_row(chunk: Chunk, k: int, ok_time: np.ndarray, late: np.ndarray, path: Path) -> InputDataError:
+    if k in chunk.errors:
+        return InputDataError(f"{chunk.errors[k]}; fix it or set skip_bad: true")
+    what = "time" if not ok_time[k] else \
+        "time (earlier than a row before it, and the trace is declared ordered)" if late[k] else \
+        "token counts (whole numbers, input >= 1, output + reasoning >= 1, cached + cache writes <= input)"
+    return InputDataError(f"{path}: line {chunk.lines[k]}: bad {what}; fix it or set skip_bad: true")
 
 
-def _read_csv_columns(path: Path, names: list[str]) -> pd.DataFrame:
-    """The named columns of a CSV file as text, read in chunks (other columns never held)."""
-    from .sizes import column_hint
-
-    try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError):
-        raise InputDataError(f"{path}: cannot read CSV (expected a header line of column names)") from None
-    missing = [c for c in names if c not in header]
-    if missing:
-        raise InputDataError(f"{path}: no column {quote(missing[0])}{column_hint(path)}")
-    try:
-        chunks = pd.read_csv(path, usecols=names, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                             chunksize=1 << 18)
-        return pd.concat(list(chunks), ignore_index=True) if names else pd.DataFrame()
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
-        line = getattr(exc, "lineno", None) or ""
-        raise InputDataError(f"{path}: cannot read CSV{f' at line {line}' if line else ''}: "
-                             f"{quote(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__, 120)}") from None
+_NONE = np.iinfo(np.int64).min  # before any time
 
 
-def _load(path: Path, spec) -> Trace:
+def _in_order(values, ok, kept: _Kept, latest: int) -> tuple[np.ndarray, int | None]:
+    """`ordered` traces: the usable rows earlier than a row before them, and the index of the first
+    in-order row beyond the horizon (where reading stops), if any."""
+    t = np.where(ok, values["time"], _NONE)
+    before = np.maximum.accumulate(np.concatenate([np.asarray([latest], dtype=np.int64), t]))[:-1]
+    late = ok & (t < before)
+    if kept.limit is None or not (ok & ~late).any():
+        return late, None
+    first = kept.first if kept.first is not None else int(t[np.flatnonzero(ok & ~late)[0]])
+    beyond = np.flatnonzero(ok & ~late & (t - first > kept.limit))
+    return late, (int(beyond[0]) if len(beyond) else None)
+
+
+def _load(path: Path, spec, limit: float | None) -> Trace:
     check_file(path, "trace file")
-    columns, lines = _table(path, spec)
-    if len(lines) == 0:
-        raise InputDataError(f"{path}: empty trace")
-    time_values = columns["time"]
     unit = spec.time_unit
     if spec.format in ("openai_usage", "meter_log"):
         unit = "mixed"  # epoch seconds (OpenAI `created`) or ISO, decided row by row
     elif spec.format == "azure":
         unit = "datetime"
-    times, ok_time = _times(pd.Series(time_values).astype(object), unit, path, lines)
-    counts, oks = {}, [ok_time]
-    for key in ("input", "output", "cached", "reasoning", "cache_write", "cache_write_1h"):
-        if key in columns:
-            counts[key], ok = _counts(columns[key], key)
-            oks.append(ok)
-        else:
-            counts[key] = np.zeros(len(lines), dtype=np.int64)
-    writes = counts["cache_write"] + counts["cache_write_1h"]
-    ok = np.logical_and.reduce(oks) & (counts["input"] >= 1) & (counts["output"] + counts["reasoning"] >= 1)
-    ok &= counts["cached"] + writes <= counts["input"]
-    bad = np.flatnonzero(~ok)
-    if len(bad) and not spec.skip_bad:
-        k = bad[0]
-        errors = columns.get("errors")  # JSON lines: the reader's message for each row it could not read
-        if isinstance(errors, dict) and k in errors:
-            raise InputDataError(f"{errors[k]}; fix it or set skip_bad: true")
-        what = ("time" if not ok_time[k] else "token counts (whole numbers, input >= 1, output + reasoning >= 1, "
-                "cached + cache writes <= input)")
-        raise InputDataError(f"{path}: line {lines[k]}: bad {what}; fix it or set skip_bad: true")
-    keep = np.flatnonzero(ok)
-    if not len(keep):
+    kept, skipped, names, latest = _Kept(None if limit is None else limit * 1e9), 0, set(), int(_NONE)
+    for chunk in chunks(path, spec):
+        values, ok, ok_time = _parse(chunk, unit, path)
+        late, stop = np.zeros(len(ok), dtype=bool), None
+        if spec.ordered:
+            late, stop = _in_order(values, ok, kept, latest)
+            if stop is not None:  # the rest of the file lies beyond the horizon: not read
+                values, ok, ok_time, late = ({k: v[:stop] for k, v in values.items()}, ok[:stop], ok_time[:stop],
+                                             late[:stop])
+            ok &= ~late
+            if ok.any():
+                latest = max(latest, int(values["time"][ok].max()))
+        bad = np.flatnonzero(~ok)
+        if len(bad) and not spec.skip_bad:
+            raise _bad_row(chunk, int(bad[0]), ok_time, late, path)
+        skipped += len(bad)
+        usable = {key: v[ok] for key, v in values.items()}
+        if spec.by_customer:
+            names.update(str(c) for c in set(usable["customer"]) if str(c))
+        kept.add(usable)
+        if stop is not None:
+            break
+    if not kept.parts or kept.first is None or kept.last is None:
         raise InputDataError(f"{path}: no usable rows")
-    order = keep[np.argsort(times[keep], kind="stable")]
-    t = (times[order] - times[order[0]]) / 1e9
-    customer = np.asarray(columns["customer"], dtype=object)[order] if "customer" in columns else \
-        np.full(len(order), "", dtype=object)
+    values = kept.merged()
+    order = np.argsort(values["time"], kind="stable")
     absolute = unit == "datetime" or spec.format in ("openai_usage", "meter_log")  # ISO times or Unix `created`
-    return Trace(t, counts["input"][order], counts["output"][order], counts["cached"][order],
-                 counts["reasoning"][order], customer, int(len(bad)), float(t[-1]),
-                 counts["cache_write"][order], counts["cache_write_1h"][order],
-                 int(times[order[0]]) if absolute else None)
+    return Trace((values["time"][order] - kept.first) / 1e9, values["input"][order], values["output"][order],
+                 values["cached"][order], values["reasoning"][order], values["customer"][order], skipped,
+                 (kept.last - kept.first) / 1e9, values["cache_write"][order], values["cache_write_1h"][order],
+                 first_epoch_ns=kept.first if absolute else None, customer_names=tuple(sorted(names)))
 
 
-def load_trace(path: Path, spec) -> Trace:
-    """The trace's usable rows in time order (cached per file and options)."""
-    return _load_cached(str(path), spec.model_dump_json())
+@lru_cache(maxsize=16)
+def _load_cached(path: str, spec_json: str, limit: float | None, stamp: tuple | None) -> Trace:
+    return _load(Path(path), TraceArrivals.model_validate_json(spec_json), limit)
+
+
+def _stamp(path: Path) -> tuple | None:
+    """The file's modification time and size: a file changed since it was read is read again."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None  # `check_file` names the problem
+    return stat.st_mtime_ns, stat.st_size
+
+
+def load_trace(path: Path, spec, duration: float | None = None) -> Trace:
+    """The trace's usable rows in time order (cached per file, options and horizon).
+
+    With a `duration` (the run's horizon in seconds) and no `loop`, only the rows a run of that
+    length can replay are held: those within `duration` x `speed` of the trace's first time. The
+    file is still read to its end (its rows may come in any order, and every row is checked), one
+    chunk at a time; an `ordered` trace is read only up to its first row beyond the horizon.
+    """
+    limit = None if duration is None or spec.loop else duration * spec.speed * (1 + 1e-9)
+    return _load_cached(str(path), spec.model_dump_json(), limit, _stamp(path))
 
 
 def trace_offset(trace: Trace, start, duration: float, path) -> float:

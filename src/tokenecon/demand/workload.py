@@ -83,8 +83,8 @@ def account_names(customer: CustomerSpec, scenario: Scenario | None = None) -> l
     """``sme`` with count 50 -> ``sme-01`` ... ``sme-50``; count 1 -> ``sme``; a trace replayed
     `by_customer` -> one account per customer named in the trace."""
     if customer.arrivals.type == "trace" and customer.arrivals.by_customer and scenario is not None:
-        trace = load_trace(scenario.resolve_path(customer.arrivals.path), customer.arrivals)
-        names = sorted({str(c) for c in trace.customer if str(c)})
+        names = load_trace(scenario.resolve_path(customer.arrivals.path), customer.arrivals,
+                           scenario.duration).customer_names
         return [f"{customer.name}:{n}" for n in names] or [customer.name]
     if customer.count == 1:
         return [customer.name]
@@ -173,7 +173,7 @@ def _replayed(scenario: Scenario, customer: CustomerSpec, arrivals: TraceArrival
     by the trace's customer column (`by_customer`) or drawn."""
     seed, name = scenario.seed, customer.name
     path = scenario.resolve_path(arrivals.path)
-    trace = load_trace(path, arrivals)
+    trace = load_trace(path, arrivals, scenario.duration)
     offset = trace_offset(trace, scenario.start, scenario.duration, path)
     rows, times = replay(trace, arrivals, scenario.duration, stream(seed, "trace_sample", name), offset)
     rows = rows.astype(np.int64)
@@ -293,6 +293,7 @@ def build_workload(scenario: Scenario, signal: dict[int, tuple[np.ndarray, np.nd
         cache_write_tokens=merged_rows("writes"),
         cache_write_1h_tokens=merged_rows("writes_1h"),
         service_tier=merged("tier", np.int8),
-        trace_rows_skipped={c.name: load_trace(scenario.resolve_path(c.arrivals.path), c.arrivals).skipped
+        trace_rows_skipped={c.name: load_trace(scenario.resolve_path(c.arrivals.path), c.arrivals,
+                                               scenario.duration).skipped
                             for c in scenario.customers if c.arrivals.type == "trace"},
     )

@@ -121,7 +121,10 @@ class TraceArrivals(Spec):
     takes it), and a trace starting before the start or after the end is an error; CSV times in
     ``s``/``ms`` count from the start. `speed` plays them faster (60: an hour in a minute) or
     slower (0.5) from the first row; `loop` repeats the trace until the horizon; `sample` keeps
-    each row with that probability.
+    each row with that probability. Only rows within the horizon are held in memory; the file is
+    read to its end (rows may come in any order) unless `ordered` declares its times never
+    decrease: then reading stops at the first row beyond the horizon, and a row earlier than one
+    before it is a bad row.
     """
 
     type: Literal["trace"]
@@ -137,6 +140,7 @@ class TraceArrivals(Spec):
     loop: bool = False
     sample: float = Field(default=1.0, gt=0, le=1)
     skip_bad: bool = False
+    ordered: bool = Field(default=False, description="times never decrease: stop reading beyond the horizon")
     by_customer: bool = Field(default=False, description="one account per distinct customer in the trace")
 
 

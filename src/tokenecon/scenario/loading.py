@@ -130,7 +130,8 @@ def _trace_start(data: dict, source: str, base_dir: str) -> dict:
             continue  # the full validation names the problem
         path = Path(spec.path) if Path(spec.path).is_absolute() else Path(base_dir) / spec.path
         # bad rows are the run's to report (or skip, with --skip-bad); the first good time starts the run
-        trace = load_trace(path, spec.model_copy(update={"skip_bad": True}))
+        # (a horizon of 0: only the rows at that time are held)
+        trace = load_trace(path, spec.model_copy(update={"skip_bad": True, "loop": False}), 0.0)
         if trace.first_epoch_ns is not None:
             firsts.append(trace.first_epoch_ns)
     if not firsts:
