@@ -59,7 +59,7 @@ def measure(scenario: Path, out: Path) -> tuple[float, float]:
     done = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if done.returncode:
-        sys.exit(done.stderr.strip().splitlines()[-1])
+        sys.exit(next((line for line in done.stderr.splitlines() if line.startswith("tokenecon:")), done.stderr))
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
     return peak_kb / 1024, wall
 

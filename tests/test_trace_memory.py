@@ -121,3 +121,19 @@ def test_jsonl_traces_are_read_in_chunks_with_the_horizon(tmp_path):
     kept = load_trace(path, spec, 200.0)
     assert kept.first_epoch_s == t0 - 100 and len(kept.time_s) == 102 and kept.input_tokens[0] == 99
     assert kept.span_s == CHUNK_ROWS + 599
+
+
+@pytest.mark.parametrize("duration,speed", [("10min", 1), ("10min", 0.25), ("1h", 7)])
+def test_the_request_estimate_of_a_looped_trace_is_the_rows_replayed(duration, speed, tmp_path):
+    from tokenecon.footprint import estimate
+
+    rng = np.random.default_rng(6)
+    path = tmp_path / "trace.csv"
+    _write(path, np.sort(rng.uniform(0, 1800, 3000)), rng)  # half an hour
+    data = scenario_dict(duration=duration)
+    data["customers"] = [{"name": "r", "providers": ["p1"], "arrivals": {
+        "type": "trace", "path": str(path), "format": "csv", "time_unit": "s", "columns": COLUMNS, "loop": True,
+        "speed": speed}}]
+    scenario = tokenecon.scenario_from_dict(data)
+    requests = tokenecon.run(scenario).requests
+    assert estimate(scenario).requests == len(requests)

@@ -55,12 +55,13 @@ def _segment_requests(scenario, customer) -> float:
         from .demand.traces import load_trace
 
         trace = load_trace(scenario.resolve_path(arrivals.path), arrivals, scenario.duration)
-        period = trace.span_s / arrivals.speed
-        rows = float(np.count_nonzero(trace.time_s / arrivals.speed < scenario.duration))
-        if arrivals.loop:
-            n = len(trace.time_s)
+        times = trace.time_s / arrivals.speed  # in time order
+        rows = float(np.searchsorted(times, scenario.duration))
+        if arrivals.loop:  # whole passes, then the rows of the last pass that start before the end
+            n, period = len(times), trace.span_s / arrivals.speed
             shift = period + (period / max(1, n - 1) if n > 1 else 1.0)
-            rows = n * math.ceil(scenario.duration / shift) if shift > 0 else rows
+            whole = math.floor(scenario.duration / shift) if shift > 0 else 0
+            rows = whole * n + float(np.searchsorted(times, scenario.duration - whole * shift))
         return rows * arrivals.sample
     from .demand.profiles import hourly_multipliers
 
