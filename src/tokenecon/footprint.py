@@ -19,7 +19,7 @@ import numpy as np
 from .errors import ScenarioError
 from .scenario.limits import MAX_REQUESTS
 
-__all__ = ["Footprint", "estimate", "check_fits", "available_memory"]
+__all__ = ["Footprint", "estimate", "check_fits", "available_memory", "summary_disk", "compare_disk"]
 
 BASE_BYTES = 250 * 2**20          # interpreter, numpy, pandas, SimPy, matplotlib
 BYTES_PER_REQUEST = 2_000         # workload, SimPy records, bill, tables and CSV writing
@@ -28,13 +28,16 @@ BYTES_PER_INTERVAL = 600          # per provider and report interval: samples an
 BYTES_PER_REPLICA = 4_000         # a SimPy replica and its batch state
 DISK_PER_REQUEST = {"requests": 180, "ledger": 150}  # bytes of CSV per request
 DISK_BASE = 2 * 2**20             # figures, summary, time series
+DISK_PER_RUN = 2_000              # a run's row in replications.csv / runs.csv (measured: about 1 kB)
+DISK_PER_POINT = 8_000            # a sweep point's row in sweep.csv and the page (measured: about 5 kB)
 
 
 @dataclass(frozen=True)
 class Footprint:
     requests: float  # expected requests drawn (all surge passes draw the same count)
     memory_bytes: int
-    disk_bytes: int
+    disk_bytes: int  # the run folder
+    table_bytes: int = 0  # of which the per-request tables (requests.csv, ledger.csv)
 
 
 def _growth_mean(growth, duration: float) -> float:
@@ -87,8 +90,19 @@ def estimate(scenario) -> Footprint:
     outputs = scenario.outputs
     per_request = (DISK_PER_REQUEST["requests"] * outputs.requests
                    + DISK_PER_REQUEST["ledger"] * outputs.write_ledger(int(requests)))
-    disk = DISK_BASE + requests * per_request + intervals * len(sim.providers) * 200 + accounts * 100
-    return Footprint(requests, int(min(memory, 2**63)), int(min(disk, 2**63)))
+    tables = requests * per_request
+    disk = DISK_BASE + tables + intervals * len(sim.providers) * 200 + accounts * 100
+    return Footprint(requests, int(min(memory, 2**63)), int(min(disk, 2**63)), int(min(tables, 2**63)))
+
+
+def summary_disk(runs: int, points: int = 1) -> int:
+    """Bytes of a replications or sweep folder: a row per run and per point, figures and the page."""
+    return DISK_BASE + runs * DISK_PER_RUN + points * DISK_PER_POINT
+
+
+def compare_disk(footprints: list[Footprint]) -> int:
+    """Bytes of a comparison folder: each variant's run folder without its per-request tables."""
+    return sum(f.disk_bytes - f.table_bytes for f in footprints)
 
 
 def available_memory() -> int | None:

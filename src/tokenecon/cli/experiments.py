@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .group import JSON_HELP, cli, emit_json, open_page, records
+from .group import JSON_HELP, at_most, cli, emit_json, open_page, records
 from ..names import slug
 
 if TYPE_CHECKING:  # the command imports them when it runs (tokenecon --help stays light)
@@ -63,11 +63,11 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     scenario, variants = _variants(scenario_files, policies)
     if seed is not None:
         variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
-    from ..footprint import check_fits
+    from ..footprint import check_fits, compare_disk
 
     needs = [check_fits(v, name, copies=len(variants)) for name, v in variants.items()]
     out = out if out is not None else Path("reports") / f"compare-{slug(scenario.name)}"
-    check_output_dir(out, force, sum(n.disk_bytes for n in needs) // 4)  # comparisons keep no request tables
+    check_output_dir(out, force, compare_disk(needs))  # comparisons keep no request tables
     comparison = run_compare(variants, progress=not (quiet or as_json))
     write_compare_folder(comparison, out, force=force, figures=not no_figures, excel=excel)
     table = comparison.table()
@@ -157,15 +157,17 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     from ..experiments import make_executor
     from ..experiments.sweep import load_sweep, run_sweep
     from ..report.folder import check_output_dir, write_sweep_folder
+    from ..scenario.limits import MAX_LOCAL_WORKERS
 
+    at_most(dask_local, MAX_LOCAL_WORKERS, "--dask-local")
     spec, points = load_sweep(sweep_file)
-    from ..footprint import check_fits
+    from ..footprint import check_fits, summary_disk
 
     for point in points:
         check_fits(point.scenario, f"{sweep_file}: point {point.index}")
     name = spec.name or sweep_file.stem
     out = out if out is not None else Path("reports") / f"sweep-{slug(name)}"
-    check_output_dir(out, force)
+    check_output_dir(out, force, summary_disk(len(points) * spec.replications, len(points)))
     executor = make_executor(scheduler=scheduler, dask_local=dask_local, serial=serial)
     try:
         result = run_sweep(spec, points, executor, progress=not (quiet or as_json))

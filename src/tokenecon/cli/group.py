@@ -73,6 +73,12 @@ def one_line(message: str, limit: int = 2000) -> str:
     return message if len(message) <= limit else f"{message[:limit]}... ({len(message):,} characters)"
 
 
+def at_most(value: int | None, limit: int, option: str) -> None:
+    """A count option beyond what tokenecon can honour is a usage error (one line, exit 2)."""
+    if value is not None and value > limit:
+        raise click.BadParameter(f"{value:,} is more than {limit:,}", param_hint=option)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning domain and usage errors into one line and exit 2."""
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .group import JSON_HELP, cli, emit_json, open_page
+from .group import JSON_HELP, at_most, cli, emit_json, open_page
 from ..names import slug
 from ..progress import Phases
 
@@ -44,19 +44,24 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
         replications: int, scheduler: str | None, dask_local: int | None, quiet: bool, open_report: bool,
         excel: bool, as_json: bool) -> None:
     """Simulate a scenario and write its report folder."""
-    from ..footprint import check_fits
+    from ..footprint import check_fits, summary_disk
     from ..datafiles import check_input_files
     from ..report import write_run_folder
     from ..report.folder import check_output_dir
     from ..runner import run as run_scenario
     from ..scenario import load_scenario
+    from ..scenario.limits import MAX_LOCAL_WORKERS, MAX_REPLICATIONS
 
+    at_most(replications, MAX_REPLICATIONS, "--replications")
+    at_most(dask_local, MAX_LOCAL_WORKERS, "--dask-local")
     scenario = load_scenario(scenario_file, skip_bad=skip_bad)
     check_input_files(scenario)
     needs = check_fits(scenario, str(scenario_file))  # before the run: a run that cannot fit says so now
     out = out if out is not None else Path("reports") / slug(scenario.name)
-    check_output_dir(out, force, needs.disk_bytes)  # before the run: never lose an existing report by accident
-    if replications > 1 or scheduler or dask_local:
+    several = replications > 1 or scheduler or dask_local  # a replications folder: one row per run
+    # before the run: never lose an existing report by accident, nor run to find no room for it
+    check_output_dir(out, force, summary_disk(replications) if several else needs.disk_bytes)
+    if several:
         _run_replications(scenario if seed is None else scenario.model_copy(update={"seed": seed}), replications,
                           out, force, no_figures, scheduler, dask_local, quiet, as_json)
         open_page(out, open_report)

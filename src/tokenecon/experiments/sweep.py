@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import difflib
 import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..errors import ScenarioError
 from ..inputs import load_yaml, missing, quote, read_text
 from ..scenario import Scenario, scenario_from_dict
+from ..scenario import limits as L
 from .replicate import numeric_metrics, run_group_task
 from .stats import confidence_interval
 
@@ -64,7 +66,7 @@ class SweepSpec(BaseModel):
     name: str | None = Field(default=None, max_length=64,
                              description="names the default folder reports/sweep-<slug of name>")
     base: str
-    replications: int = Field(default=1, ge=1)
+    replications: int = Field(default=1, ge=1, le=L.MAX_REPLICATIONS)
     grid: dict[str, list[Any]] | None = None
     points: list[dict[str, Any]] | None = None
     metrics: list[str] = Field(default_factory=lambda: ["revenue", "utilization", "e2e_latency_p95_s",
@@ -84,6 +86,14 @@ class SweepSpec(BaseModel):
                     raise ValueError(f"grid.{path}: needs a non-empty list of values")
         if self.points is not None and not self.points:
             raise ValueError("points is empty")
+        points = len(self.points) if self.points is not None else \
+            math.prod(len(v) for v in (self.grid or {}).values() if isinstance(v, list))
+        if points > L.MAX_SWEEP_POINTS:
+            raise ValueError(f"the sweep has {points:,} points, more than {L.MAX_SWEEP_POINTS:,}; "
+                             "split it or use fewer values")
+        if points * self.replications > L.MAX_SWEEP_RUNS:
+            raise ValueError(f"the sweep has {points:,} points x {self.replications:,} replications, more than "
+                             f"{L.MAX_SWEEP_RUNS:,} runs; split it or use fewer replications")
         return self
 
     def overrides(self) -> list[dict[str, Any]]:

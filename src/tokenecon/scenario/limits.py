@@ -16,7 +16,7 @@ __all__ = [
     "MAX_FLOAT", "MAX_DURATION_S", "MIN_DURATION_S", "MAX_RATE_PER_S", "MAX_TOKENS", "MAX_ACCOUNTS",
     "MAX_REPLICAS", "MAX_GPUS_PER_REPLICA", "MAX_INTERVALS", "MAX_REQUESTS", "MAX_MULTIPLIER",
     "MAX_SURGE_LEVELS", "MAX_SPEED", "MIN_SPEED", "MAX_PRICE", "MAX_PLAN_TOKENS", "EARLIEST", "LATEST",
-    "MAX_TEXT", "check_float",
+    "MAX_TEXT", "MAX_REPLICATIONS", "MAX_SWEEP_POINTS", "MAX_SWEEP_RUNS", "MAX_LOCAL_WORKERS", "check_float",
 ]
 
 MAX_TEXT = 10_000                 # characters in any text field (names: 64)
@@ -35,6 +35,10 @@ MAX_SURGE_LEVELS = 100_000        # (cap - 1) / step
 MIN_SPEED, MAX_SPEED = 1e-6, 1e9  # trace replay speed
 MAX_PRICE = 10**9                 # currency units per 1M tokens, and any money amount
 MAX_PLAN_TOKENS = 10**18          # tokens in a quota, package or subscription
+MAX_REPLICATIONS = 10_000         # runs of one scenario (`run --replications`, a sweep's `replications`)
+MAX_SWEEP_POINTS = 10_000         # points of one sweep (a grid's combinations or a list of points)
+MAX_SWEEP_RUNS = 100_000          # points x replications of one sweep
+MAX_LOCAL_WORKERS = 64            # processes of a local Dask cluster (`--dask-local`)
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)  # the run must end before this
 
