@@ -137,7 +137,8 @@ class _Kept:
     first time, in any row order."""
 
     def __init__(self, limit: float | None):
-        self.limit, self.parts = limit, []
+        self.limit = limit
+        self.parts: list[dict[str, np.ndarray]] = []
         self.first: int | None = None  # the earliest and latest usable times read (nanoseconds)
         self.last: int | None = None
 
@@ -195,7 +196,8 @@ def _load(path: Path, spec, limit: float | None) -> Trace:
         unit = "mixed"  # epoch seconds (OpenAI `created`) or ISO, decided row by row
     elif spec.format == "azure":
         unit = "datetime"
-    kept, skipped, names, latest = _Kept(None if limit is None else limit * 1e9), 0, set(), int(_NONE)
+    kept, skipped, latest = _Kept(None if limit is None else limit * 1e9), 0, int(_NONE)
+    names: set[str] = set()
     for chunk in chunks(path, spec):
         values, ok, ok_time = _parse(chunk, unit, path)
         late, stop = np.zeros(len(ok), dtype=bool), None
