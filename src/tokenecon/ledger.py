@@ -26,7 +26,8 @@ class LedgerColumns:
     request_id: np.ndarray  # int64; -1: a fee or purchase (no request)
     account: np.ndarray
     provider: np.ndarray
-    component: np.ndarray  # object (str)
+    component: np.ndarray  # int32: index into `component_names`
+    component_names: np.ndarray  # object (str), each component once
     quantity: np.ndarray
     unit_price: np.ndarray | None  # price units; None for the plan lines' part (empty in the table)
     amount: np.ndarray  # money units (int64, or object for exact integers beyond int64)
@@ -44,13 +45,14 @@ def _concat(parts: list[np.ndarray], dtype=None) -> np.ndarray:
 def ledger_columns(result) -> LedgerColumns:
     """The ledger's lines from the bill: charge-table lines per provider and component, then plan lines."""
     rid, account, prov, comp, qty, unit, amount = [], [], [], [], [], [], []
+    code: dict[str, int] = {}  # component name -> its code (lines hold codes: no string per line)
     for p, (rows, table) in result.bill.tables.items():
         for component in table.components:
             used = table.quantity[component] > 0  # a line per token class the request used
             rid.append(rows[used].astype(np.int64))
             account.append(result.workload.account[rows[used]].astype(np.int64))
             prov.append(np.full(len(rid[-1]), p, np.int64))
-            comp.append(np.full(len(rid[-1]), component, dtype=object))
+            comp.append(np.full(len(rid[-1]), code.setdefault(component, len(code)), np.int32))
             qty.append(np.asarray(table.quantity[component][used], np.int64))
             unit.append(np.asarray(table.unit_price[component][used]))
             amount.append(np.asarray(table.amount[component][used]))
@@ -60,7 +62,8 @@ def ledger_columns(result) -> LedgerColumns:
         rid.append(lines.request_id.astype(np.int64))
         account.append(lines.account.astype(np.int64))
         prov.append(lines.provider.astype(np.int64))
-        comp.append(np.asarray(lines.component, dtype=object))
+        codes, names = pd.factorize(np.asarray(lines.component, dtype=object))
+        comp.append(np.asarray([code.setdefault(n, len(code)) for n in names.tolist()], np.int32)[codes])
         qty.append(lines.quantity.astype(np.int64))
         amount.append(np.asarray(lines.amount))
     empty = [np.zeros(0, np.int64)]
@@ -71,7 +74,8 @@ def ledger_columns(result) -> LedgerColumns:
         time_s[usage:] = lines.time_s
     return LedgerColumns(
         request_id=request_id[order], account=_concat(account or empty, np.int64)[order],
-        provider=_concat(prov or empty, np.int64)[order], component=_concat(comp or [np.zeros(0, object)])[order],
+        provider=_concat(prov or empty, np.int64)[order], component=_concat(comp or empty, np.int32)[order],
+        component_names=np.asarray(list(code), dtype=object),
         quantity=_concat(qty or empty, np.int64)[order],
         unit_price=_concat(unit)[order[order < usage]] if unit else None,
         amount=_concat(amount or empty)[order], time_s=time_s[order], usage_lines=usage, order=order)
@@ -93,7 +97,7 @@ def ledger_frame(result, columns: LedgerColumns) -> pd.DataFrame:
         "request_id": c.request_id,
         "customer": accounts[c.account] if len(accounts) else np.zeros(0, object),
         "provider": names[c.provider],
-        "component": c.component,
+        "component": c.component_names[c.component],
         "quantity": c.quantity,
         "unit_price_per_1m": unit_text,
         "amount": np.asarray(format_money_array(c.amount), dtype=object),
@@ -126,12 +130,12 @@ def invoice_lines_frame(result, columns: LedgerColumns) -> pd.DataFrame:
     period = index_of(when, edges)
     if not len(c.component):
         return pd.DataFrame(columns=["provider", "customer", "period_start", "component", "quantity", "amount"])
-    comp_code, distinct = pd.factorize(c.component)  # a hash pass: a few distinct names over many lines
-    base, base_of = np.unique(np.asarray([str(d).split("@")[0] for d in distinct.tolist()]), return_inverse=True)
-    base_code = base_of.reshape(-1)[comp_code]
+    base, base_of = np.unique(np.asarray([str(d).split("@")[0] for d in c.component_names.tolist()]),
+                              return_inverse=True)
+    base_code = base_of.reshape(-1)[c.component]
     n_accounts, n_periods, n_base = len(result.workload.accounts), len(edges), len(base)
     key = ((c.provider * n_accounts + c.account) * n_periods + period) * n_base + base_code
-    codes, group = np.unique(key, return_inverse=True)
+    group, codes = pd.factorize(key)  # groups in order of appearance: the frame is sorted below
     quantity = np.zeros(len(codes), np.int64)
     np.add.at(quantity, group, c.quantity)
     amounts = exact_group_sums(group, c.amount, len(codes))
