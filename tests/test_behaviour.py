@@ -72,7 +72,9 @@ def test_sticky_accounts_stay_with_one_provider():
 
 def test_budget_stops_and_resets_each_period():
     # each request costs 1,000,000 tokens x 2 per 1M = 2.00; a 10.00 budget allows 5 per day
-    result = run({"count": 3, "budget": {"amount": 10, "action": "stop"}}, duration="3d", billing_period="day")
+    # 1,728 requests a day (576 an account): far beyond the 5 the budget allows
+    result = run({"count": 3, "budget": {"amount": 10, "action": "stop"},
+                  "arrivals": {"type": "poisson", "rate": "0.02/s"}}, duration="3d", billing_period="day")
     r = result.requests
     sent = r[r["reason"] != "budget_exhausted"]
     per_day = sent.groupby([sent["customer"], (sent["arrival_s"] // 86400).astype(int)]).size()
@@ -84,7 +86,7 @@ def test_budget_downgrade_moves_the_rest_of_the_period():
     pricing = {"dear": {"type": "per_token", "input": 2, "output": 2},
                "cheap": {"type": "per_token", "input": 1, "output": 1}}
     result = run({"budget": {"amount": 10, "action": "downgrade", "downgrade_to": "p2"}, "routing": "round_robin",
-                  "providers": ["p1"]}, pricing=pricing,
+                  "providers": ["p1"], "arrivals": {"type": "poisson", "rate": "0.05/s"}}, pricing=pricing,
                  providers=[provider("p1", "dear"), provider("p2", "cheap")], duration="1d", billing_period="day")
     r = result.requests.sort_values("arrival_s")
     assert r["provider"].iloc[:5].tolist() == ["p1"] * 5 and set(r["provider"].iloc[5:]) == {"p2"}

@@ -20,7 +20,7 @@ def test_validate_and_run_json(tmp_path, write_yaml, capsys):
     path = write_yaml(scenario_dict())
     checked = as_json(["validate", str(path)], capsys)
     assert checked["ok"] is True and checked["providers"] == ["p1"] and checked["accounts"] == 3
-    s = as_json(["run", str(path), "--out", str(tmp_path / "r")], capsys)
+    s = as_json(["run", str(path), "--no-figures", "--out", str(tmp_path / "r")], capsys)  # figures: test_cli
     on_disk = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert s["revenue"] == on_disk["revenue"] and s["report"].endswith("report.html")
 
@@ -29,14 +29,15 @@ def test_compare_and_sweep_json(tmp_path, write_yaml, capsys):
     data = scenario_dict(duration="30min")
     data["pricing"]["cheap"] = {"type": "per_token", "input": 1, "output": 4}
     path = write_yaml(data)
-    c = as_json(["compare", str(path), "--policy", "std", "--policy", "cheap", "--out", str(tmp_path / "c")], capsys)
+    c = as_json(["compare", str(path), "--policy", "std", "--policy", "cheap", "--no-figures", "--out",
+                 str(tmp_path / "c")], capsys)
     assert [p["policy"] for p in c["policies"]] == ["std", "cheap"] and c["currency"] == "USD"
     assert all(p["e2e_p95_s.c1"] > 0 and p["ttft_p95_s.c1"] > 0 for p in c["policies"])  # latency per segment
     sweep = tmp_path / "sweep.yaml"
     sweep.write_text(yaml.safe_dump({"name": "j", "base": path.name, "replications": 1,
                                      "grid": {"providers.p1.replicas": [1, 2]}, "metrics": ["revenue"],
                                      "optimize": {"maximize": "revenue"}}), encoding="utf-8")
-    s = as_json(["sweep", str(sweep), "--serial", "--out", str(tmp_path / "s")], capsys)
+    s = as_json(["sweep", str(sweep), "--serial", "--no-figures", "--out", str(tmp_path / "s")], capsys)
     assert len(s["points"]) == 2 and s["best"]["feasible"] is True
 
 

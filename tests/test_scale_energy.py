@@ -11,16 +11,19 @@ import tokenecon
 from .conftest import scenario_dict
 
 
-def big(scale=1.0):
-    data = scenario_dict(duration="3h", report_interval="30min", scale=scale)
+def big(scale=1.0, duration="3h"):
+    data = scenario_dict(duration=duration, report_interval="30min", scale=scale)
     data["providers"][0].update(replicas=20, gpus_per_replica=8, carbon_g_per_kwh=550, energy_price_per_kwh=0.1)
     data["customers"][0].update(count=50, arrivals={"type": "poisson", "rate": "20/s"})
     return tokenecon.scenario_from_dict(data)
 
 
-def test_scaled_run_estimates_the_full_run():
-    full = tokenecon.run(big()).summary()
-    scaled = tokenecon.run(big(0.1)).summary()
+# an hour (72,000 requests, a 7,200-request sample: the 5% bounds are 3-4 standard errors) in the inner
+# loop, three hours in the long suite
+@pytest.mark.parametrize("duration", ["1h", pytest.param("3h", marks=pytest.mark.slow)])
+def test_scaled_run_estimates_the_full_run(duration):
+    full = tokenecon.run(big(duration=duration)).summary()
+    scaled = tokenecon.run(big(0.1, duration)).summary()
     assert scaled["scale"] == 0.1 and scaled["simulated_requests"] < 0.12 * full["requests_arrived"]
     # extensive totals scale back up (sampling error of a 10% sample: a few percent)
     for key in ("requests_arrived", "input_tokens", "output_tokens"):
