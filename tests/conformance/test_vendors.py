@@ -5,9 +5,14 @@ cache class, reasoning, thinking mode, and month ends in the vendor's time zone.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from fractions import Fraction
 
-from .conftest import check_bill, per_million as pm, replay
+import tokenecon
+
+from ..conftest import scenario_dict
+from .conftest import check_bill, per_million as pm, replay, utc
 
 
 def test_openai_reasoning_inside_completion_and_cached_prompts(tmp_path):
@@ -131,3 +136,30 @@ def test_qwen_thinking_mode_tiers_and_implicit_cache_hits(tmp_path):
     expected = [rule(*s) for s in sizes]
     result = replay(tmp_path, "catalog:alibaba/qwen-plus", "CNY", calls, tz="Asia/Shanghai", usage_format="qwen")
     check_bill(result, expected, [(p, c, 0, out - r, r) for p, c, out, r in sizes])
+
+
+def test_deepseek_cache_writes_are_cache_misses_at_the_window_input_price():
+    # DeepSeek's cache is automatic and charges no write: a prompt token written to the cache is a
+    # cache miss, at the miss price of the request's window (R1: 0.55 peak, 0.135 off-peak UTC
+    # 16:30-00:30), never 1.25x input. Writes arise from a scenario's cache_write_ratio.
+    data = scenario_dict(start="2025-03-31T14:30:00+00:00", duration="4h")  # 2 h peak, then 2 h off-peak
+    data["providers"][0]["price"] = "catalog:deepseek/deepseek-reasoner@2025-03-01"
+    data["customers"][0].update(cache_hit_ratio=0.3, cache_write_ratio=0.5, arrivals={"type": "poisson",
+                                                                                      "rate": "0.05/s"},
+                                reasoning_tokens={"type": "fixed", "value": 40})
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    r = result.requests[result.requests["status"] == "completed"]
+    assert (r["cache_write_tokens"] > 0).sum() > 100
+    start = utc("2025-03-31T14:30:00Z")
+    seen = set()
+    for at, inp, hit, out, think, charge in zip(r["arrival_s"], r["input_tokens"], r["cached_input_tokens"],
+                                                r["output_tokens"], r["reasoning_tokens"], r["charge_exact"]):
+        local = start + timedelta(seconds=float(at))
+        minute = local.hour * 60 + local.minute
+        off = minute >= 16 * 60 + 30 or minute < 30
+        seen.add(off)
+        hit_p, miss_p, out_p = ("0.035", "0.135", "0.55") if off else ("0.14", "0.55", "2.19")
+        assert Fraction(Decimal(charge)) == pm(hit, hit_p) + pm(inp - hit, miss_p) + pm(out + think, out_p)
+    assert seen == {False, True}
+    writes = result.ledger[result.ledger["component"] == "cache_write"]
+    assert set(writes["unit_price_per_1m_exact"].map(Decimal)) == {Decimal("0.55"), Decimal("0.135")}
