@@ -44,7 +44,16 @@ CASES = [
     ("qwen", {"prompt_tokens": 3019, "completion_tokens": 104, "total_tokens": 3123,
               "prompt_tokens_details": {"cached_tokens": 2048, "cache_creation_input_tokens": 900},
               "completion_tokens_details": {"reasoning_tokens": 80}},
-     TokenUsage("qwen", 3019, 24, cached_input=2048, cache_write=900, reasoning=80)),
+     TokenUsage("qwen", 3019, 24, cached_input=2048, cache_write=900, reasoning=80, cached_explicit=2048)),
+    # Qwen explicit cache (cache_type: ephemeral): hits are explicit-cache hits; without it, implicit
+    ("qwen", {"prompt_tokens": 1620, "completion_tokens": 30,
+              "prompt_tokens_details": {"cached_tokens": 1605, "cache_creation_input_tokens": 0,
+                                        "cache_creation": {"ephemeral_5m_input_tokens": 0},
+                                        "cache_type": "ephemeral"}},
+     TokenUsage("qwen", 1620, 30, cached_input=1605, cached_explicit=1605)),
+    ("qwen", {"prompt_tokens": 1620, "completion_tokens": 30,
+              "prompt_tokens_details": {"cached_tokens": 1605, "cache_type": "ephemeral"}},
+     TokenUsage("qwen", 1620, 30, cached_input=1605, cached_explicit=1605)),
     ("openai_responses", {"input_tokens": 40, "output_tokens": 500, "total_tokens": 540,  # DashScope native
                           "output_tokens_details": {"reasoning_tokens": 450}},
      TokenUsage("openai_responses", 40, 50, reasoning=450)),

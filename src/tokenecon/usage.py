@@ -12,7 +12,7 @@ writes by TTL, ``output`` the visible answer and ``reasoning`` the hidden chain 
 | `anthropic` | Anthropic Messages | `input_tokens` + `cache_read_input_tokens` + `cache_creation_input_tokens` (`input_tokens` excludes both) | `cache_read_input_tokens` | `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens` (all 5-min when only `cache_creation_input_tokens` is given) | `output_tokens` (thinking included, not reported apart) | 0 |
 | `deepseek` | DeepSeek | `prompt_cache_hit_tokens` + `prompt_cache_miss_tokens` (= `prompt_tokens`) | `prompt_cache_hit_tokens` | - | `completion_tokens` minus reasoning | `completion_tokens_details.reasoning_tokens` (inside `completion_tokens`) |
 | `gemini` | Google Gemini `usageMetadata` | `promptTokenCount` (includes cached) + `toolUsePromptTokenCount` | `cachedContentTokenCount` | - | `candidatesTokenCount` (excludes thoughts) | `thoughtsTokenCount` (apart from candidates) |
-| `qwen` | Alibaba Model Studio / DashScope (OpenAI-compatible or native) | `prompt_tokens` or `input_tokens` (includes cached and cache writes) | `prompt_tokens_details.cached_tokens` | `prompt_tokens_details.cache_creation_input_tokens` (5-min) | `completion_tokens` / `output_tokens` minus reasoning | `completion_tokens_details` / `output_tokens_details.reasoning_tokens` (inside the completion) |
+| `qwen` | Alibaba Model Studio / DashScope (OpenAI-compatible or native) | `prompt_tokens` or `input_tokens` (includes cached and cache writes) | `prompt_tokens_details.cached_tokens` (explicit-cache hits when `cache_type: ephemeral` or with cache writes) | `prompt_tokens_details.cache_creation_input_tokens` (5-min, explicit cache) | `completion_tokens` / `output_tokens` minus reasoning | `completion_tokens_details` / `output_tokens_details.reasoning_tokens` (inside the completion) |
 
 `auto` picks the format from the keys present (`detect`). tokenecon's flat aliases
 ``cached_tokens`` and ``reasoning_tokens`` next to ``prompt_tokens`` are read as `openai_chat`.
@@ -22,7 +22,7 @@ The meter's audit and trace replay both read usage through `read_usage`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import InputDataError
 
@@ -40,6 +40,7 @@ class TokenUsage:
     cache_write: int = 0
     cache_write_1h: int = 0
     reasoning: int = 0
+    cached_explicit: int = 0  # the explicit-cache hits among cached_input (Qwen prices them apart)
 
     @property
     def completion(self) -> int | None:
@@ -153,14 +154,23 @@ def _gemini(f: _Fields) -> TokenUsage:
 
 
 def _qwen(f: _Fields) -> TokenUsage:
+    """Explicit and implicit cache are exclusive per call: a call whose ``prompt_tokens_details``
+    has ``cache_type: ephemeral`` or cache writes used the explicit cache, and its hits are
+    explicit-cache hits (10% of input; implicit hits 20%)."""
     if f.get("prompt_tokens") is not None or f.get("completion_tokens") is not None:
-        return _inclusive(f, "qwen", "prompt_tokens", "completion_tokens", "prompt_tokens_details.cached_tokens",
-                          "completion_tokens_details.reasoning_tokens",
-                          "prompt_tokens_details.cache_creation_input_tokens")
-    cached = "prompt_tokens_details.cached_tokens" if f.get("prompt_tokens_details.cached_tokens") is not None \
-        else "input_tokens_details.cached_tokens"
-    return _inclusive(f, "qwen", "input_tokens", "output_tokens", cached, "output_tokens_details.reasoning_tokens",
-                      "prompt_tokens_details.cache_creation_input_tokens")
+        usage = _inclusive(f, "qwen", "prompt_tokens", "completion_tokens", "prompt_tokens_details.cached_tokens",
+                           "completion_tokens_details.reasoning_tokens",
+                           "prompt_tokens_details.cache_creation_input_tokens")
+    else:
+        cached = "prompt_tokens_details.cached_tokens" if f.get("prompt_tokens_details.cached_tokens") is not None \
+            else "input_tokens_details.cached_tokens"
+        usage = _inclusive(f, "qwen", "input_tokens", "output_tokens", cached, "output_tokens_details.reasoning_tokens",
+                           "prompt_tokens_details.cache_creation_input_tokens")
+    details = f.raw.get("prompt_tokens_details")
+    explicit = isinstance(details, dict) and details.get("cache_type") == "ephemeral"
+    if explicit or usage.cache_write:
+        return replace(usage, cached_explicit=usage.cached_input)
+    return usage
 
 
 @dataclass(frozen=True)
@@ -192,7 +202,7 @@ def detect(raw: dict) -> str:
     if "cache_read_input_tokens" in raw or "cache_creation_input_tokens" in raw or "cache_creation" in raw:
         return "anthropic"
     details = raw.get("prompt_tokens_details")
-    if isinstance(details, dict) and "cache_creation_input_tokens" in details:
+    if isinstance(details, dict) and ("cache_creation_input_tokens" in details or "cache_type" in details):
         return "qwen"
     if "input_tokens" in raw or "output_tokens" in raw:
         return "openai_responses"  # also Anthropic and DashScope-native usage without cache fields: same meaning

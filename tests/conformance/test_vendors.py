@@ -12,7 +12,7 @@ from fractions import Fraction
 import tokenecon
 
 from ..conftest import scenario_dict
-from .conftest import check_bill, per_million as pm, replay, utc
+from .conftest import M, check_bill, per_million as pm, replay, utc
 
 
 def test_openai_reasoning_inside_completion_and_cached_prompts(tmp_path):
@@ -163,3 +163,38 @@ def test_deepseek_cache_writes_are_cache_misses_at_the_window_input_price():
     assert seen == {False, True}
     writes = result.ledger[result.ledger["component"] == "cache_write"]
     assert set(writes["unit_price_per_1m_exact"].map(Decimal)) == {Decimal("0.55"), Decimal("0.135")}
+
+
+def test_qwen_explicit_cache_hits_and_writes_apart_from_implicit_hits(tmp_path):
+    # Alibaba Model Studio context cache (qwen-plus, CNY): explicit and implicit cache are exclusive
+    # per call. Explicit (the call's prompt_tokens_details has cache_type: ephemeral): writes 125%
+    # of the tier's input price, hits 10%; implicit hits 20%; the rest at the tier's input price.
+    def usage(prompt, cached, writes, completion, explicit):
+        details = {"cached_tokens": cached}
+        if explicit:
+            details |= {"cache_creation_input_tokens": writes, "cache_creation": {"ephemeral_5m_input_tokens": writes},
+                        "cache_type": "ephemeral"}
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "prompt_tokens_details": details}
+
+    calls_spec = [(1_618, 0, 1_605, 104, True),          # creates the explicit cache
+                  (1_620, 1_605, 0, 98, True),           # explicit hit
+                  (1_620, 1_605, 0, 98, False),          # implicit hit, same size
+                  (128_000, 100_000, 27_000, 5, True),   # hit + incremental write at the tier edge t
+                  (128_001, 100_000, 27_000, 5, True),   # t + 1: the second tier's prices
+                  (300_000, 250_000, 0, 7, False)]       # implicit, third tier
+    calls = [(f"2026-03-02T0{k}:00:00Z", usage(*s)) for k, s in enumerate(calls_spec)]
+
+    def rule(prompt, cached, writes, completion, explicit):
+        inp, out = [("0.8", "2"), ("2.4", "20"), ("4.8", "48")][0 if prompt <= 128_000 else 1 if prompt <= 256_000
+                                                                 else 2]
+        price = Fraction(inp) / M
+        hit = Fraction(1, 10) if explicit else Fraction(1, 5)
+        return ((prompt - cached - writes) * price + cached * hit * price + writes * Fraction(5, 4) * price
+                + pm(completion, out))
+
+    expected = [rule(*s) for s in calls_spec]
+    assert expected[1] < expected[2]  # the explicit hit is the cheaper one
+    result = replay(tmp_path, "catalog:alibaba/qwen-plus", "CNY", calls, usage_format="qwen")
+    check_bill(result, expected, [(p, c, w, out, 0) for p, c, w, out, _ in calls_spec])
+    lines = result.ledger.groupby("component")["quantity"].sum()
+    assert lines["cached_input_explicit"] == 1_605 + 200_000 and lines["cached_input"] == 1_605 + 250_000

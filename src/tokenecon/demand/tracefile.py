@@ -107,7 +107,7 @@ def _jsonl_chunk(rows: list[dict], lines: list[int], errors: dict[int, str]) -> 
 
 
 _BAD_ROW = {"time": None, "input": None, "output": None, "cached": 0, "reasoning": 0, "cache_write": 0,
-            "cache_write_1h": 0, "customer": ""}
+            "cache_write_1h": 0, "cached_explicit": 0, "customer": ""}
 
 
 def _usage_row(data: dict, where: str, spec) -> dict:
@@ -121,4 +121,5 @@ def _usage_row(data: dict, where: str, spec) -> dict:
     if usage is None:
         return {**_BAD_ROW, **row}
     return {**row, "input": usage.input, "output": usage.output, "cached": usage.cached_input,
-            "reasoning": usage.reasoning, "cache_write": usage.cache_write, "cache_write_1h": usage.cache_write_1h}
+            "reasoning": usage.reasoning, "cache_write": usage.cache_write, "cache_write_1h": usage.cache_write_1h,
+            "cached_explicit": usage.cached_explicit}

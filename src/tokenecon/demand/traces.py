@@ -46,6 +46,7 @@ class Trace:
     cache_write_1h_tokens: np.ndarray  # 1-hour cache writes (part of input)
     first_epoch_ns: int | None = None  # the first row's time (Unix nanoseconds) when the trace has absolute times
     customer_names: tuple[str, ...] = ()  # `by_customer`: every customer named by a usable row read
+    cached_explicit_tokens: np.ndarray | None = None  # explicit-cache hits (part of cached); None: all zero
 
     @property
     def first_epoch_s(self) -> float | None:
@@ -107,7 +108,7 @@ def _counts(values, name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, numbers, 0).astype(np.int64), ok
 
 
-_COUNTS = ("input", "output", "cached", "reasoning", "cache_write", "cache_write_1h")
+_COUNTS = ("input", "output", "cached", "reasoning", "cache_write", "cache_write_1h", "cached_explicit")
 
 
 def _parse(chunk: Chunk, unit: str, path: Path) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -227,7 +228,8 @@ def _load(path: Path, spec, limit: float | None) -> Trace:
     return Trace((values["time"][order] - kept.first) / 1e9, values["input"][order], values["output"][order],
                  values["cached"][order], values["reasoning"][order], values["customer"][order], skipped,
                  (kept.last - kept.first) / 1e9, values["cache_write"][order], values["cache_write_1h"][order],
-                 first_epoch_ns=kept.first if absolute else None, customer_names=tuple(sorted(names)))
+                 first_epoch_ns=kept.first if absolute else None, customer_names=tuple(sorted(names)),
+                 cached_explicit_tokens=values["cached_explicit"][order])
 
 
 @lru_cache(maxsize=16)

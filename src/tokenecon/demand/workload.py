@@ -51,6 +51,7 @@ class Workload:
     reasoning_tokens: np.ndarray  # int64, hidden reasoning (decoded and billed)
     cache_write_tokens: np.ndarray  # int64, input tokens written to the prompt cache
     cache_write_1h_tokens: np.ndarray  # int64, the 1-hour-TTL writes among cache_write_tokens
+    cached_explicit_tokens: np.ndarray  # int64, the explicit-cache hits among cached_input_tokens
     service_tier: np.ndarray  # int8 per request: index into sim.records.SERVICE_TIERS
     trace_rows_skipped: dict[str, int] = field(default_factory=dict)  # per replayed segment: bad rows skipped
 
@@ -58,7 +59,7 @@ class Workload:
         return len(self.arrival_s)
 
     TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cache_write_tokens",
-                     "cache_write_1h_tokens")
+                     "cache_write_1h_tokens", "cached_explicit_tokens")
 
     def usage_for(self, provider: int, rows: np.ndarray | slice = slice(None), **context) -> Usage:
         """The usage of requests `rows` as provider `provider` counts them (2-D) or as served (1-D)."""
@@ -68,7 +69,8 @@ class Workload:
 
         return Usage(column("input_tokens"), column("cached_input_tokens"), column("output_tokens"),
                      reasoning_tokens=column("reasoning_tokens"), cache_write_tokens=column("cache_write_tokens"),
-                     cache_write_1h_tokens=column("cache_write_1h_tokens"), service_tier=self.service_tier[rows],
+                     cache_write_1h_tokens=column("cache_write_1h_tokens"),
+                     cached_explicit_tokens=column("cached_explicit_tokens"), service_tier=self.service_tier[rows],
                      arrival_s=self.arrival_s[rows],
                      account=self.account[rows], **context)
 
@@ -132,8 +134,11 @@ def _trace_sizes(trace: Trace, rows: np.ndarray, ratios: list[float], customer: 
     else:
         writes = np.floor((inputs - cached) * customer.cache_write_ratio).astype(np.int64)
         writes_1h = writes if customer.cache_ttl == "1h" else np.zeros_like(writes)
+    explicit = np.zeros_like(cached)
+    if trace.cached_explicit_tokens is not None and trace.cached_explicit_tokens.any():
+        explicit = np.minimum(np.stack([_part(trace.cached_explicit_tokens[rows], r) for r in ratios]), cached)
     return {"input": inputs, "cached": cached, "output": outputs, "reasoning": reasoning, "writes": writes,
-            "writes_1h": writes_1h}
+            "writes_1h": writes_1h, "explicit": explicit}
 
 
 def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[float],
@@ -159,7 +164,8 @@ def _segment_requests(scenario: Scenario, customer: CustomerSpec, ratios: list[f
     accounts = stream(seed, "account", name).integers(0, customer.count, size=n, dtype=np.int32)
     writes_1h = writes if customer.cache_ttl == "1h" else np.zeros_like(writes)
     part = {"arrival_s": times, "account": accounts, "input": inputs, "cached": cached, "output": outputs,
-            "reasoning": reasoning, "writes": writes, "writes_1h": writes_1h, "tier": _tiers(customer, n)}
+            "reasoning": reasoning, "writes": writes, "writes_1h": writes_1h, "explicit": np.zeros_like(cached),
+            "tier": _tiers(customer, n)}
     return _behave(scenario, customer, part, signal)
 
 
@@ -227,6 +233,7 @@ def _behave(scenario: Scenario, customer: CustomerSpec, part: dict[str, np.ndarr
     if customer.elasticity is not None:
         usage = Usage(part["input"][p], part["cached"][p], part["output"][p], reasoning_tokens=part["reasoning"][p],
                       cache_write_tokens=part["writes"][p], cache_write_1h_tokens=part["writes_1h"][p],
+                      cached_explicit_tokens=part["explicit"][p],
                       arrival_s=part["arrival_s"], start=scenario.start_local)
         prices = request_prices(policy, usage, scenario.to_reporting(scenario.provider_currency(p)))
         if signal and p in signal:  # the surge multiplier customers saw when they sent the request
@@ -292,6 +299,7 @@ def build_workload(scenario: Scenario, signal: dict[int, tuple[np.ndarray, np.nd
         reasoning_tokens=merged_rows("reasoning"),
         cache_write_tokens=merged_rows("writes"),
         cache_write_1h_tokens=merged_rows("writes_1h"),
+        cached_explicit_tokens=merged_rows("explicit"),
         service_tier=merged("tier", np.int8),
         trace_rows_skipped={c.name: load_trace(scenario.resolve_path(c.arrivals.path), c.arrivals,
                                                scenario.duration).skipped

@@ -17,7 +17,8 @@ __all__ = ["Usage", "ChargeTable", "PricingPolicy", "line_amounts", "COMPONENTS"
 _INT64_SAFE = 2**62
 
 # Token classes in the order they fill tiers within one request (the cached prefix first).
-COMPONENTS: tuple[PriceClass, ...] = ("cached_input", "cache_write", "cache_write_1h", "input", "reasoning", "output", "thinking_output")
+COMPONENTS: tuple[PriceClass, ...] = ("cached_input", "cached_input_explicit", "cache_write", "cache_write_1h", "input",
+                                      "reasoning", "output", "thinking_output")
 SERVICE_TIERS = ("standard", "priority", "flex", "batch")
 
 
@@ -41,6 +42,7 @@ class Usage:
     cache_write_tokens: np.ndarray | None = None
     cache_write_1h: np.ndarray | None = None  # bool: the cache writes use the 1-hour TTL
     cache_write_1h_tokens: np.ndarray | None = None  # the 1-hour-TTL writes among cache_write_tokens
+    cached_explicit_tokens: np.ndarray | None = None  # the explicit-cache hits among cached_input_tokens
     service_tier: np.ndarray | None = None  # 0 standard, 1 priority, 2 flex, 3 batch
     surge_level: np.ndarray | None = None  # index into the policy's surge levels at arrival
     arrival_s: np.ndarray | None = None
@@ -73,8 +75,10 @@ class Usage:
             long_writes = np.where(self.cache_write_1h, writes, 0)
         else:
             long_writes = _zeros(n)
+        explicit = self.cached_explicit_tokens if self.cached_explicit_tokens is not None else _zeros(n)
         return {
-            "cached_input": self.cached_input_tokens,
+            "cached_input": self.cached_input_tokens - explicit,
+            "cached_input_explicit": explicit,
             "cache_write": writes - long_writes,
             "cache_write_1h": long_writes,
             "input": self.input_tokens - self.cached_input_tokens - writes,

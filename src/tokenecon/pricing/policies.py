@@ -144,7 +144,8 @@ class ContextTiersPolicy(_TableBased):
             return ChargeTable.from_prices(self._quantities(usage), self._units(tier, window, usage.tiers(),
                                                                            self._levels(usage)))
         start = np.zeros(len(usage), dtype=np.int64)
-        return self._graduated(usage, start, window, ("cached_input", "cache_write", "cache_write_1h", "input"), tier)
+        return self._graduated(usage, start, window, ("cached_input", "cached_input_explicit", "cache_write",
+                                                             "cache_write_1h", "input"), tier)
 
 
 class VolumeTiersPolicy(_TableBased):

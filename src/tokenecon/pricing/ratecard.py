@@ -5,10 +5,11 @@ class); index 0 on the window axis means "no window applies". Every entry is che
 whole number of price units when the policy is built, so pricing a request never rounds.
 
 Derived prices derive in their context. A class not priced explicitly (`DERIVED`: cached input =
-input, 5-minute cache write = 1.25 x input, 1-hour write = 2 x input, reasoning and thinking
-output = output) takes its factor times its base class's price *in the same context*: inside a
-time-of-use window the window's input or output price, inside a tier that tier's. A class given
-explicitly (on the card, or as a price or a named multiplier in the window) keeps its own price.
+input, explicit-cache hits = cached input, 5-minute cache write = 1.25 x input, 1-hour write =
+2 x input, reasoning and thinking output = output) takes its factor times its base class's price
+*in the same context*: inside a time-of-use window the window's input or output price, inside a
+tier that tier's. A class given explicitly (on the card, or as a price or a named multiplier in
+the window) keeps its own price.
 Service-tier, surge and price-schedule multipliers then apply per class: to every class, or to
 the classes a multiplier names (``batch: {multiplier: 0.5, classes: [input, output]}``).
 """
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["rate_card", "price_table", "level_multipliers", "DERIVED"]
 
-DERIVED = {"cached_input": ("input", Decimal(1)), "cache_write": ("input", Decimal("1.25")),
+DERIVED = {"cached_input": ("input", Decimal(1)), "cached_input_explicit": ("cached_input", Decimal(1)),
+           "cache_write": ("input", Decimal("1.25")),
            "cache_write_1h": ("input", Decimal(2)), "reasoning": ("output", Decimal(1)),
            "thinking_output": ("output", Decimal(1))}
 
@@ -81,6 +83,8 @@ def _window_prices(card: dict[str, Decimal | None], window: TimeWindow | None) -
 def _derive(prices: dict[str, Decimal | None], component: str) -> Decimal:
     base, factor = DERIVED[component]
     price = prices[base]
+    if price is None and base in DERIVED:  # a derived base (explicit-cache hits from cached input)
+        price = _derive(prices, base)
     if price is None:  # bases (input, output) are required on every card, and kept in every window
         raise PricingError(f"{component} derives from {base}, which has no price")
     return factor * price

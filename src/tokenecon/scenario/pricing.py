@@ -21,8 +21,8 @@ from .base import Duration, Price, Spec, _exact_price, known_zone
 # ---------------------------------------------------------------- pricing
 
 
-TOKEN_CLASSES = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output")
-PriceClass = Literal["input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output"]
+TOKEN_CLASSES = ("input", "cached_input", "cached_input_explicit", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output")
+PriceClass = Literal["input", "cached_input", "cached_input_explicit", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output"]
 def _decimal(value):
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         return value  # not a number: left to the other forms of a union, or refused by Decimal's own check
@@ -47,12 +47,15 @@ class RateFields(Spec):
 
     ``cached_input`` defaults to ``input``; ``cache_write`` (5-minute TTL) to 1.25 x ``input``;
     ``cache_write_1h`` to 2 x ``input``; ``reasoning`` to ``output`` (billed as output).
+    ``cached_input_explicit``: hits on an explicit (marked) cache where the vendor prices them apart
+    from automatic-cache hits (Qwen: 10% of input, implicit hits 20%); defaults to ``cached_input``.
     ``thinking_output``: a thinking-mode price (Qwen): every generated token of a request that
     carries reasoning, answer and reasoning alike, is billed at it instead of output/reasoning.
     """
 
     input: Price
     cached_input: Price | None = None
+    cached_input_explicit: Price | None = None
     cache_write: Price | None = None
     cache_write_1h: Price | None = None
     output: Price
