@@ -100,6 +100,17 @@ def test_sweep_command(tmp_path, capsys):
     assert code == 0, err
     assert (out / "sweep.csv").exists() and (out / "runs.csv").exists() and (out / "best.json").exists()
     assert (out / "sweep_revenue.png").stat().st_size > 0 and "best: point" in stdout
+    header = stdout.splitlines()[1].split()
+    assert header[:2] == ["pricing.std.output", "providers.p1.replicas"]  # whole names, never cut
+
+
+def test_sweep_command_names_the_constraints_no_point_meets(tmp_path, capsys):
+    impossible = {"maximize": "revenue", "subject_to": [{"metric": "utilization", "min": 2},
+                                                        {"metric": "e2e_latency_p95_s", "max": 0.001}]}
+    path = write_sweep(tmp_path, {**SWEEP, "replications": 1, "optimize": impossible})
+    code, stdout, err = run_cli(["sweep", str(path), "--out", str(tmp_path / "sw"), "--serial", "--no-figures"], capsys)
+    assert code == 0, err
+    assert "best: none, no point meets the constraints (utilization >= 2, e2e_latency_p95_s <= 0.001)" in stdout
 
 
 @pytest.mark.parametrize("change,message", [

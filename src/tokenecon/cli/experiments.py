@@ -191,9 +191,10 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
               "(points that differ only in what billing reads)" if result.simulations < runs else "")
     click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}{shared}")
     columns = result.parameters + [m for m in spec.metrics if m in table]
-    click.echo("  " + "".join(f"{c[-22:]:>24}" for c in columns))
+    width = max([12] + [len(c) + 2 for c in columns])  # whole names (providers.acme.replicas), right-aligned
+    click.echo("  " + "".join(f"{c:>{width}}" for c in columns))
     for _, row in table.iterrows():
-        click.echo("  " + "".join(f"{row[c]:>24,.4g}" if isinstance(row[c], float) else f"{str(row[c]):>24}"
+        click.echo("  " + "".join(f"{row[c]:>{width},.4g}" if isinstance(row[c], float) else f"{str(row[c]):>{width}}"
                                   for c in columns))
     if best is not None:
         if best["feasible"]:
@@ -201,6 +202,13 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
                        f" {best['objective']} {best['value']:,.6g}, {best['feasible_points']} of {best['points']}"
                        " points meet the constraints")
         else:
-            click.echo(f"best: no point meets the constraints on {best['objective']}")
+            click.echo(f"best: none, no point meets the constraints ({_limits(spec.optimize.subject_to)})")
     click.echo(f"report: {out / 'report.html'}")
     open_page(out, open_report)
+
+
+def _limits(constraints) -> str:
+    """The sweep's constraints as the reader wrote them: 'e2e_latency_p95_s <= 60, rejection_rate <= 0.01'."""
+    parts = [f"{c.metric} >= {c.min:g}" for c in constraints if c.min is not None]
+    parts += [f"{c.metric} <= {c.max:g}" for c in constraints if c.max is not None]
+    return ", ".join(parts)
