@@ -106,7 +106,7 @@ def test_profile_with_overrides():
                                                                     performance=perf)]))
     p = sc.providers[0].performance
     assert p.max_batch == 32 and p.decode_step_s.base == 0.05 and p.decode_step_s.per_context_token > 0
-    assert p.kv_cache_tokens == 53248 and p.prefill_s_by_tokens[256] == pytest.approx(0.10909)
+    assert p.kv_cache_tokens == 53248 and p.prefill_s_by_tokens[256] == pytest.approx(0.10901)
 
 
 @pytest.mark.parametrize("perf, message", [

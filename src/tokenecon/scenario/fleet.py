@@ -76,6 +76,10 @@ class PerformanceSpec(Spec):
     prefill_overhead_s: float = Field(default=0.0, ge=0, description="fixed seconds of each prefill pass")
     prefill_s_by_tokens: dict[Annotated[int, Field(ge=1)], Annotated[float, Field(gt=0)]] | None = Field(
         default=None, description="measured prefill seconds by prompt tokens, interpolated (replaces the rate)")
+    prefill_attention_s: float = Field(
+        default=0.0, ge=0, description="seconds of prefill attention per token and per token it attends to: "
+        "a pass's prefill time is that of one prompt of all its tokens, less this times (tokens squared less the sum "
+        "over its chunks of chunk tokens times the tokens before and in the chunk); 0: a pass costs as one prompt")
     decode_step_s: DecodeStepSpec
     max_batch: int | None = Field(default=64, ge=1, le=10**6, description="sequence cap per replica; null means unbounded")
     max_prefill_tokens: int = Field(default=4096, ge=1, le=10**9, description="prefill_first: tokens per prefill iteration")

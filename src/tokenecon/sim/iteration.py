@@ -7,8 +7,11 @@ Schedulers (``performance.scheduler``):
   sequence. A request arriving mid-iteration waits for the iteration to end.
 - ``chunked`` (Sarathi-Serve, vLLM with chunked prefill): every iteration has a budget of
   `chunk_tokens`; each decoding sequence takes one, prefill chunks of admitted requests fill
-  the rest. Its time is the decode step plus the prefill of the chunk tokens less the fixed cost
-  of a pass, which the iteration pays once.
+  the rest. Its time is the decode step plus what the chunks add to a prefill pass of the
+  decode tokens: prefill(chunk tokens + b) - prefill(b), so the fixed cost of a pass is paid once.
+
+A pass of several prompts or chunks costs the prefill of all its tokens corrected for attention
+(`PrefillTime.batch`): a chunk of c tokens after k tokens of context attends to k + c of them.
 
 A decode step with b sequences holding C tokens of context takes
 ``base + per_sequence * b + per_context_token * C``. Admission takes the prompt's KV blocks (less
@@ -84,8 +87,8 @@ class IterationReplica:
         self.running: dict[int, tuple[int, int, int, float]] = {}  # decoding: rid -> (joined at step, KV tokens then, generated, share)
         self.heap: list[tuple[int, int, int]] = []  # (step count at which it completes, rid, joined at step)
         self.batch: list[int] = []  # the prefill pass in flight: its rids
-        self.chunks: list[tuple[list[int], int]] = []  # the mixed pass in flight: ([rid, tokens left], tokens now)
-        self.prefilling: deque[list[int]] = deque()  # chunked: [rid, tokens left to prefill]
+        self.chunks: list[tuple[list[int], int]] = []  # the mixed pass in flight: ([rid, tokens left, context before them], tokens now)
+        self.prefilling: deque[list[int]] = deque()  # chunked: [rid, tokens left to prefill, context before them]
         self.steps = 0  # decode iterations done
         self.ctx0 = 0  # context of the decoding sequences at step s is ctx0 + b * s
         self.share = 0.0  # decode GPU-seconds per decoding sequence, cumulative
@@ -309,18 +312,18 @@ class IterationReplica:
             incoming.popleft()
             self._kv_changing(self.env._now)
             self.free -= need
-            taken.append([rid, work])
+            taken.append([rid, work, self.prompt[rid] - uncached[rid]])  # [rid, tokens left, context before them]
             tokens += work
         return taken
 
     def _start_prefill(self, now: float) -> None:
         taken = self._take(self.budget)
-        tokens = sum(work for _, work in taken)
-        duration = self.prefill_time(tokens)
+        tokens = sum(item[1] for item in taken)
+        duration = self.prefill_time.batch(tokens, sum(work * (before + work) for _, work, before in taken))
         gpu_s = self.records.gpu_s
-        for rid, work in taken:
+        for rid, work, _ in taken:
             gpu_s[rid] += duration * (work / tokens if tokens else 1.0 / len(taken))
-        self.batch = [rid for rid, _ in taken]
+        self.batch = [item[0] for item in taken]
         self.kind = _PREFILL
         self.run_start = now
         self.prefill_total += duration
@@ -382,13 +385,14 @@ class IterationReplica:
         b = len(self.running)
         room = self.budget - b
         chunks: list[tuple[list[int], int]] = []
-        tokens = 0
+        tokens = attended = 0
         for item in self.prefilling:
             if tokens >= room:
                 break
             take = min(item[1], room - tokens)
             chunks.append((item, take))
             tokens += take
+            attended += take * (item[2] + take)
         if tokens < room:
             for item in self._take(room - tokens):
                 if tokens >= room:
@@ -398,12 +402,17 @@ class IterationReplica:
                 self.prefilling.append(item)
                 chunks.append((item, take))
                 tokens += take
-        duration = self.prefill_time(tokens)
+                attended += take * (item[2] + take)
+        prefill = self.prefill_time
         if b:
             s = self.steps
             self.run_a = self.base + self.per_seq * b + self.per_ctx * (self.ctx0 + b * s)
-            duration += self.run_a - self.prefill_time.overhead
+            # the chunks cost what they add to a pass of the b decode tokens (decode attention is in the step)
+            extra = prefill.batch(tokens + b, attended + b * b) - prefill(b) if tokens else 0.0
+            duration = self.run_a + (extra if extra > 0.0 else 0.0)
             self.share += self.run_a / b
+        else:
+            duration = prefill.batch(tokens, attended) if tokens else prefill(0)
         gpu_s = self.records.gpu_s
         prefill_s = duration - (self.run_a if b else 0.0)
         for item, take in chunks:
@@ -419,6 +428,7 @@ class IterationReplica:
         done = []
         for item, take in self.chunks:
             item[1] -= take
+            item[2] += take
             if item[1] <= 0:
                 done.append(item[0])
         if done:
