@@ -9,11 +9,17 @@ import pytest
 
 import tokenecon
 from tokenecon.report import aside as aside_module
-from tokenecon.report.aside import AsideError, aside, can_fork
+from tokenecon.report.aside import AsideError, aside
 
 from .conftest import scenario_dict
 
-needs_fork = pytest.mark.skipif(not can_fork(), reason="forking needs Linux, one thread and two processors")
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking needs a POSIX system")
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork even where this test process keeps idle helper threads (the meter's tokenizer pool)."""
+    monkeypatch.setattr(aside_module, "can_fork", lambda: True)
 
 
 def _folder_bytes(folder):
@@ -21,7 +27,7 @@ def _folder_bytes(folder):
 
 
 @needs_fork
-def test_a_folder_drawn_in_a_child_equals_one_drawn_here(tmp_path, monkeypatch):
+def test_a_folder_drawn_in_a_child_equals_one_drawn_here(tmp_path, monkeypatch, forking):
     result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="2h")))
     forked = tokenecon.write_run_folder(result, tmp_path / "forked")
     monkeypatch.setattr(aside_module, "can_fork", lambda: False)
@@ -42,7 +48,7 @@ def test_a_failure_in_the_child_is_raised_with_its_traceback():
 
 
 @needs_fork
-def test_a_failing_figure_leaves_no_folder(tmp_path, monkeypatch):
+def test_a_failing_figure_leaves_no_folder(tmp_path, monkeypatch, forking):
     import tokenecon.report.figures as figures
 
     def broken(result, folder):
@@ -74,3 +80,10 @@ def test_without_a_fork_the_work_is_done_at_once():
     started = aside(lambda: done.append(1), fork=False)
     assert done == [1]
     started.wait()
+
+
+def test_a_fork_only_from_a_single_thread(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert not aside_module.can_fork()

@@ -15,3 +15,27 @@ def test_one_colour_per_name_in_order():
     colors = palette(["acme", "budget", "acme", "third"])
     assert list(colors) == ["acme", "budget", "third"] and len(set(colors.values())) == 3
     assert palette(["acme", "budget"]) == {k: colors[k] for k in ("acme", "budget")}
+
+
+def test_the_cjk_font_is_registered_only_for_names_dejavu_lacks():
+    from tokenecon.report.fonts import _dejavu_lacks
+
+    assert _dejavu_lacks("中小企业") and _dejavu_lacks("acme 深度求索")
+    assert not _dejavu_lacks("acme, budget: Zürich café (São Paulo) Ωmega")
+
+
+def test_latin_names_draw_the_same_pixels_with_or_without_the_cjk_font(tmp_path):
+    import matplotlib
+
+    import tokenecon
+    from tokenecon.report import figures
+    from tokenecon.report.fonts import CJK_FAMILY, use_cjk_font
+
+    from .conftest import scenario_dict
+
+    result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="1h")))
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):
+        figures.cost_figure(result, tmp_path / "latin.png")
+    assert use_cjk_font() and CJK_FAMILY in matplotlib.rcParams["font.family"]
+    figures.cost_figure(result, tmp_path / "with_cjk.png")
+    assert (tmp_path / "latin.png").read_bytes() == (tmp_path / "with_cjk.png").read_bytes()

@@ -11,7 +11,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .style import headroom, legend_below, linestyles, palette, readable, save, short_number, title_of  # noqa: E402
+from .style import (headroom, legend_below, linestyles, palette, readable, save, short_number, title_of,  # noqa: E402
+                    use_cjk_font)
+
+use_cjk_font()  # Chinese, Japanese and Korean names render
 
 __all__ = ["write_compare_figures", "COMPARE_FIGURES", "load_curve"]
 

@@ -10,7 +10,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .style import legend_below, short_number  # noqa: E402
+from .style import legend_below, short_number, use_cjk_font  # noqa: E402
+
+use_cjk_font()  # Chinese, Japanese and Korean names render
 
 __all__ = ["replication_figure", "sweep_figures"]
 

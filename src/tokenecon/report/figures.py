@@ -11,7 +11,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .figure_names import FIGURES  # noqa: E402
-from .style import headroom, legend_below, palette, readable, save, short_number, title_of  # noqa: E402
+from .style import (headroom, legend_below, palette, readable, save, short_number, title_of,  # noqa: E402
+                    use_fonts_for)
 
 __all__ = ["write_figures", "FIGURES"]
 
@@ -243,6 +244,7 @@ def bill_figure(result, path: Path) -> None:
 
 
 def write_figures(result, folder: Path) -> None:
+    use_fonts_for(result.scenario.model_dump_json())  # every name a figure may draw
     draws = dict(zip(FIGURES, (bill_figure, cost_figure, throughput_figure, latency_figure, utilization_figure,
                                energy_figure)))
     if not has_energy(result):  # no power figures given: nothing to draw

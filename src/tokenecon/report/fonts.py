@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-__all__ = ["use_cjk_font", "CJK_FAMILY", "cjk_font_face", "PAGE_CJK_FAMILY"]
+__all__ = ["use_cjk_font", "use_fonts_for", "CJK_FAMILY", "cjk_font_face", "PAGE_CJK_FAMILY"]
 
 CJK_FAMILY = "Noto Sans CJK SC"
 PAGE_CJK_FAMILY = "tokenecon CJK"  # the subset embedded in a report.html
@@ -52,6 +52,36 @@ def use_cjk_font() -> bool:
     rcParams["font.family"] = ["DejaVu Sans", CJK_FAMILY]  # explicit families: matplotlib falls back per glyph
     _done = True
     return True
+
+
+def use_fonts_for(text: str) -> None:
+    """Fonts for figures drawing only characters of `text` (and ASCII): Noto Sans CJK joins DejaVu
+    Sans when DejaVu Sans (regular or bold) lacks one of them; otherwise DejaVu Sans alone.
+
+    Matplotlib falls back glyph by glyph, so text DejaVu Sans covers draws the same pixels either
+    way; registering the CJK font takes about as long as drawing a figure, so it is done only when
+    a name needs it (or once it has been done in this process)."""
+    if _done or _dejavu_lacks(text):
+        if use_cjk_font():
+            return
+    from matplotlib import rcParams
+
+    rcParams["font.family"] = ["DejaVu Sans"]
+
+
+def _dejavu_lacks(text: str) -> bool:
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    chars = {ord(ch) for ch in text} - set(range(128))
+    if not chars:
+        return False
+    for weight in ("normal", "bold"):
+        props = font_manager.FontProperties(family="DejaVu Sans", weight=weight)
+        covered = FT2Font(font_manager.findfont(props)).get_charmap()
+        if not chars <= covered.keys():
+            return True
+    return False
 
 
 def _is_cjk(ch: str) -> bool:

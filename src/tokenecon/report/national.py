@@ -20,7 +20,9 @@ def write_national_report(result, folder: Path, *, figures: bool = True) -> None
 
 
 def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> None:
-    from .style import short_number  # (Agg backend, fonts: CJK names render)
+    from .style import short_number, use_cjk_font  # (Agg backend)
+
+    use_cjk_font()  # CJK names render
 
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt

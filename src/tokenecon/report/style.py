@@ -7,11 +7,12 @@ from . import backend  # noqa: F401  (off screen unless a backend was chosen)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .fonts import use_cjk_font  # noqa: E402
+from .fonts import use_cjk_font, use_fonts_for  # noqa: E402
 
-use_cjk_font()  # Chinese, Japanese and Korean names render in every figure
+# Chinese, Japanese and Korean names render in every figure: the figure modules register the CJK
+# font when imported (`use_cjk_font`), a run's figures when one of its names needs it (`use_fonts_for`).
 
-__all__ = ["palette", "legend_below", "readable", "headroom", "title_of", "short_number", "save"]
+__all__ = ["use_cjk_font", "use_fonts_for", "palette", "legend_below", "readable", "headroom", "title_of", "short_number", "save"]
 
 # tab10 without its grey (kept for neutral marks): distinct, colour-blind-friendlier order
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
