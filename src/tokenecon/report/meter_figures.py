@@ -9,9 +9,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .style import use_cjk_font  # noqa: E402
+from . import style  # noqa: E402
 
-use_cjk_font()  # CJK text renders
+style.use_cjk_font()  # CJK text renders
 
 __all__ = ["divergence_figure", "write_meter_report"]
 
