@@ -39,3 +39,13 @@ def test_latin_names_draw_the_same_pixels_with_or_without_the_cjk_font(tmp_path)
     assert use_cjk_font() and CJK_FAMILY in matplotlib.rcParams["font.family"]
     figures.cost_figure(result, tmp_path / "with_cjk.png")
     assert (tmp_path / "latin.png").read_bytes() == (tmp_path / "with_cjk.png").read_bytes()
+
+
+def test_page_tables_put_words_left_and_numbers_right():
+    from tokenecon.report.html import Table, _table
+
+    page = _table(Table("Bill by segment", ["policy", "segment", "bill", "margin"],
+                        [["standard", "apps_cn", "455.22", "-446.56"],
+                         ["standard", "idle replicas (no segment)", "", "-0.03"]]))
+    assert '<th class="t">segment</th>' in page and '<td class="t">apps_cn</td>' in page
+    assert "<th>bill</th>" in page and "<td>-446.56</td>" in page and "<td>455.22</td>" in page

@@ -90,3 +90,12 @@ def test_compare_of_two_chinese_files_keeps_both_runs(tmp_path, write_yaml, caps
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["方案乙", "方案甲"]
     assert list(pd.read_csv(out / "comparison.csv")["policy"]) == ["方案甲", "方案乙"]
     assert not (out / "comparison.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM only when asked
+
+
+def test_terminal_tables_pad_chinese_names_by_display_width():
+    from tokenecon.cli.columns import cells, left, right
+
+    assert cells("阿里云") == 6 and cells("acme") == 4 and cells("ｄ") == 2
+    assert left("阿里云", 14) == "阿里云" + " " * 8 and left("acme", 14) == f"{'acme':<14}"
+    assert right("中小企业", 14) == " " * 6 + "中小企业" and right("sme", 14) == f"{'sme':>14}"
+    assert left("a-very-long-provider-name", 4) == "a-very-long-provider-name"  # never cut

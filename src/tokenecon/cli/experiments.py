@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .columns import cells, left, right
 from .group import JSON_HELP, at_most, cli, emit_json, open_page, records
 from ..names import slug
 
@@ -118,9 +119,9 @@ def _print_comparison(comparison: Comparison, scenario: Scenario, variants: dict
     click.echo(f"{scenario.name}: {len(variants)} policies, seed {next(iter(variants.values())).seed}, "
                f"{drawn} ({cur})")
     click.echo(f"  {comparison.path}")
-    click.echo(header + "".join(f"{s[5:]:>14}" for s in segments))
+    click.echo(header + "".join(right(s[5:], 14) for s in segments))
     for _, row in table.iterrows():
-        click.echo(f"  {row['policy']:<24}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
+        click.echo(f"  {left(row['policy'], 24)}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
                    f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
                    f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
 
@@ -191,10 +192,10 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
               "(points that differ only in what billing reads)" if result.simulations < runs else "")
     click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}{shared}")
     columns = result.parameters + [m for m in spec.metrics if m in table]
-    width = max([12] + [len(c) + 2 for c in columns])  # whole names (providers.acme.replicas), right-aligned
-    click.echo("  " + "".join(f"{c:>{width}}" for c in columns))
+    width = max([12] + [cells(c) + 2 for c in columns])  # whole names (providers.acme.replicas), right-aligned
+    click.echo("  " + "".join(right(c, width) for c in columns))
     for _, row in table.iterrows():
-        click.echo("  " + "".join(f"{row[c]:>{width},.4g}" if isinstance(row[c], float) else f"{str(row[c]):>{width}}"
+        click.echo("  " + "".join(f"{row[c]:>{width},.4g}" if isinstance(row[c], float) else right(str(row[c]), width)
                                   for c in columns))
     if best is not None:
         if best["feasible"]:

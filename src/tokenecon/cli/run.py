@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .columns import left
 from .group import JSON_HELP, at_most, cli, emit_json, open_page
 from ..names import slug
 from ..progress import Phases
@@ -208,7 +209,7 @@ def _format_summary(s: dict) -> str:
         cost = s[f"{p}.gpu_cost"] + s[f"{p}.energy_cost"]
         lines.append(
             # a space before each column: wide national figures stay apart (same text when they fit)
-            f"  {p:<14} {s[f'{p}.requests_completed']:>10,} {s[f'{p}.requests_rejected']:>9,}"
+            f"  {left(p, 14)} {s[f'{p}.requests_completed']:>10,} {s[f'{p}.requests_rejected']:>9,}"
             f" {s[f'{p}.requests_timed_out']:>9,} {100 * s[f'{p}.utilization']:>5.0f}%"
             f" {float(s[f'{p}.revenue']):>13,.2f} {cost:>11,.2f} {s[f'{p}.margin']:>11,.2f}"
         )

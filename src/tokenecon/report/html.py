@@ -19,6 +19,8 @@ __all__ = ["Page", "Table", "write_page", "PAGE_NAME"]
 
 PAGE_NAME = "report.html"
 
+_NUMBER = re.compile(r"[-+\u2212]?(USD |CNY |\$|¥)?[\d.,]")  # a number, amount or percentage cell
+
 _STYLE = """
 body { font-family: "tokenecon CJK", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei",
        system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1200px;
@@ -32,7 +34,7 @@ h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .6rem; border-bottom: 1px solid #dde2ea; padding-bottom: .2rem; }
 table { border-collapse: collapse; font-size: .9rem; margin: .4rem 0 1rem; }
 th, td { padding: .25rem .7rem; border-bottom: 1px solid #e6e9ef; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, th.t, td.t { text-align: left; }
 th { background: #f5f7fa; }
 .wrap { overflow-x: auto; }
 figure { margin: 1rem 0 2rem; }
@@ -73,8 +75,13 @@ def _image(path: Path) -> str:
 
 
 def _table(table: Table) -> str:
-    head = "".join(f"<th>{_esc(c)}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+    # numbers right-aligned; a column of words (a segment or policy name beside the first) on the left
+    words = [k > 0 and all(not _NUMBER.match(str(row[k])) for row in table.rows if str(row[k]))
+             and any(str(row[k]) for row in table.rows) for k in range(len(table.columns))]
+    cls = [' class="t"' if w else "" for w in words]
+    head = "".join(f"<th{cls[k]}>{_esc(c)}</th>" for k, c in enumerate(table.columns))
+    body = "".join("<tr>" + "".join(f"<td{cls[k]}>{_esc(c)}</td>" for k, c in enumerate(row)) + "</tr>"
+                   for row in table.rows)
     return (f"<h2>{_esc(table.caption)}</h2><div class=\"wrap\"><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>")
 
