@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the command imports them when it runs (tokenecon --help sta
     import pandas as pd
 
     from ..comparison import Comparison
+    from ..experiments.sweep import Sweep
     from ..scenario import Scenario
 
 
@@ -186,11 +187,20 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
         click.echo(str(out))
         open_page(out, open_report)
         return
-    runs = len(points) * spec.replications
+    _print_sweep(result, name, len(points), executor.name, table, best)
+    click.echo(f"report: {out / 'report.html'}")
+    open_page(out, open_report)
+
+
+def _print_sweep(result: Sweep, name: str, points: int, executor: str, table: pd.DataFrame,
+                 best: dict | None) -> None:
+    """The terminal table: a row per point, then the best point or the constraints none meets."""
+    spec = result.spec
+    runs = points * spec.replications
     shared = (f"; {result.simulations} simulation{'s' if result.simulations != 1 else ''}, "
               f"the other {runs - result.simulations} runs re-billed "
               "(points that differ only in what billing reads)" if result.simulations < runs else "")
-    click.echo(f"{name}: {len(points)} points x {spec.replications} replications on {executor.name}{shared}")
+    click.echo(f"{name}: {points} points x {spec.replications} replications on {executor}{shared}")
     columns = result.parameters + [m for m in spec.metrics if m in table]
     width = max([12] + [cells(c) + 2 for c in columns])  # whole names (providers.acme.replicas), right-aligned
     click.echo("  " + "".join(right(c, width) for c in columns))
@@ -203,9 +213,8 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
                        f" {best['objective']} {best['value']:,.6g}, {best['feasible_points']} of {best['points']}"
                        " points meet the constraints")
         else:
-            click.echo(f"best: none, no point meets the constraints ({_limits(spec.optimize.subject_to)})")
-    click.echo(f"report: {out / 'report.html'}")
-    open_page(out, open_report)
+            constraints = spec.optimize.subject_to if spec.optimize is not None else []
+            click.echo(f"best: none, no point meets the constraints ({_limits(constraints)})")
 
 
 def _limits(constraints) -> str:
