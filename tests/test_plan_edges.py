@@ -1,0 +1,160 @@
+"""Customer plans at their edges, on calls replayed at exact times and sizes: several accounts,
+periods and providers; allowances that split one request across sources by token position;
+expiry; purchases at the horizon; the wallets' priority. Each expectation is computed here by hand
+from the plan's rules, in fractions."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import tokenecon
+from tokenecon.plans import PlanLines
+
+from .conftest import scenario_dict
+
+M = 10**6
+HOUR = 3600
+
+
+def _exact(values) -> list[Fraction]:
+    return [Fraction(Decimal(v)) for v in values]
+
+
+def replayed(tmp_path, calls, plan, *, duration="3d", extra_customers=(), providers=1):
+    """`calls`: (seconds from start, account, input tokens, output tokens). Input 1, output 10 per 1M."""
+    path = tmp_path / "calls.jsonl"
+    start = 1772409600  # 2026-03-02T00:00:00Z
+    path.write_text("".join(json.dumps({"created": start + at, "customer": who, "usage": {
+        "prompt_tokens": i, "completion_tokens": o}}) + "\n" for at, who, i, o in calls))
+    data = scenario_dict(duration=duration, billing_period="day",
+                         pricing={"std": {"type": "per_token", "input": 1, "output": 10},
+                                  "dear": {"type": "per_token", "input": 100, "output": 1000}},
+                         plans={"pro": plan})
+    data["providers"][0]["replicas"] = 8
+    if providers == 2:
+        data["providers"].append({**data["providers"][0], "name": "p2", "price": "dear"})
+    data["customers"] = [*extra_customers, {
+        "name": "api", "providers": ["p1"], "plan": "pro",
+        "arrivals": {"type": "trace", "path": str(path), "format": "openai_usage", "by_customer": True}}]
+    return tokenecon.run(tokenecon.scenario_from_dict(data))
+
+
+def _requests(result, segment="api"):
+    r = result.requests
+    return r[r["customer"].str.startswith(segment + ":")].sort_values("finish_s").reset_index(drop=True)
+
+
+def test_accounts_periods_and_providers_each_get_their_own_allowance_commitment_and_credit(tmp_path):
+    # Each request is 900 input + 100 output = 0.0019. Per account and day: 1,000 subscription tokens
+    # (the day's first request), a fee of 5, the commitment 0.003 trued up; per account a granted 0.0025.
+    calls = [(1 * HOUR, "a0", 900, 100), (2 * HOUR, "a0", 900, 100), (49 * HOUR, "a0", 900, 100),
+             (25 * HOUR, "a1", 900, 100), (26 * HOUR, "a1", 900, 100), (27 * HOUR, "a1", 900, 100)]
+    plan = {"subscription": {"fee": 5, "included_tokens": 1000}, "minimum_commitment": "0.003",
+            "credits": [{"amount": "0.0025", "kind": "granted"}]}
+    free = {"name": "free", "providers": ["p1", "p2"], "arrivals": {"type": "poisson", "rate": "0.0002/s"},
+            "input_tokens": {"type": "fixed", "value": 10}, "output_tokens": {"type": "fixed", "value": 1}}
+    result = replayed(tmp_path, calls, plan, extra_customers=[free], providers=2)
+    r = _requests(result)
+    assert (r["status"] == "completed").all() and len(r) == 6
+    per_account = {a: _exact(r.loc[r["customer"] == f"api:{a}", "charge_exact"]) for a in ("a0", "a1")}
+    # a0: day 0 first covered, second paid by the credit (0.0006 left), day 2 covered
+    # a1: day 1 first covered, then the credit pays 0.0019 and 0.0006 of the third
+    assert per_account == {"a0": [0, 0, 0], "a1": [0, 0, Fraction(13, 10**4)]}
+    ledger = result.ledger
+    mine = ledger[ledger["customer"].str.startswith("api:")]
+    assert set(mine["provider"]) == {"p1"}  # the plan is the customer's on p1 only
+    covered = mine[mine["component"] == "allowance:subscription"]
+    assert covered["quantity"].tolist() == [1000] * 3
+    fees = mine[mine["component"] == "subscription"]
+    assert len(fees) == 6 and set(fees["quantity"]) == {0} and fees["request_id"].isna().all()
+    assert sorted(fees["time_s"]) == [0, 0, 86400, 86400, 172800, 172800]
+    usage = {("a0", 0): Fraction(19, 10**4), ("a1", 1): Fraction(38, 10**4)}  # after allowances
+    minimum = Fraction(3, 1000)
+    true_ups = mine[mine["component"] == "minimum_true_up"]
+    assert set(true_ups["quantity"]) == {0} and true_ups["request_id"].isna().all()
+    got = {(c.split(":")[1], int(t // 86400)): a for c, t, a in
+           zip(true_ups["customer"], true_ups["time_s"], _exact(true_ups["amount_exact"]))}
+    assert got == {(a, d): minimum - usage.get((a, d), 0) for a in ("a0", "a1") for d in range(3)
+                   if minimum > usage.get((a, d), 0)}
+    credits = mine[mine["component"] == "credit:granted"]
+    assert sorted(_exact(credits["amount_exact"])) == sorted([Fraction(-19, 10**4)] * 2 + [Fraction(-6, 10**4)])
+    inv = result.invoices
+    inv = inv[inv["customer"].str.startswith("api:")]
+    assert set(inv["provider"]) == {"p1"} and len(inv) == 6
+    subtotals = {(c.split(":")[1], int(p[8:10]) - 2): s for c, p, s in
+                 zip(inv["customer"], inv["period_start"], _exact(inv["subtotal_exact"]))}
+    expected = {key: 5 + got.get(key, 0) for key in subtotals}
+    expected[("a1", 1)] += Fraction(13, 10**4)
+    assert subtotals == expected
+    assert (result.requests.loc[result.requests["customer"] == "free", "charge_exact"].map(Decimal) > 0).all()
+
+
+def test_one_request_split_across_three_allowances_by_token_position(tmp_path):
+    # Consumption order: free quota (even though it outlasts the period), the period's subscription
+    # tokens, then the package (even though it expires first). Within the request the input comes
+    # first (900 at 1 per 1M), then the output (100 at 10 per 1M).
+    plan = {"free_quota": {"tokens": 850, "valid_for": "2d"}, "subscription": {"fee": 1, "included_tokens": 300},
+            "packages": [{"tokens": 400, "price": 2, "valid_for": "2h"}]}
+    result = replayed(tmp_path, [(HOUR, "a0", 900, 100), (HOUR + 60, "a0", 900, 100)], plan, duration="1d")
+    ledger = result.ledger
+    first = ledger[(ledger["request_id"] == 0) & ledger["component"].str.startswith("allowance:")]
+    second = ledger[(ledger["request_id"] == 1) & ledger["component"].str.startswith("allowance:")]
+    # first request: free quota positions [0, 850) input; subscription [850, 1000): 50 input + 100 output
+    assert dict(zip(first["component"], zip(first["quantity"], _exact(first["amount_exact"])))) == {
+        "allowance:free_quota": (850, Fraction(-850, M)),
+        "allowance:subscription": (150, -Fraction(50 + 100 * 10, M))}
+    # second: the subscription's other 150 (input), then the package's 400 (input [150, 550))
+    assert dict(zip(second["component"], zip(second["quantity"], _exact(second["amount_exact"])))) == {
+        "allowance:subscription": (150, Fraction(-150, M)), "allowance:package[0]": (400, Fraction(-400, M))}
+    r = _requests(result)
+    assert _exact(r["charge_exact"]) == [0, Fraction(350 + 1000, M)]
+
+
+def test_expiry_and_purchases_at_the_horizon(tmp_path):
+    # Free quota for 2 h, a package valid 3 h (bought at 0), a package and a paid top-up dated at the
+    # horizon (never bought), a granted credit valid 4 h paid from before the paid credit.
+    plan = {"free_quota": {"tokens": 5000, "valid_for": "2h"},
+            "packages": [{"tokens": 5000, "price": 1, "valid_for": "3h"}, {"tokens": 100, "price": 7, "at": "1d"}],
+            "credits": [{"amount": "0.002", "kind": "granted", "valid_for": "4h"},
+                        {"amount": "0.002", "kind": "paid"}, {"amount": 9, "kind": "paid", "at": "1d"}]}
+    calls = [(HOUR, "a0", 900, 100), (int(2.5 * HOUR), "a0", 900, 100), (int(3.5 * HOUR), "a0", 900, 100),
+             (5 * HOUR, "a0", 900, 100), (6 * HOUR, "a0", 900, 100)]
+    result = replayed(tmp_path, calls, plan, duration="1d")
+    ledger = result.ledger
+    by_request = ledger[ledger["request_id"].notna()]
+    covered = {int(k): c for k, c in zip(by_request["request_id"], by_request["component"]) if c != "input"
+               and c != "output"}
+    assert covered == {0: "allowance:free_quota", 1: "allowance:package[0]", 2: "credit:granted",
+                       3: "credit:paid", 4: "credit:paid"}
+    r = _requests(result)
+    assert _exact(r["charge_exact"]) == [0, 0, 0, 0, Fraction(18, 10**4)]
+    fixed = ledger[ledger["request_id"].isna()]
+    assert list(zip(fixed["component"], fixed["quantity"], _exact(fixed["amount_exact"]), fixed["time_s"])) == [
+        ("package[0]", 5000, 1, 0.0), ("top_up[1]", 0, Fraction(1, 500), 0.0)]
+    assert set(result.wallets["wallet"]) == {"granted[0]", "paid[1]"}
+
+
+def test_plan_lines_columns_exact_and_typed():
+    lines = PlanLines()
+    assert len(lines) == 0
+    kinds = {"request_id": "i", "provider": "i", "account": "i", "time_s": "f", "component": "O",
+             "quantity": "i", "amount": "i"}
+    for name, kind in kinds.items():
+        column = getattr(lines, name)
+        assert len(column) == 0 and column.dtype.kind == kind, name
+    with pytest.raises(AttributeError, match="wallet_total"):
+        lines.wallet_total  # noqa: B018
+    lines.extend([3, 4], 1, [2, 2], [10.0, 11.0], "allowance:x", [5, 6], np.asarray([-7, -8]))
+    lines.add(-1, 0, 5, 0, "subscription", 0, 2**62 - 1)
+    assert len(lines) == 3
+    assert lines.provider.tolist() == [1, 1, 0] and lines.account.tolist() == [2, 2, 5]
+    assert lines.amount.dtype == np.int64 and lines.amount.tolist() == [-7, -8, 2**62 - 1]
+    assert lines.time_s.dtype.kind == "f" and lines.component.tolist() == ["allowance:x"] * 2 + ["subscription"]
+    lines.add(-1, 0, 5, 0, "package[0]", 1, 2**62)  # beyond int64's safe range: exact Python integers
+    assert lines.amount.dtype == object and lines.amount.tolist()[-2:] == [2**62 - 1, 2**62]
+    assert all(isinstance(a, int) for a in lines.amount.tolist())
