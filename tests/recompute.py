@@ -155,6 +155,8 @@ def _check_requests(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, resolved: 
                 assert Decimal(summary[f"margin.{segment}"]) == bill - Decimal(str(summary[f"cost_to_serve.{segment}"])), \
                     f"margin.{segment}"
             n += 2
+    if Decimal(summary["list_charges"]) == Decimal(summary["revenue"]):  # no plan lines: invoices are the requests
+        n += _check_invoice_requests(summary, done, invoices)
     providers = {p["name"]: p for p in resolved["providers"]}
     for name, rows in ts.groupby("provider", sort=False):
         n += _check_provider(summary, rows.reset_index(drop=True), r[r["provider"] == name], providers[name], horizon)
@@ -239,3 +241,26 @@ def _check_provider(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, spec: dict
         _close(summary[f"{name}.utilization"], weighted, f"{name}.utilization")
         n += 1
     return n
+
+
+def _check_invoice_requests(summary: dict, done: pd.DataFrame, invoices: pd.DataFrame) -> int:
+    """Each invoice's subtotal: the charges of its account's requests completed in its period."""
+    start = pd.Timestamp(summary["start"])
+    totals = {key: Decimal(0) for key in zip(invoices["provider"], invoices["customer"], invoices["period_start"])}
+    bounds = {key: ((pd.Timestamp(a) - start).total_seconds(), (pd.Timestamp(b) - start).total_seconds())
+              for key, a, b in zip(totals, invoices["period_start"], invoices["period_end"])}
+    counted = {key: (0, 0, 0) for key in totals}
+    for (provider, customer), rows in done.groupby(["provider", "customer"]):
+        for key in [k for k in totals if k[:2] == (provider, customer)]:
+            lo, hi = bounds[key]
+            inside = (rows["finish_s"] >= lo) & (rows["finish_s"] < hi)
+            totals[key] = _dec(rows.loc[inside, "charge"])
+            counted[key] = (int(inside.sum()), int(rows.loc[inside, "input_tokens"].sum()),
+                            int(rows.loc[inside, "output_tokens"].sum()))
+        assert sum(totals[k] for k in totals if k[:2] == (provider, customer)) == _dec(rows["charge"]), \
+            f"{provider}/{customer}: requests outside every invoice period"
+    for key, sub, *tokens in zip(totals, invoices["subtotal"], invoices["requests"], invoices["input_tokens"],
+                                 invoices["output_tokens"]):
+        assert totals[key] == Decimal(sub), f"invoice {'/'.join(key)}: subtotal {sub}, its requests {totals[key]}"
+        assert counted[key] == tuple(int(t) for t in tokens), f"invoice {'/'.join(key)}: requests and tokens"
+    return 4 * len(totals)
