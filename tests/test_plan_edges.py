@@ -58,7 +58,9 @@ def test_accounts_periods_and_providers_each_get_their_own_allowance_commitment_
             "credits": [{"amount": "0.0025", "kind": "granted"}]}
     free = {"name": "free", "providers": ["p1", "p2"], "arrivals": {"type": "poisson", "rate": "0.0002/s"},
             "input_tokens": {"type": "fixed", "value": 10}, "output_tokens": {"type": "fixed", "value": 1}}
-    result = replayed(tmp_path, calls, plan, extra_customers=[free], providers=2)
+    idle = {"name": "idle", "providers": ["p1"], "plan": "pro", "arrivals": {"type": "poisson", "rate": "1e-9/s"},
+            "input_tokens": {"type": "fixed", "value": 10}, "output_tokens": {"type": "fixed", "value": 1}}
+    result = replayed(tmp_path, calls, plan, extra_customers=[free, idle], providers=2)
     r = _requests(result)
     assert (r["status"] == "completed").all() and len(r) == 6
     per_account = {a: _exact(r.loc[r["customer"] == f"api:{a}", "charge_exact"]) for a in ("a0", "a1")}
@@ -92,6 +94,11 @@ def test_accounts_periods_and_providers_each_get_their_own_allowance_commitment_
     expected[("a1", 1)] += Fraction(13, 10**4)
     assert subtotals == expected
     assert (result.requests.loc[result.requests["customer"] == "free", "charge_exact"].map(Decimal) > 0).all()
+    # a plan customer without a request pays the fee and the whole commitment every period
+    assert not (result.requests["customer"] == "idle").any()
+    idle_lines = ledger[ledger["customer"] == "idle"]
+    assert sorted(zip(idle_lines["time_s"] // 86400, idle_lines["component"], _exact(idle_lines["amount_exact"]))) == \
+        sorted([(d, "subscription", 5) for d in range(3)] + [(d, "minimum_true_up", minimum) for d in range(3)])
 
 
 def test_one_request_split_across_three_allowances_by_token_position(tmp_path):
@@ -158,3 +165,40 @@ def test_plan_lines_columns_exact_and_typed():
     lines.add(-1, 0, 5, 0, "package[0]", 1, 2**62)  # beyond int64's safe range: exact Python integers
     assert lines.amount.dtype == object and lines.amount.tolist()[-2:] == [2**62 - 1, 2**62]
     assert all(isinstance(a, int) for a in lines.amount.tolist())
+
+
+def test_positions_continue_across_allowances_within_one_request(tmp_path):
+    # free quota (no expiry) [0, 600) input, subscription [600, 900) input, package [900, 950) output;
+    # the call at the run's first instant is covered too (the free quota starts at 0)
+    plan = {"free_quota": {"tokens": 600}, "subscription": {"fee": 1, "included_tokens": 300},
+            "packages": [{"tokens": 50, "price": 2}]}
+    result = replayed(tmp_path, [(0, "a0", 900, 100)], plan, duration="1d")
+    ledger = result.ledger
+    lines = ledger[ledger["component"].str.startswith("allowance:")]
+    assert list(zip(lines["component"], lines["quantity"], _exact(lines["amount_exact"]))) == [
+        ("allowance:free_quota", 600, Fraction(-600, M)), ("allowance:subscription", 300, Fraction(-300, M)),
+        ("allowance:package[0]", 50, Fraction(-500, M))]
+    assert _exact(_requests(result)["charge_exact"]) == [Fraction(500, M)]
+
+
+def test_packages_with_one_expiry_are_used_in_the_order_bought(tmp_path):
+    plan = {"packages": [{"tokens": 100, "price": 1, "valid_for": "1d"} for _ in range(12)]}
+    result = replayed(tmp_path, [(HOUR, "a0", 1000, 50)], plan, duration="1d")
+    lines = result.ledger[result.ledger["component"].str.startswith("allowance:")]
+    assert lines["component"].tolist() == [f"allowance:package[{k}]" for k in range(11)]
+    assert lines["quantity"].tolist() == [100] * 10 + [50]
+
+
+def test_allowances_and_credits_restart_for_each_account_in_one_window(tmp_path):
+    # two accounts on the same day: each has its own 1,000 subscription tokens and its own 0.0025
+    calls = [(HOUR, "a0", 900, 100), (HOUR + 60, "a1", 900, 100), (2 * HOUR, "a0", 900, 100),
+             (2 * HOUR + 60, "a1", 900, 100)]
+    plan = {"subscription": {"fee": 5, "included_tokens": 1000}, "credits": [{"amount": "0.0025", "kind": "granted"}]}
+    result = replayed(tmp_path, calls, plan, duration="1d")
+    ledger = result.ledger
+    covered = ledger[ledger["component"] == "allowance:subscription"]
+    assert sorted(covered["customer"]) == ["api:a0", "api:a1"] and set(covered["quantity"]) == {1000}
+    credit = ledger[ledger["component"] == "credit:granted"]
+    assert sorted(credit["customer"]) == ["api:a0", "api:a1"]
+    assert set(_exact(credit["amount_exact"])) == {Fraction(-19, 10**4)}
+    assert set(_exact(_requests(result)["charge_exact"])) == {0}
