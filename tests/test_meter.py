@@ -246,6 +246,7 @@ def test_meter_plain_text_files(tmp_path, capsys):
     (b'{"prompt": "ok"}\n{"prompt": "\xff\xfe"}\n', "line 2: invalid UTF-8"),
     (b'', "empty file"),
     (b'[1, 2]\n', "line 1: expected a JSON object"),
+    (b'{"prompt": "ok"}\nnull\n', "line 2: expected a JSON object, got NoneType"),  # JSON null is no blank line
     (b'{"prompt": "x", "usage": {"prompt_tokens": -1}}\n', "line 1: usage.prompt_tokens must be a whole number"),
 ])
 def test_bad_logs_get_one_line_and_exit_2(content, message, tmp_path, capsys):

@@ -75,25 +75,26 @@ def _csv_chunks(path: Path, spec) -> Iterator[Chunk]:
 
 
 def _jsonl_chunks(path: Path, spec) -> Iterator[Chunk]:
-    from ..meter.logs import MAX_LINE_BYTES, bounded_lines, parse_json_line
+    from ..meter.logs import BLANK, MAX_LINE_BYTES, bounded_lines, parse_json_line
 
     rows: list[dict] = []
     lines: list[int] = []
     errors: dict[int, str] = {}
     for number, raw, size in bounded_lines(path, MAX_LINE_BYTES):
-        if raw is not None and not raw.strip():
-            continue
-        lines.append(number)
         try:
             if raw is None:
                 raise InputDataError(f"line {number}: longer than {MAX_LINE_BYTES:,} bytes ({size:,})")
             data = parse_json_line(raw, number)
+            if data is BLANK:
+                continue  # as the meter reads logs
             if not isinstance(data, dict):
                 raise InputDataError(f"line {number}: expected a JSON object")
-            rows.append(_usage_row(data, f"{path}: line {number}", spec))
+            row = _usage_row(data, f"{path}: line {number}", spec)
         except InputDataError as exc:
-            rows.append(_BAD_ROW)
-            errors[len(rows) - 1] = str(exc) if str(exc).startswith(f"{path}: ") else f"{path}: {exc}"
+            row = _BAD_ROW
+            errors[len(rows)] = str(exc) if str(exc).startswith(f"{path}: ") else f"{path}: {exc}"
+        rows.append(row)
+        lines.append(number)
         if len(rows) == CHUNK_ROWS:
             yield _jsonl_chunk(rows, lines, errors)
             rows, lines, errors = [], [], {}

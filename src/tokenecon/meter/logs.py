@@ -143,8 +143,8 @@ class LogReader:
                 continue
             try:
                 data = parse_json_line(raw, number)
-                if data is None:
-                    continue  # a blank line
+                if data is BLANK:
+                    continue
                 request = parse_line(data, str(path), number)
             except InputDataError as exc:
                 self.bad(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}")
@@ -177,14 +177,17 @@ def bounded_lines(path: Path, limit: int) -> Iterator[tuple[int, bytes | None, i
             yield number, raw, len(raw)
 
 
-def parse_json_line(raw: bytes, number: int) -> object | None:
-    """The JSON value of one line (None for a blank line); errors name the line, never quote it."""
+BLANK = object()  # what `parse_json_line` returns for a blank line (JSON `null` is a value, not a blank)
+
+
+def parse_json_line(raw: bytes, number: int) -> object:
+    """The JSON value of one line (`BLANK` for a blank line); errors name the line, never quote it."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputDataError(f"line {number}: invalid UTF-8 at byte {exc.start}") from None
     if not text.strip():
-        return None
+        return BLANK
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
