@@ -319,7 +319,9 @@ class IterationReplica:
     def _start_prefill(self, now: float) -> None:
         taken = self._take(self.budget)
         tokens = sum(item[1] for item in taken)
-        duration = self.prefill_time.batch(tokens, sum(work * (before + work) for _, work, before in taken))
+        prefill = self.prefill_time
+        duration = (prefill.batch(tokens, sum(work * (before + work) for _, work, before in taken))
+                    if prefill.attention else prefill(tokens))
         gpu_s = self.records.gpu_s
         for rid, work, _ in taken:
             gpu_s[rid] += duration * (work / tokens if tokens else 1.0 / len(taken))
@@ -408,8 +410,7 @@ class IterationReplica:
             s = self.steps
             self.run_a = self.base + self.per_seq * b + self.per_ctx * (self.ctx0 + b * s)
             # the chunks cost what they add to a pass of the b decode tokens (decode attention is in the step)
-            extra = prefill.batch(tokens + b, attended + b * b) - prefill(b) if tokens else 0.0
-            duration = self.run_a + (extra if extra > 0.0 else 0.0)
+            duration = self.run_a + (prefill.added(tokens, attended, b) if tokens else 0.0)
             self.share += self.run_a / b
         else:
             duration = prefill.batch(tokens, attended) if tokens else prefill(0)

@@ -57,7 +57,17 @@ class PrefillTime:
     def batch(self, tokens: float, attended: float) -> float:
         """Seconds of a pass of `tokens` prefill tokens whose chunks attend to `attended` token pairs
         (the sum over chunks of chunk tokens times context tokens up to the chunk's end)."""
+        if not self.attention:
+            return self(tokens)
         t = self(tokens) + self.attention * (attended - tokens * tokens)
+        return t if t > 0.0 else 0.0
+
+    def added(self, tokens: float, attended: float, decodes: int) -> float:
+        """Seconds that prefill chunks of `tokens` tokens (attending to `attended` token pairs) add to
+        a pass of `decodes` decode tokens: the pass's fixed cost is paid once."""
+        if not self.xs and not self.attention:
+            return tokens / self.rate
+        t = self.batch(tokens + decodes, attended + decodes * decodes) - self(decodes)
         return t if t > 0.0 else 0.0
 
     def __call__(self, tokens: float) -> float:
