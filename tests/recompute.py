@@ -126,6 +126,11 @@ def _check_requests(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, resolved: 
         if key in summary and key in r:
             assert summary[key] == int(done[key].sum()), key
     _close(summary["output_tokens_per_s"], done["output_tokens"].sum() / horizon, "output_tokens_per_s")
+    lost = counts.get("rejected", 0) + counts.get("timed_out", 0)
+    _close(summary["rejection_rate"], lost / max(1, len(r)), "rejection_rate")
+    tokens = int(done["input_tokens"].sum() + done["output_tokens"].sum())
+    if tokens and "kwh_per_million_tokens" in summary:
+        _close(summary["kwh_per_million_tokens"], ts["energy_kwh"].sum() / tokens * 1e6, "kwh_per_million_tokens")
     if "preemptions" in r and "preemptions" in summary:
         assert summary["preemptions"] == int(r["preemptions"].sum()), "preemptions"
     assert Decimal(summary["list_charges"]) == _dec(r["list_charge"]) if "list_charge" in r else True
@@ -175,6 +180,10 @@ def _check_provider(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, spec: dict
         if f"{name}.{key}" in summary:
             assert summary[f"{name}.{key}"] == int(done[key].sum()), f"{name}.{key}"
             n += 1
+    tokens = int(done["input_tokens"].sum() + done["output_tokens"].sum())
+    if tokens and f"{name}.kwh_per_million_tokens" in summary:
+        _close(summary[f"{name}.kwh_per_million_tokens"], ts["energy_kwh"].sum() / tokens * 1e6,
+               f"{name}.kwh_per_million_tokens")
     if f"{name}.margin" in summary:
         margin = Decimal(summary[f"{name}.revenue"]) - Decimal(str(summary[f"{name}.gpu_cost"])) \
             - Decimal(str(summary[f"{name}.energy_cost"]))
@@ -187,53 +196,11 @@ def _check_provider(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, spec: dict
                float(cost),
                f"{name}.cost_to_serve + idle_cost", abs_=1e-6)
         n += 2
-    max_batch = (spec.get("performance") or {}).get("max_batch")
     held_until = r["finish_s"].fillna(horizon).to_numpy()
     waited_until = r["start_s"].fillna(r["finish_s"]).fillna(horizon).to_numpy()
     last = len(ts) - 1
     for k, row in ts.iterrows():
-        a, b = float(row["interval_start_s"]), float(row["interval_end_s"])
-        arrived = r[_in(r["arrival_s"], a, b, k == last)]
-        finished = done[_in(done["finish_s"], a, b, k == last)]
-        where = f"{name} interval {a:g}-{b:g}"
-        assert row["requests_arrived"] == len(arrived), f"{where}: requests_arrived"
-        assert row["requests_rejected"] == int((arrived["status"] == "rejected").sum()), f"{where}: rejected"
-        assert row["requests_timed_out"] == int((arrived["status"] == "timed_out").sum()), f"{where}: timed_out"
-        assert row["requests_completed"] == len(finished), f"{where}: requests_completed"
-        for key in ("input_tokens", "cached_input_tokens", "output_tokens"):
-            assert row[key] == int(finished[key].sum()), f"{where}: {key}"
-        _close(row["output_tokens_per_s"], finished["output_tokens"].sum() / (b - a), f"{where}: output_tokens_per_s")
-        t, e = _latency(finished)
-        for key, (col, q) in Q.items():
-            _close(None if np.isnan(row[key]) else row[key], _pct(t if col == "ttft" else e, q), f"{where}: {key}")
-        # queue: time-average of requests waiting, and those waiting / in service at the interval's end
-        _close(row["queue_length_mean"], _overlap(r["arrival_s"].to_numpy(), waited_until, a, b) / (b - a),
-               f"{where}: queue_length_mean", rel=1e-9, abs_=1e-9)
-        at_end = b if k < last else b - 1e-9
-        assert row["queue_length"] == int(((r["arrival_s"] <= at_end) & (waited_until > at_end)).sum()), \
-            f"{where}: queue_length"
-        assert row["in_service"] == int(((r["start_s"] <= at_end) & (held_until > at_end)).sum()), f"{where}: in_service"
-        gpus = row["replica_s"] * spec["gpus_per_replica"] / (b - a)
-        _close(row["gpus"], gpus, f"{where}: gpus")
-        _close(row["gpu_cost"], gpus * (b - a) * spec["gpu"]["cost_per_hour"] / 3600, f"{where}: gpu_cost")
-        if max_batch and row["replica_s"] > 0:
-            held = _overlap(r["start_s"].fillna(horizon).to_numpy(), held_until, a, b)
-            _close(row["utilization"], held / (row["replica_s"] * max_batch), f"{where}: utilization",
-                   rel=1e-9, abs_=1e-12)
-            _close(row["mean_batch"], held / row["replica_s"], f"{where}: mean_batch", rel=1e-9, abs_=1e-12)
-        power = spec["gpu"].get("power_w") or {}
-        if power and row["replica_s"] > 0:
-            busy, prefill = row["busy_s"], row["prefill_s"]
-            decode_w = power.get("decode") if power.get("decode") is not None else power["busy"]
-            joules = prefill * power["busy"] + (busy - prefill) * decode_w + (row["replica_s"] - busy) * power["idle"]
-            _close(row["energy_kwh"], spec["gpus_per_replica"] * joules * spec.get("pue", 1.0) / 3.6e6,
-                   f"{where}: energy_kwh", rel=1e-9, abs_=1e-9)
-        price, carbon = spec.get("energy_price_per_kwh"), spec.get("carbon_g_per_kwh")
-        if isinstance(price, (int, float)):
-            _close(row["energy_cost"], row["energy_kwh"] * price, f"{where}: energy_cost")
-        if isinstance(carbon, (int, float)):
-            _close(row["co2_kg"], row["energy_kwh"] * carbon / 1000, f"{where}: co2_kg")
-        _close(row["cost"], row["gpu_cost"] + row["energy_cost"], f"{where}: cost")
+        _check_interval(int(k), row, last, r, done, spec, waited_until, held_until, horizon)
         n += 22
     online = ts["gpus"] * (ts["interval_end_s"] - ts["interval_start_s"])
     weighted = (ts["utilization"] * online).sum() / online.sum() if online.sum() else None
@@ -241,6 +208,55 @@ def _check_provider(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, spec: dict
         _close(summary[f"{name}.utilization"], weighted, f"{name}.utilization")
         n += 1
     return n
+
+
+def _check_interval(k: int, row: pd.Series, last: int, r: pd.DataFrame, done: pd.DataFrame, spec: dict,
+                    waited_until: np.ndarray, held_until: np.ndarray, horizon: float) -> None:
+    """One time-series row against the requests: counts, tokens, latency, queue, fleet and energy."""
+    max_batch = (spec.get("performance") or {}).get("max_batch")
+    name = spec["name"]
+    a, b = float(row["interval_start_s"]), float(row["interval_end_s"])
+    arrived = r[_in(r["arrival_s"], a, b, k == last)]
+    finished = done[_in(done["finish_s"], a, b, k == last)]
+    where = f"{name} interval {a:g}-{b:g}"
+    assert row["requests_arrived"] == len(arrived), f"{where}: requests_arrived"
+    assert row["requests_rejected"] == int((arrived["status"] == "rejected").sum()), f"{where}: rejected"
+    assert row["requests_timed_out"] == int((arrived["status"] == "timed_out").sum()), f"{where}: timed_out"
+    assert row["requests_completed"] == len(finished), f"{where}: requests_completed"
+    for key in ("input_tokens", "cached_input_tokens", "output_tokens"):
+        assert row[key] == int(finished[key].sum()), f"{where}: {key}"
+    _close(row["output_tokens_per_s"], finished["output_tokens"].sum() / (b - a), f"{where}: output_tokens_per_s")
+    t, e = _latency(finished)
+    for key, (col, q) in Q.items():
+        _close(None if np.isnan(row[key]) else row[key], _pct(t if col == "ttft" else e, q), f"{where}: {key}")
+    # queue: time-average of requests waiting, and those waiting / in service at the interval's end
+    _close(row["queue_length_mean"], _overlap(r["arrival_s"].to_numpy(), waited_until, a, b) / (b - a),
+           f"{where}: queue_length_mean", rel=1e-9, abs_=1e-9)
+    at_end = b if k < last else b - 1e-9
+    assert row["queue_length"] == int(((r["arrival_s"] <= at_end) & (waited_until > at_end)).sum()), \
+        f"{where}: queue_length"
+    assert row["in_service"] == int(((r["start_s"] <= at_end) & (held_until > at_end)).sum()), f"{where}: in_service"
+    gpus = row["replica_s"] * spec["gpus_per_replica"] / (b - a)
+    _close(row["gpus"], gpus, f"{where}: gpus")
+    _close(row["gpu_cost"], gpus * (b - a) * spec["gpu"]["cost_per_hour"] / 3600, f"{where}: gpu_cost")
+    if max_batch and row["replica_s"] > 0:
+        held = _overlap(r["start_s"].fillna(horizon).to_numpy(), held_until, a, b)
+        _close(row["utilization"], held / (row["replica_s"] * max_batch), f"{where}: utilization",
+               rel=1e-9, abs_=1e-12)
+        _close(row["mean_batch"], held / row["replica_s"], f"{where}: mean_batch", rel=1e-9, abs_=1e-12)
+    power = spec["gpu"].get("power_w") or {}
+    if power and row["replica_s"] > 0:
+        busy, prefill = row["busy_s"], row["prefill_s"]
+        decode_w = power.get("decode") if power.get("decode") is not None else power["busy"]
+        joules = prefill * power["busy"] + (busy - prefill) * decode_w + (row["replica_s"] - busy) * power["idle"]
+        _close(row["energy_kwh"], spec["gpus_per_replica"] * joules * spec.get("pue", 1.0) / 3.6e6,
+               f"{where}: energy_kwh", rel=1e-9, abs_=1e-9)
+    price, carbon = spec.get("energy_price_per_kwh"), spec.get("carbon_g_per_kwh")
+    if isinstance(price, (int, float)):
+        _close(row["energy_cost"], row["energy_kwh"] * price, f"{where}: energy_cost")
+    if isinstance(carbon, (int, float)):
+        _close(row["co2_kg"], row["energy_kwh"] * carbon / 1000, f"{where}: co2_kg")
+    _close(row["cost"], row["gpu_cost"] + row["energy_cost"], f"{where}: cost")
 
 
 def _check_invoice_requests(summary: dict, done: pd.DataFrame, invoices: pd.DataFrame) -> int:
