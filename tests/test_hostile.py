@@ -139,6 +139,29 @@ def test_folders_devices_and_long_paths_are_refused(tmp_path, write_yaml, capsys
         _refused(["validate", str(write_yaml(scenario_dict(token_calibration=value)))], capsys, "token_calibration")
 
 
+def test_fifos_are_refused_without_being_opened(tmp_path, write_yaml, capsys):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+    _refused(["validate", str(fifo)], capsys, "fifo: not a regular file (a device, FIFO or socket)")
+    _refused(["validate", str(write_yaml(scenario_dict(token_calibration=str(fifo))))], capsys,
+             "token_calibration: ", "expected a calibration file")
+    _refused(["validate", str(_trace_scenario(write_yaml, fifo, False, "azure"))], capsys, "expected a trace file")
+    _refused(["meter", str(fifo), "-t", "cl100k_base", "--out", str(tmp_path / "m")], capsys, "not a regular file")
+
+
+def test_a_looped_trace_at_an_absurd_speed_is_refused_up_front(write_yaml, capsys):
+    from .conftest import ROOT
+
+    data = scenario_dict(duration="1h", start="trace")
+    customer = data["customers"][0]
+    del customer["input_tokens"], customer["output_tokens"]
+    customer["arrivals"] = {"type": "trace", "loop": True, "speed": 1e9, "path": str(
+        ROOT / "scenarios" / "data" / "azure-llm-inference-2023" / "AzureLLMInferenceTrace_code.csv")}
+    # an hour of trace played in 3.6 us, looped for an hour: 9e12 requests, counted before any is drawn
+    for command in ("validate", "run"):
+        _refused([command, str(write_yaml(data))], capsys, "the run would draw about 9.24e+12 requests")
+
+
 def test_a_path_field_never_quotes_the_file_it_points_at(tmp_path, write_yaml, capsys):
     secret = tmp_path / "secret"
     secret.write_text("root:x:0:0:root:/root:/bin/bash\nhunter2\n")

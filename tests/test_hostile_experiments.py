@@ -69,7 +69,7 @@ def test_the_disk_estimates_hold_the_folders_written(tmp_path, write_yaml, capsy
     assert 0 < written <= compare_disk([found, found]) < 2 * found.disk_bytes
 
 
-@pytest.mark.parametrize("command", ["sweep", "replications", "compare"])
+@pytest.mark.parametrize("command", ["run", "sweep", "replications", "compare"])
 def test_a_folder_that_cannot_fit_is_refused_before_any_simulation(command, tmp_path, write_yaml, capsys,
                                                                    monkeypatch):
     # no unprivileged test can make a small file system, so free space is what disk_usage reports:
@@ -77,7 +77,8 @@ def test_a_folder_that_cannot_fit_is_refused_before_any_simulation(command, tmp_
     total = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: total._replace(free=10**6))
     scenario = write_yaml(_two_prices())
-    argv = {"sweep": ["sweep", str(_sweep(tmp_path, grid={"seed": [1, 2]}))],
+    argv = {"run": ["run", str(scenario)],
+            "sweep": ["sweep", str(_sweep(tmp_path, grid={"seed": [1, 2]}))],
             "replications": ["run", str(scenario), "--replications", "3"],
             "compare": ["compare", str(scenario), "--policy", "std", "--policy", "cheap"]}[command]
     out = tmp_path / "out"
