@@ -49,3 +49,17 @@ def test_page_tables_put_words_left_and_numbers_right():
                          ["standard", "idle replicas (no segment)", "", "-0.03"]]))
     assert '<th class="t">segment</th>' in page and '<td class="t">apps_cn</td>' in page
     assert "<th>bill</th>" in page and "<td>-446.56</td>" in page and "<td>455.22</td>" in page
+
+
+def test_provider_table_names_the_currency_once_unless_providers_differ():
+    from tokenecon.report.pages import _run_tables
+
+    def provider(name, currency):
+        return {f"{name}.requests_completed": 10, f"{name}.requests_rejected": 0, f"{name}.requests_timed_out": 0,
+                f"{name}.utilization": 0.5, f"{name}.revenue": "12.5", f"{name}.currency": currency,
+                f"{name}.gpu_cost": 3.0, f"{name}.energy_cost": 0.5, f"{name}.margin": 9.0}
+
+    same = _run_tables({"currency": "USD", **provider("a", "USD"), **provider("b", "USD")}, {})[0]
+    assert same.columns[5] == "revenue (USD)" and same.rows[0][5] == "12.50"
+    mixed = _run_tables({"currency": "USD", **provider("a", "USD"), **provider("b", "CNY")}, {})[0]
+    assert mixed.columns[5] == "revenue" and [row[5] for row in mixed.rows] == ["12.50 USD", "12.50 CNY"]

@@ -107,13 +107,14 @@ def _national_answer(s: dict) -> list[str]:
 def _run_tables(s: dict, accounts: dict[str, int]) -> list[Table]:
     cur = s["currency"]
     rows = []
+    one = all(s[f"{p}.currency"] == cur for p in _providers(s))  # else each revenue names its currency
     for p in _providers(s):
         rows.append([p, f"{s[f'{p}.requests_completed']:,}", f"{s[f'{p}.requests_rejected']:,}",
                      f"{s[f'{p}.requests_timed_out']:,}", pct(s[f"{p}.utilization"]),
-                     f"{float(s[f'{p}.revenue']):,.2f} {s[f'{p}.currency']}",
+                     f"{float(s[f'{p}.revenue']):,.2f}" + ("" if one else f" {s[f'{p}.currency']}"),
                      f"{s[f'{p}.gpu_cost'] + s[f'{p}.energy_cost']:,.2f}", f"{s[f'{p}.margin']:,.2f}"])
-    tables = [Table("Providers", ["provider", "completed", "rejected", "timed out", "utilization", "revenue",
-                                  f"cost ({cur})", f"margin ({cur})"], rows)]
+    tables = [Table("Providers", ["provider", "completed", "rejected", "timed out", "utilization",
+                                  f"revenue ({cur})" if one else "revenue", f"cost ({cur})", f"margin ({cur})"], rows)]
     segments = _segments(s)
     if segments:
         total = sum(float(s[f"bill.{g}"]) for g in segments) or 1.0
