@@ -238,6 +238,17 @@ def test_meter_plain_text_files(tmp_path, capsys):
     counts = pd.read_csv(tmp_path / "m" / "counts.csv")
     assert counts["script"].tolist() == ["chinese", "english"]
     assert counts["qwen3.6.input"].tolist() == [get_tokenizer("qwen3.6").count(TEXTS[k]) for k in ("chinese", "english")]
+    assert (tmp_path / "m" / "divergence.png").is_file()
+    # --no-figures: the same tables and a page, no figure
+    code, _, err = run_cli(["meter", str(zh), str(en), "-t", "qwen3.6", "--no-figures", "--out", str(tmp_path / "n")],
+                           capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "n").iterdir()) == sorted(
+        p.name for p in (tmp_path / "m").iterdir() if p.name != "divergence.png")
+    for name in ("counts.csv", "summary.csv"):
+        assert (tmp_path / "n" / name).read_bytes() == (tmp_path / "m" / name).read_bytes(), name
+    assert "divergence.png" in (tmp_path / "m" / "report.html").read_text(encoding="utf-8")
+    assert "divergence.png" not in (tmp_path / "n" / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("content,message", [

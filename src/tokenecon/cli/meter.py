@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,12 +40,13 @@ Examples:
 @click.option("--calibrate", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the measured ratios to the reference as a calibration file for scenarios.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder (and calibration file).")
+@click.option("--no-figures", is_flag=True, help="Skip the divergence figure (faster; report.html still written).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path (no progress bar).")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, audit_tokenizer: str | None,
-          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, quiet: bool, open_report: bool,
-          as_json: bool) -> None:
+          out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, no_figures: bool, quiet: bool,
+          open_report: bool, as_json: bool) -> None:
     """Count tokens of request logs (JSONL) or text files with real tokenizers.
 
     Writes per-request counts for each tokenizer, a summary by script (Chinese, English, code,
@@ -71,7 +73,7 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     out = out if out is not None else Path("reports") / f"meter-{slug(logs[0].stem)}"
     totals = meter_logs(list(logs), out, tokenizers=names, reference=reference, skip_bad=skip_bad,
                         audit_tokenizer=audit_tokenizer, force=force, progress=not (quiet or as_json),
-                        report=write_meter_report)
+                        report=partial(write_meter_report, figures=not no_figures))
     import pandas as pd
 
     table = pd.read_csv(out / "summary.csv")
