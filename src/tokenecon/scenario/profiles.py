@@ -52,9 +52,10 @@ PROFILES: dict[str, dict[str, Any]] = {
 SOURCES: dict[str, str] = {
     "llama2-70b-a100x2-tp2": (
         "Llama-2-70B on 2x A100-80GB, tensor parallel 2: fitted to Vidur's execution-time predictor "
-        "(microsoft/vidur commit 7d47513, MIT licence), decode step by batch and context, prefill by prompt "
-        "length, KV cache from Vidur's memory planner; tests/data/vidur/ holds Vidur's answers it is checked "
-        "against."),
+        "(microsoft/vidur commit 7d47513, MIT licence): decode step by batch and context (default training "
+        "grid), prefill by prompt length and prefill attention per token pair (one-point grid, see "
+        "tests/data/vidur/README.md), KV cache from Vidur's memory planner; tests/data/vidur/ holds Vidur's "
+        "answers it is checked against."),
     "llama2-70b-dgx-h100-splitwise": (
         "Llama-2-70B on a DGX-H100 (8 GPUs, TP8), SplitwiseSim's profile: prefill 2,048 tokens in about "
         "137 ms (about 15k tokens/s), decode step about 30 ms at batch 1 and about 50 ms at batch 64; no KV "
