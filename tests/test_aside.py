@@ -28,7 +28,7 @@ def _folder_bytes(folder):
 
 @needs_fork
 def test_a_folder_drawn_in_a_child_equals_one_drawn_here(tmp_path, monkeypatch, forking):
-    result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="2h")))
+    result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="30min")))
     forked = tokenecon.write_run_folder(result, tmp_path / "forked")
     monkeypatch.setattr(aside_module, "can_fork", lambda: False)
     here = tokenecon.write_run_folder(result, tmp_path / "here")

@@ -10,7 +10,7 @@ from .conftest import run_cli, scenario_dict
 
 def test_every_phase_reports_start_and_end(tmp_path, write_yaml, capsys):
     path = write_yaml(scenario_dict(duration="30min"))
-    code, out, err = run_cli(["run", str(path), "--out", str(tmp_path / "r")], capsys)
+    code, out, err = run_cli(["run", str(path), "--out", str(tmp_path / "r"), "--no-figures"], capsys)
     assert code == 0
     lines = err.splitlines()
     for k, phase in enumerate(PHASES, 1):

@@ -85,7 +85,7 @@ def test_compare_of_two_chinese_files_keeps_both_runs(tmp_path, write_yaml, caps
     second["providers"][0]["price"] = "夜间折扣"
     a, b = write_yaml(first, "方案甲.yaml"), write_yaml(second, "方案乙.yaml")
     out = tmp_path / "cmp"
-    code, _, err = run_cli(["compare", str(a), str(b), "--out", str(out)], capsys)
+    code, _, err = run_cli(["compare", str(a), str(b), "--out", str(out), "--no-figures"], capsys)
     assert code == 0, err
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["方案乙", "方案甲"]
     assert list(pd.read_csv(out / "comparison.csv")["policy"]) == ["方案甲", "方案乙"]
