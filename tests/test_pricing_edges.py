@@ -83,11 +83,12 @@ def test_one_reasoning_token_puts_the_call_in_thinking_mode():
     assert charges(p, usage) == [Fraction(10 + 5 * 2, M), Fraction(10 + 6 * 8, M)]
 
 
-def test_holidays_count_as_weekend_days_also_after_midnight():
-    # window 22:00-02:00 on Saturdays only, half price; 2026-03-04 (a Wednesday) is a holiday
+@pytest.mark.parametrize("weekend_day", ["sat", "sun"])
+def test_holidays_count_as_weekend_days_also_after_midnight(weekend_day):
+    # window 22:00-02:00 on one weekend day only, half price; 2026-03-04 (a Wednesday) is a holiday
     p = policy({"type": "per_token", "input": 2, "output": 2, "time_of_use": {
         "timezone": "UTC", "holidays": ["2026-03-04"],
-        "windows": [{"start": "22:00", "end": "02:00", "days": ["sat"], "multipliers": {"all": 0.5}}]}})
+        "windows": [{"start": "22:00", "end": "02:00", "days": [weekend_day], "multipliers": {"all": 0.5}}]}})
     start = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
     hours = [2 * 24 + 23, 3 * 24 + 1, 4 * 24 + 1, 1 * 24 + 23]  # Wed 23:00, Thu 01:00, Fri 01:00, Tue 23:00
     usage = Usage(ints(*[M] * 4), ints(*[0] * 4), ints(*[0] * 4), arrival_s=np.asarray(hours, float) * 3600,
@@ -121,3 +122,13 @@ def test_an_inexact_derived_price_names_its_policy(spec):
     data = scenario_dict(pricing={"std": {"type": "per_token", "input": 1, "output": 1}, "dear": spec})
     with pytest.raises((PricingError, ScenarioError), match=r"pricing\.dear: cache_write"):
         make_policies(tokenecon.scenario_from_dict(data))
+
+
+def test_a_window_multiplier_on_a_derived_class_scales_its_derived_price():
+    # cache writes are not on the card (1.25 x input = 2.5); the window halves them alone: 1.25
+    p = policy({"type": "per_token", "input": 2, "output": 8, "time_of_use": {
+        "timezone": "UTC", "windows": [{"start": "00:00", "end": "12:00", "multipliers": {"cache_write": 0.5}}]}})
+    start = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    usage = Usage(ints(M, M), ints(0, 0), ints(0, 0), cache_write_tokens=ints(M, M),
+                  arrival_s=np.asarray([3600.0, 13 * 3600.0]), start=start)
+    assert charges(p, usage) == [Fraction(5, 4), Fraction(5, 2)]
