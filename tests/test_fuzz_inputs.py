@@ -91,7 +91,14 @@ def _trace_scenario(root: Path, arrivals: dict, duration: str = "1h", start: str
     return path
 
 
-def _check_csv(rows, noise, skip_bad, ordered, bom, existing, capsys):
+OPTIONS = st.fixed_dictionaries({}, optional={
+    "loop": st.booleans(), "speed": st.sampled_from([1e-6, 0.5, 60, 1e9]), "sample": st.sampled_from([1e-9, 0.5]),
+    "by_customer": st.booleans(), "columns": st.sampled_from([{"time": "t", "input": "i", "output": "i"},
+                                                              {"time": "t", "input": "i", "output": "o", "customer": "o"},
+                                                              {"time": "nope", "input": "i", "output": "o"}])})
+
+
+def _check_csv(rows, noise, skip_bad, ordered, bom, existing, capsys, options=None):
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         text = "t,i,o\n" + "".join(f"{t},{i},{o}\n" for (_, t), (_, i), (_, o) in rows)
@@ -101,10 +108,10 @@ def _check_csv(rows, noise, skip_bad, ordered, bom, existing, capsys):
         trace.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8", "surrogatepass"))
         scenario = _trace_scenario(root, {"path": str(trace), "format": "csv", "time_unit": "s",
                                           "columns": {"time": "t", "input": "i", "output": "o"},
-                                          "skip_bad": skip_bad, "ordered": ordered})
+                                          "skip_bad": skip_bad, "ordered": ordered, **(options or {})})
         code, err = _outcome(["run", str(scenario), "--no-figures", "-q"], root, existing, capsys)
-        if noise is not None:
-            return
+        if noise is not None or options:
+            return  # no oracle: runs or is refused in one line
         cells = [(float(t) if ok_t else None, ok_t and ok_i and ok_o) for (ok_t, t), (ok_i, _), (ok_o, _) in rows]
         expected = _expected([(t, good) for t, good in cells], skip_bad, ordered, HOUR)
         if expected[0] == "error":
@@ -135,6 +142,13 @@ def test_csv_traces_replay_by_the_rule_or_are_refused_in_one_line(rows, noise, s
 @given(**TRACE_CASE)
 def test_csv_traces_long(rows, noise, skip_bad, ordered, bom, existing, capsys):
     _check_csv(rows, noise, skip_bad, ordered, bom, existing, capsys)
+
+
+@pytest.mark.slow
+@LONG
+@given(**TRACE_CASE, options=OPTIONS)
+def test_csv_traces_with_options_long(rows, noise, skip_bad, ordered, bom, existing, options, capsys):
+    _check_csv(rows, noise, skip_bad, ordered, bom, existing, capsys, options)
 
 
 GOOD_CREATED = st.one_of(st.integers(T0, T0 + 2 * HOUR), st.integers(0, 2 * HOUR).map(
