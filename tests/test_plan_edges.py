@@ -168,17 +168,18 @@ def test_plan_lines_columns_exact_and_typed():
 
 
 def test_positions_continue_across_allowances_within_one_request(tmp_path):
-    # free quota (no expiry) [0, 600) input, subscription [600, 900) input, package [900, 950) output;
+    # free quota (no expiry) [0, 600) input, subscription [600, 900) input, package [900, 910) output;
     # the call at the run's first instant is covered too (the free quota starts at 0)
     plan = {"free_quota": {"tokens": 600}, "subscription": {"fee": 1, "included_tokens": 300},
             "packages": [{"tokens": 50, "price": 2}]}
-    result = replayed(tmp_path, [(0, "a0", 900, 100)], plan, duration="1d")
+    result = replayed(tmp_path, [(0, "a0", 900, 10)], plan, duration="1d")
+    assert _requests(result)["finish_s"].iloc[0] < 1  # finished within the run's first second
     ledger = result.ledger
     lines = ledger[ledger["component"].str.startswith("allowance:")]
     assert list(zip(lines["component"], lines["quantity"], _exact(lines["amount_exact"]))) == [
         ("allowance:free_quota", 600, Fraction(-600, M)), ("allowance:subscription", 300, Fraction(-300, M)),
-        ("allowance:package[0]", 50, Fraction(-500, M))]
-    assert _exact(_requests(result)["charge_exact"]) == [Fraction(500, M)]
+        ("allowance:package[0]", 10, Fraction(-100, M))]
+    assert _exact(_requests(result)["charge_exact"]) == [0]
 
 
 def test_packages_with_one_expiry_are_used_in_the_order_bought(tmp_path):
@@ -201,4 +202,18 @@ def test_allowances_and_credits_restart_for_each_account_in_one_window(tmp_path)
     credit = ledger[ledger["component"] == "credit:granted"]
     assert sorted(credit["customer"]) == ["api:a0", "api:a1"]
     assert set(_exact(credit["amount_exact"])) == {Fraction(-19, 10**4)}
+    assert set(_exact(_requests(result)["charge_exact"])) == {0}
+
+
+def test_granted_credit_first_whatever_the_expiry_and_a_spent_wallet_passes_on(tmp_path):
+    # wallets in order: granted before paid, then earliest-expiring: granted[2] (expired at 30 min,
+    # pays nothing), granted[0] (from 12 h), paid[1] (valid a day). 0.0019 a call.
+    plan = {"credits": [{"amount": "0.002", "kind": "granted", "at": "12h"},
+                        {"amount": "0.002", "kind": "paid", "valid_for": "1d"},
+                        {"amount": 1, "kind": "granted", "valid_for": "30min"}]}
+    result = replayed(tmp_path, [(HOUR, "a0", 900, 100), (13 * HOUR, "a0", 900, 100)], plan, duration="2d")
+    ledger = result.ledger
+    credits = ledger[ledger["component"].str.startswith("credit:")]
+    assert list(zip(credits["request_id"], credits["component"], _exact(credits["amount_exact"]))) == [
+        (0, "credit:paid", Fraction(-19, 10**4)), (1, "credit:granted", Fraction(-19, 10**4))]
     assert set(_exact(_requests(result)["charge_exact"])) == {0}

@@ -52,12 +52,14 @@ def test_volume_tiers_total_per_account_and_period():
     p = policy({"type": "volume_tiers", "mode": "volume", "tiers": [{"up_to": 1000, "input": 2, "output": 2},
                                                                     {"up_to": None, "input": 1, "output": 1}]})
     tokens = ints(600, 600, 300, 300, 900, 200)
-    account = np.asarray([0, 0, 1, 1, 0, 1])
-    period = np.asarray([0, 0, 0, 0, 1, 2])
+    account = np.asarray([0, 0, 2, 2, 0, 2])  # account 1 has no calls here
+    period = np.asarray([0, 0, 0, 0, 1, 1])
     usage = Usage(tokens, ints(*[0] * 6), ints(*[0] * 6), account=account, period=period, order=np.arange(6))
-    # account 0 period 0: 1200 -> tier 2; account 1 period 0: 600 -> tier 1; the rest alone: tier 1
+    # account 0 period 0: 1200 -> tier 2; account 2 period 0: 600 -> tier 1; period 1 (900, 200): tier 1
     assert charges(p, usage) == [Fraction(600, M), Fraction(600, M), Fraction(600, M), Fraction(600, M),
                                  Fraction(1800, M), Fraction(400, M)]
+    with pytest.raises(ValueError, match="^volume tiers need"):
+        p.charges(Usage(tokens, ints(*[0] * 6), ints(*[0] * 6), period=period, order=np.arange(6)))
     with pytest.raises(ValueError, match="^volume tiers need each request's account, billing period and "
                                          "completion order$"):
         p.charges(Usage(tokens, ints(*[0] * 6), ints(*[0] * 6), account=account, period=period))
