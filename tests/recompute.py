@@ -128,7 +128,7 @@ def _check_requests(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, resolved: 
     _close(summary["output_tokens_per_s"], done["output_tokens"].sum() / horizon, "output_tokens_per_s")
     lost = counts.get("rejected", 0) + counts.get("timed_out", 0)
     _close(summary["rejection_rate"], lost / max(1, len(r)), "rejection_rate")
-    tokens = int(done["input_tokens"].sum() + done["output_tokens"].sum())
+    tokens = int(done["input_tokens"].sum() + done["output_tokens"].sum() + done["reasoning_tokens"].sum())
     if tokens and "kwh_per_million_tokens" in summary:
         _close(summary["kwh_per_million_tokens"], ts["energy_kwh"].sum() / tokens * 1e6, "kwh_per_million_tokens")
     if "preemptions" in r and "preemptions" in summary:
@@ -180,7 +180,7 @@ def _check_provider(summary: dict, ts: pd.DataFrame, r: pd.DataFrame, spec: dict
         if f"{name}.{key}" in summary:
             assert summary[f"{name}.{key}"] == int(done[key].sum()), f"{name}.{key}"
             n += 1
-    tokens = int(done["input_tokens"].sum() + done["output_tokens"].sum())
+    tokens = int(done["input_tokens"].sum() + done["output_tokens"].sum() + done["reasoning_tokens"].sum())
     if tokens and f"{name}.kwh_per_million_tokens" in summary:
         _close(summary[f"{name}.kwh_per_million_tokens"], ts["energy_kwh"].sum() / tokens * 1e6,
                f"{name}.kwh_per_million_tokens")

@@ -111,3 +111,11 @@ def test_script_classification_equals_the_regex_rule(text):
         share = cjk / letters
         expected = "chinese" if share >= 0.60 else "english" if share < 0.05 else "mixed"
     assert classify_script(text) == expected
+
+
+def test_completed_share_never_reads_100_percent_with_requests_outstanding():
+    from tokenecon.report.pages import share
+
+    assert share(51_638, 51_663) == ">99.9%"  # 25 still running: not "100.0%"
+    assert share(1, 20_000) == "<0.1%" and share(0, 10) == "0%" and share(10, 10) == "100%"
+    assert share(1, 3) == "33.3%" and share(0, 0) == "0%"

@@ -121,7 +121,7 @@ def _totals(scenario: Scenario, workload: Workload, records: Records, bill: Bill
     lost = counts["requests_rejected"] + counts["requests_timed_out"]
     length = ts["interval_end_s"] - ts["interval_start_s"]
     fleet = _fleet(ts, weight)
-    tokens = counts["input_tokens"] + counts["output_tokens"]
+    tokens = processed_tokens(counts)
     return {
         **{k: counts[k] for k in ("requests_arrived", "requests_completed", "requests_rejected",
                                   "requests_timed_out", "requests_running")},
@@ -165,7 +165,7 @@ def _provider(scenario: Scenario, workload: Workload, records: Records, bill: Bi
     mine = (ts["provider"] == scenario.providers[p].name).to_numpy()
     rows = ts[mine]
     fleet = _fleet(rows, weight[mine])
-    tokens = counts["input_tokens"] + counts["output_tokens"]
+    tokens = processed_tokens(counts)
     out = scale_summary({
         **{k: counts[k] for k in ("requests_completed", "requests_rejected", "requests_timed_out", "input_tokens",
                                   "output_tokens")},
@@ -178,6 +178,12 @@ def _provider(scenario: Scenario, workload: Workload, records: Records, bill: Bi
     revenue = float(Decimal(out["revenue"]) * bill.provider_rate[p])  # in the scenario currency
     out["margin"] = round(revenue - (out["gpu_cost"] + out["energy_cost"]), 6)
     return out
+
+
+def processed_tokens(counts: dict[str, int]) -> int:
+    """Tokens the fleet processed for completed requests: prompt, visible output and hidden reasoning
+    (reasoning is decoded like output), the denominator of energy per 1M tokens."""
+    return counts["input_tokens"] + counts["output_tokens"] + counts["reasoning_tokens"]
 
 
 def run_summary(scenario: Scenario, workload: Workload, records: Records, bill: Bill, ts: pd.DataFrame, *,

@@ -21,6 +21,14 @@ def pct(value: float, digits: int = 0) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+def share(part: int, whole: int) -> str:
+    """part of whole as a percentage that never reads 100% (or 0%) unless it is: '>99.9%', '<0.1%'."""
+    if whole <= 0 or part == whole or part == 0:
+        return "100%" if whole > 0 and part == whole else "0%"
+    text = pct(part / whole, 1)
+    return ">99.9%" if text == "100.0%" else "<0.1%" if text == "0.0%" else text
+
+
 def change(new: float, old: float) -> str:
     """'+12.3%' / '-4.0%' / 'unchanged'; 'from 0' when there is no base."""
     if old == new:
@@ -54,9 +62,8 @@ def _segments(s: dict) -> list[str]:
 def run_answer(s: dict, accounts: dict[str, int]) -> list[str]:
     """Sentences answering a run's question, from its summary."""
     cur = s["currency"]
-    arrived = max(1, s["requests_arrived"])
     out = [f"{s['requests_arrived']:,} requests arrived; {s['requests_completed']:,} completed "
-           f"({pct(s['requests_completed'] / arrived, 1)}), {s['requests_rejected']:,} were rejected, "
+           f"({share(s['requests_completed'], s['requests_arrived'])}), {s['requests_rejected']:,} were rejected, "
            f"{s['requests_timed_out']:,} timed out and {s['requests_running']:,} were still running at the end."]
     segments = _segments(s)
     if segments:
