@@ -115,3 +115,27 @@ def test_reconcile_names_every_figure_when_billing_disagrees():
     with pytest.raises(ReconciliationError) as caught:
         reconcile(tampered)
     assert str(caught.value) == expected
+
+
+@pytest.mark.parametrize("duration,hours", [("3600s", 1), ("3601s", 2)])
+def test_reserved_capacity_counts_every_started_hour(tmp_path, duration, hours):
+    calls = [(60, 100, 5)]
+    ent = {"name": "ent", "providers": ["p1"], "arrivals": {"type": "trace", "path": _trace(tmp_path, calls),
+                                                              "format": "openai_usage"},
+           "provisioned": {"provider": "p1", "replicas": 2, "price_per_replica_hour": 3}}
+    data = scenario_dict(duration=duration, customers=[ent], providers=[_provider("p1", "std")],
+                         pricing={"std": {"type": "per_token", "input": 2, "output": 8}})
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    lines = result.ledger[result.ledger["component"] == "provisioned"]
+    assert lines["quantity"].tolist() == [2 * hours] and lines["amount_exact"].tolist() == [str(6 * hours)]
+
+
+def test_invoices_sum_every_token_class_of_their_requests():
+    data = scenario_dict(duration="30min")
+    data["customers"][0].update(reasoning_tokens={"type": "fixed", "value": 7}, cache_write_ratio=0.5)
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    r = result.requests[result.requests["status"] == "completed"]
+    inv = result.invoices
+    for column in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cache_write_tokens"):
+        assert r[column].sum() > 0 and inv[column].sum() == r[column].sum(), column
+        assert inv[column].dtype == np.int64, column
