@@ -50,6 +50,9 @@ GOOD_TIME = st.integers(-600, 2 * HOUR)
 BAD_TIME = st.sampled_from(["", "x", "nan", "inf", "-inf", "1e999", "9" * 400, "true", "2026-13-45"])
 GOOD_COUNT = st.integers(1, 200_000)
 BAD_COUNT = st.sampled_from(["", "0", "-3", "1.5", "x", "1e999", "9" * 400, "nan", "200000001"])
+# a call may return no output (filtered, cut off): 0 is a good output count, never a good prompt
+GOOD_OUTPUT = st.integers(0, 200_000)
+BAD_OUTPUT = st.sampled_from(["", "-3", "1.5", "x", "1e999", "9" * 400, "nan", "200000001"])
 CELL = st.one_of(st.text(max_size=12), st.sampled_from(['"', '""', ",", "\n", "\r", "\ufeff", "\x00", "1,2"]))
 
 
@@ -58,7 +61,7 @@ def csv_rows(draw):
     """(time, input, output) cells; each either a known-good value or a known-bad text."""
     def cell(good, bad):
         return draw(st.one_of(good.map(lambda v: (True, str(v))), bad.map(lambda v: (False, v))))
-    return [(cell(GOOD_TIME, BAD_TIME), cell(GOOD_COUNT, BAD_COUNT), cell(GOOD_COUNT, BAD_COUNT))
+    return [(cell(GOOD_TIME, BAD_TIME), cell(GOOD_COUNT, BAD_COUNT), cell(GOOD_OUTPUT, BAD_OUTPUT))
             for _ in range(draw(st.integers(0, 12)))]
 
 
@@ -155,6 +158,7 @@ GOOD_CREATED = st.one_of(st.integers(T0, T0 + 2 * HOUR), st.integers(0, 2 * HOUR
     lambda s: f"2026-01-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}Z"))
 BAD_CREATED = st.sampled_from([None, True, "yesterday", 1e300, [], {}, "9999-01-01T00:00:00Z", float("nan")])
 BAD_TOKENS = st.sampled_from([None, 0, -1, 1.5, "12", True, 10**30, [], {}])
+BAD_COMPLETION = st.sampled_from([None, -1, 1.5, "12", True, 10**30, [], {}])  # 0: a call that returned nothing
 GARBAGE_LINE = st.one_of(st.sampled_from(["not json", "[1, 2]", "null", "[" * 5000 + "]" * 5000, "1" * 5000,
                                           '{"created": ' + "9" * 5000 + "}", "{", "\ufeff{}"]), st.text(max_size=20))
 
@@ -172,7 +176,8 @@ def jsonl_rows(draw):
             continue
         ok_t, created = draw(st.one_of(GOOD_CREATED.map(lambda v: (True, v)), BAD_CREATED.map(lambda v: (False, v))))
         ok_i, prompt = draw(st.one_of(GOOD_COUNT.map(lambda v: (True, v)), BAD_TOKENS.map(lambda v: (False, v))))
-        ok_o, completion = draw(st.one_of(GOOD_COUNT.map(lambda v: (True, v)), BAD_TOKENS.map(lambda v: (False, v))))
+        ok_o, completion = draw(st.one_of(GOOD_OUTPUT.map(lambda v: (True, v)),
+                                          BAD_COMPLETION.map(lambda v: (False, v))))
         usage = {k: v for k, v in (("prompt_tokens", prompt), ("completion_tokens", completion)) if v is not None}
         line = json.dumps({**({"created": created} if created is not None else {}), "usage": usage})
         seconds = (created - T0 if isinstance(created, int) else

@@ -80,6 +80,25 @@ def test_openai_usage_jsonl(tmp_path):
     assert set(r["output_tokens"]) == {5}  # completion_tokens includes the reasoning: 10 = 5 answer + 5 reasoning
 
 
+def test_calls_that_returned_no_output_are_billed_for_their_prompt(tmp_path):
+    """completion_tokens: 0 happens (a filtered or cut-off call): the call is replayed, served as a
+    prefill (which computes one token, then stops) and billed for its prompt only."""
+    path = tmp_path / "usage.jsonl"
+    rows = [{"created": 1700000000, "usage": {"prompt_tokens": 1000, "completion_tokens": 0}},
+            {"created": 1700000001, "usage": {"prompt_tokens": 1000, "completion_tokens": 20}}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = tokenecon.run(trace_scenario({"path": str(path), "format": "openai_usage"}))
+    r = result.requests.sort_values("arrival_s")
+    assert r["output_tokens"].tolist() == [0, 20] and r["status"].tolist() == ["completed", "completed"]
+    # the test scenario's price, 2.50 input and 10 output per 1M: 1,000 x 2.5 and 1,000 x 2.5 + 20 x 10
+    assert [str(c) for c in result.files_table("requests").sort_values("arrival_s")["charge"]] == ["0.0025", "0.0027"]
+    first = r.iloc[0]
+    assert first["first_token_s"] == first["finish_s"] > first["start_s"]  # done when its prefill is
+    csv = tmp_path / "trace.csv"
+    csv.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04.0,10,0\n")
+    assert tokenecon.run(trace_scenario({"path": str(csv)})).requests["output_tokens"].tolist() == [0]
+
+
 @pytest.mark.parametrize("row,message", [
     ("2023-11-16 18:17:05.0,12,-3", "line 3: bad token counts"),
     ("yesterday,12,3", "line 3: bad time"),

@@ -65,7 +65,8 @@ def simulate(scenario: Scenario, workload: Workload, routes: Routes,
                         if c.provisioned is not None and c.provisioned.provider == spec.name}
         # as this provider's tokenizer counts them; reasoning tokens are decoded like output
         inputs, cached = workload.input_tokens[i], workload.cached_input_tokens[i]
-        decoded = workload.output_tokens[i] + workload.reasoning_tokens[i]
+        # a call that returned no tokens still ran its prefill, which computes one token (then stopped)
+        decoded = np.maximum(workload.output_tokens[i] + workload.reasoning_tokens[i], 1)
         providers.append(Provider(
             env, i, spec, records, arrival=arrival, account=account, prompt=array("q", inputs.tobytes()),
             uncached=array("q", (inputs - cached).tobytes()), output=array("q", decoded.tobytes()),
