@@ -41,6 +41,31 @@ def test_latin_names_draw_the_same_pixels_with_or_without_the_cjk_font(tmp_path)
     assert (tmp_path / "latin.png").read_bytes() == (tmp_path / "with_cjk.png").read_bytes()
 
 
+def test_chinese_names_draw_bold_in_bold_titles_and_regular_elsewhere():
+    """The CJK font is variable; matplotlib would draw every weight at its default (100, thin). A
+    run's Chinese names get static 400 and 700 instances: bold titles carry visibly more ink."""
+    import matplotlib
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from tokenecon.report.fonts import use_fonts_for
+
+    def ink(weight: str, text: str = "方案甲") -> float:
+        fig = Figure(figsize=(2, 1), dpi=100)
+        FigureCanvasAgg(fig)
+        fig.text(0.05, 0.3, text, fontsize=20, fontweight=weight)
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())[:, :, :3]
+        return float((255 - pixels).sum())
+
+    with matplotlib.rc_context():
+        use_fonts_for('{"name": "方案甲"}')
+        regular, bold = ink("normal"), ink("bold")
+        thin_fallback = ink("normal", "乙")  # not in the run's names: the variable font, thin
+        assert bold > 1.3 * regular and regular > 1.5 * thin_fallback > 0
+
+
 def test_page_tables_put_words_left_and_numbers_right():
     from tokenecon.report.html import Table, _table
 
