@@ -70,6 +70,7 @@ def test_compare_files_that_differ_only_in_pricing(tmp_path, write_yaml, capsys)
 
 @pytest.mark.parametrize("args,message", [
     (["--policy", "std"], "give two or more --policy variants"),
+    (["--policy", "std", "--policy", "std"], "--policy std is given twice"),
     (["--policy", "std", "--policy", "nope"], "unknown price 'nope'"),
     (["--policy", "std", "--policy", "pX=std"], "unknown provider 'pX'"),
 ])

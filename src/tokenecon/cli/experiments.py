@@ -98,6 +98,9 @@ def _variants(scenario_files: tuple[Path, ...], policies: tuple[str, ...]) -> tu
     if len(scenarios) == 1:
         if len(policies) < 2:
             raise click.UsageError("give two or more --policy variants, or two or more scenario files")
+        twice = sorted({p for p in policies if policies.count(p) > 1})
+        if twice:
+            raise click.UsageError(f"--policy {twice[0]} is given twice; give each variant once")
         return scenario, policy_variants(scenario, list(policies))
     if policies:
         raise click.UsageError("--policy applies to one scenario file; with several files each file is a variant")

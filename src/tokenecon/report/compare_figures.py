@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from .style import (headroom, legend_below, linestyles, palette, readable, save, short_number, title_of,  # noqa: E402
-                    use_cjk_font)
+                    use_cjk_font, use_fonts_for)
 
 use_cjk_font()  # Chinese, Japanese and Korean names render
 
@@ -209,6 +209,9 @@ def load_over_time(comparison, path: Path) -> None:
 
 
 def write_compare_figures(comparison, table: pd.DataFrame, folder: Path) -> None:
+    # every name a figure may draw: policies, and each variant's providers, segments and title
+    use_fonts_for(" ".join(comparison.results) + "".join(r.scenario.model_dump_json()
+                                                         for r in comparison.results.values()))
     cost_over_time(comparison, folder / "cost_over_time.png")
     revenue_margin(table, comparison.currency, folder / "revenue_margin.png", comparison)
     bill_by_segment(table, comparison.currency, folder / "bill_by_segment.png", comparison)

@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .style import legend_below, short_number, use_cjk_font  # noqa: E402
+from .style import legend_below, short_number, use_cjk_font, use_fonts_for  # noqa: E402
 
 use_cjk_font()  # Chinese, Japanese and Korean names render
 
@@ -20,6 +20,7 @@ __all__ = ["replication_figure", "sweep_figures"]
 def replication_figure(replications, path: Path) -> None:
     bands = replications.bands()
     sc = replications.scenario
+    use_fonts_for(sc.model_dump_json())  # bold titles in bold for Chinese names too
     fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
     labels = {"output_tokens_per_s": "output tokens per second", "revenue_per_h": f"revenue per hour ({sc.currency})",
               "utilization": "utilization (share of batch slots)"}
@@ -89,6 +90,7 @@ def sweep_figures(table: pd.DataFrame, parameters: list[str], metrics: list[str]
 
     The best point (with `optimize:`) is outlined in red; points failing a constraint say so.
     """
+    use_fonts_for(" ".join([name, *parameters, *metrics]))
     written = []
     best_row = table.index[table["point"] == best["point"]][0] if best and best.get("feasible") else None
     for metric in metrics:

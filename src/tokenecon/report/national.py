@@ -20,9 +20,9 @@ def write_national_report(result, folder: Path, *, figures: bool = True) -> None
 
 
 def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> None:
-    from .style import short_number, use_cjk_font  # (Agg backend)
+    from .style import short_number, use_fonts_for  # (Agg backend)
 
-    use_cjk_font()  # CJK names render
+    use_fonts_for(result.scenario.model_dump_json())  # CJK names render, at their weight
 
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
