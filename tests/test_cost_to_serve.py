@@ -173,4 +173,9 @@ def test_unit_economics_equal_the_figures_recomputed_from_requests_csv(tmp_path,
         assert got["cost_to_serve_per_1m_tokens"] == pytest.approx(float(cost), abs=1e-6)
         assert got["margin_per_1m_tokens"] == pytest.approx(float(charged - cost), abs=2e-6)
     assert units["requests"][units["grouping"] == "prompt_length"].sum() == len(done)
-    assert "Per 1M tokens, by prompt length" in (out / "report.html").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Per 1M tokens, by prompt length" in page
+    by_length = units[units["grouping"] == "prompt_length"]
+    worst = by_length.loc[by_length["margin_per_1m_tokens"].idxmin()]
+    assert (f"Per 1M tokens, prompts of {worst['group']} tokens are charged USD "
+            f"{worst['charged_per_1m_tokens']:,.2f} and cost {worst['cost_to_serve_per_1m_tokens']:,.2f}") in page

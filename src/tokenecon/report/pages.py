@@ -145,10 +145,27 @@ def run_page(summary: dict, accounts: dict[str, int], folder: Path, first_figure
         subtitle=(f"seed {s['seed']}, {s['duration_s'] / 3600:g} h from {s['start']}, "
                   f"simulated in {s.get('wall_time_s', 0):.1f} s; amounts in {s['currency']}"),
         question=s.get("question") or "What happened in this run?",
-        answer=run_answer(s, accounts),
+        answer=run_answer(s, accounts) + _unit_answer(unit_economics, s["currency"]),
         tables=_run_tables(s, accounts) + _unit_tables(unit_economics, s["currency"]),
         figures=figure_names(folder, first_figures),
     )
+
+
+def _unit_answer(table, currency: str) -> list[str]:
+    """One sentence: the prompt lengths whose tokens earn least and most over their cost to serve."""
+    if table is None or not len(table):
+        return []
+    rows = table[table["grouping"] == "prompt_length"]
+    if len(rows) < 2:
+        return []
+    worst = rows.loc[rows["margin_per_1m_tokens"].idxmin()]
+    best = rows.loc[rows["margin_per_1m_tokens"].idxmax()]
+
+    def said(r) -> str:
+        return (f"prompts of {r['group']} tokens are charged {currency} {r['charged_per_1m_tokens']:,.2f} "
+                f"and cost {r['cost_to_serve_per_1m_tokens']:,.2f} to serve")
+
+    return [f"Per 1M tokens, {said(worst)}; {said(best)}."]
 
 
 def _unit_tables(table, currency: str) -> list[Table]:
