@@ -91,6 +91,16 @@ def test_national_scenario_passes_through_the_reported_figures(tmp_path):
     s = result.summary()
     assert s["scale"] == 1.5e-7 and s["supply.gpus_needed_end"] > 100_000
     assert s["price_per_million_end"] < 1.0  # prices fell
+    # the modelled fleet is the one this demand needs: all of its cost is the cost of serving it, in
+    # the summary, per segment and per 1M tokens (the simulated sample's own fleet costs nothing)
+    fleet = s["gpu_cost"] + s["energy_cost"]
+    assert s["cost_to_serve"] == pytest.approx(fleet) and s["idle_cost"] == pytest.approx(0.0, abs=1e-6)
+    segments = sum(float(s[k]) for k in s if k.startswith("cost_to_serve."))
+    assert segments == pytest.approx(fleet, rel=1e-9)
+    units = result.unit_economics
+    tokens = units.loc[units["grouping"] == "prompt_length", "tokens"].sum()
+    per_m = (units["cost_to_serve_per_1m_tokens"] * units["tokens"])[units["grouping"] == "prompt_length"].sum() / tokens
+    assert per_m == pytest.approx(fleet / (tokens / s["scale"]) * 1e6, rel=1e-4) and per_m > 0
     out = tokenecon.write_run_folder(result, tmp_path / "national")
     assert (out / "national.png").exists() and (out / "milestones.csv").exists()
     assert not (out / "requests.csv").exists()  # outputs: {requests: false}

@@ -80,6 +80,36 @@ def test_openai_usage_jsonl(tmp_path):
     assert set(r["output_tokens"]) == {5}  # completion_tokens includes the reasoning: 10 = 5 answer + 5 reasoning
 
 
+def test_a_start_without_offset_is_read_in_the_scenario_timezone(tmp_path):
+    """start: 2026-01-01T00:00:00 with timezone Asia/Shanghai is 2025-12-31T16:00Z: a trace whose
+    first call is at that instant starts the run; one an hour later arrives at 3,600 s."""
+    path = tmp_path / "usage.jsonl"
+    first = 1767196800  # 2026-01-01T00:00:00+08:00
+    rows = [{"created": first + k * 3600, "usage": {"prompt_tokens": 10, "completion_tokens": 2}} for k in range(2)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    data = scenario_dict(duration="2h", start="2026-01-01T00:00:00", timezone="Asia/Shanghai")
+    data["customers"] = [{"name": "replay", "count": 1, "providers": ["p1"],
+                          "arrivals": {"type": "trace", "path": str(path), "format": "openai_usage"}}]
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    assert sorted(result.requests["arrival_s"].tolist()) == [0.0, 3600.0]
+
+
+def test_a_by_customer_trace_has_one_account_per_customer_in_the_page(tmp_path):
+    """Per-account bills of a segment replayed by_customer divide by the trace's customers, not by
+    the segment's `count`."""
+    from tokenecon.report.folder import write_run_folder
+
+    path = tmp_path / "usage.csv"
+    path.write_text("t,who,prompt,completion\n0,alice,100,10\n1,bob,100,10\n2,carol,100,10\n")
+    result = tokenecon.run(trace_scenario({"path": str(path), "format": "csv", "time_unit": "s",
+                                           "by_customer": True, "columns": {"time": "t", "input": "prompt",
+                                                                            "output": "completion", "customer": "who"}}))
+    assert result.accounts_by_segment() == {"replay": 3}
+    out = write_run_folder(result, tmp_path / "run", figures=False)
+    bill = float(result.summary()["bill.replay"])
+    assert f"{bill / 3:,.2f}" in (out / "report.html").read_text(encoding="utf-8")
+
+
 def test_calls_that_returned_no_output_are_billed_for_their_prompt(tmp_path):
     """completion_tokens: 0 happens (a filtered or cut-off call): the call is replayed, served as a
     prefill (which computes one token, then stops) and billed for its prompt only."""

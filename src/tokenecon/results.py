@@ -176,6 +176,14 @@ class Result:
         """Everything each customer segment is billed (requests, fees, purchases), in the scenario currency."""
         return self.measures.segment_bills
 
+    def accounts_by_segment(self) -> dict[str, int]:
+        """Customer accounts per segment: the scenario's `count`, or for a trace replayed
+        `by_customer` the customers the trace names (one account each)."""
+        segments = list(self.workload.segments)
+        counts = np.bincount(self.workload.account_segment, minlength=len(segments))
+        return {c.name: int(counts[segments.index(c.name)]) if getattr(c.arrivals, "by_customer", False)
+                else c.count for c in self.scenario.customers}
+
     def segments(self) -> pd.DataFrame:
         """Per customer segment: its bill, its cost to serve and the margin (scenario currency, exact text
         in ``*_exact``; scaled up like the summary in a scaled run)."""

@@ -180,7 +180,8 @@ def _replayed(scenario: Scenario, customer: CustomerSpec, arrivals: TraceArrival
     seed, name = scenario.seed, customer.name
     path = scenario.resolve_path(arrivals.path)
     trace = load_trace(path, arrivals, scenario.duration)
-    offset = trace_offset(trace, scenario.start, scenario.duration, path)
+    start = scenario.start_local if scenario.start is not None else None  # a start without offset is in `timezone`
+    offset = trace_offset(trace, start, scenario.duration, path)
     rows, times = replay(trace, arrivals, scenario.duration, stream(seed, "trace_sample", name), offset)
     rows = rows.astype(np.int64)
     n = len(times)

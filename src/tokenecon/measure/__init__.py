@@ -20,7 +20,7 @@ from ..demand import Workload
 from ..load import IntervalLoad, SurgeSignal
 from ..scenario import Scenario
 from ..sim.records import Records
-from .costserve import CostToServe, attribute_cost, cost_scale, cost_summary
+from .costserve import CostToServe, attribute_cost, cost_summary, full_run_costs
 from .intervals import interval_table
 from .scaleup import scale_timeseries
 from .summary import percentile, run_summary, segment_bills
@@ -67,6 +67,6 @@ def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill
     summary = run_summary(scenario, workload, records, bill, ts, scale=scale, fleet_source=fleet_source,
                           extra=extra)
     summary.update(cost_summary(scenario, workload, cost, summary))
-    per_token = [r * scale for r in cost_scale(scenario, cost, summary)]  # the full run's cost, per sample token
+    per_token = full_run_costs(scenario, cost, summary) * scale  # the full run's cost, per sample token
     return Measures(ts, summary, segment_bills(scenario, workload, records, bill), national, milestones,
-                    fleet_source, cost, unit_economics(workload, records, bill, cost, per_token))
+                    fleet_source, cost, unit_economics(workload, records, bill, per_token))

@@ -34,7 +34,7 @@ from ..errors import ScenarioError
 from ..scenario import Scenario
 from ..sim.records import Records
 
-__all__ = ["CostToServe", "attribute_cost", "cost_summary", "cost_scale", "MICRO"]
+__all__ = ["CostToServe", "attribute_cost", "cost_summary", "full_run_costs", "MICRO"]
 
 MICRO = 1_000_000  # micro-units per unit of the scenario currency
 MAX_FLEET_UNITS = 10**12  # currency units: the fleets' cost, in micro-units, stays far inside int64
@@ -48,6 +48,7 @@ class CostToServe:
     attributed: list[int]  # per provider: sum of its requests' cost to serve
     fleet: list[int]  # per provider: GPU + energy cost of the simulated fleet
     provider: np.ndarray  # each request's provider index (-1: none)
+    weight: np.ndarray  # float64, each request's GPU seconds (its share of its provider's busy time)
 
 
 def micro(value: float) -> int:
@@ -101,7 +102,7 @@ def attribute_cost(scenario: Scenario, records: Records, ts: pd.DataFrame) -> Co
         per_request[mine] = split_by_weight(served, weights)
         attributed.append(served)
         fleet.append(whole)
-    return CostToServe(per_request, attributed, fleet, provider.copy())
+    return CostToServe(per_request, attributed, fleet, provider.copy(), np.asarray(gpu_s, dtype=np.float64))
 
 
 def _text(units: int) -> str:
@@ -112,18 +113,30 @@ def _full_attributed(cost: CostToServe, p: int, whole: int) -> int:
     """Provider p's attributed cost in the full run: the sample's share of the full fleet cost."""
     if whole == cost.fleet[p]:
         return cost.attributed[p]
-    # scaled up or a modelled fleet: the sample's attributed share
-    return round(whole * cost.attributed[p] / cost.fleet[p]) if cost.fleet[p] else 0
+    if cost.fleet[p]:  # scaled up: the sample's attributed share
+        return round(whole * cost.attributed[p] / cost.fleet[p])
+    # a modelled fleet (supply model) where the simulated one cost nothing: the modelled fleet is
+    # the one this demand needs, so all of its cost is the cost of serving it
+    return whole if cost.weight[cost.provider == p].sum() > 0 else 0
 
 
-def cost_scale(scenario: Scenario, cost: CostToServe, summary: dict[str, Any]) -> list[float]:
-    """Per provider: full-run attributed cost per unit of the sample's (1 in a run that is not scaled)."""
-    ratio = []
-    for p, spec in enumerate(scenario.providers):
-        whole = micro(summary[f"{spec.name}.gpu_cost"]) + micro(summary[f"{spec.name}.energy_cost"])
-        served = _full_attributed(cost, p, whole)
-        ratio.append(served / cost.attributed[p] if cost.attributed[p] else 0.0)
-    return ratio
+def _wholes(scenario: Scenario, summary: dict[str, Any]) -> list[int]:
+    return [micro(summary[f"{spec.name}.gpu_cost"]) + micro(summary[f"{spec.name}.energy_cost"])
+            for spec in scenario.providers]
+
+
+def full_run_costs(scenario: Scenario, cost: CostToServe, summary: dict[str, Any]) -> np.ndarray:
+    """Each simulated request's cost to serve in the full run's terms (float micro-units): its
+    provider's attributed cost split like the sample's (by GPU time where the sample's fleet cost
+    nothing). Equal to `cost.per_request` in a run that is neither scaled nor modelled."""
+    out = cost.per_request.astype(np.float64)
+    for p, whole in enumerate(_wholes(scenario, summary)):
+        served, mine = _full_attributed(cost, p, whole), cost.provider == p
+        if cost.attributed[p]:
+            out[mine] *= served / cost.attributed[p]
+        elif served:
+            out[mine] = served * cost.weight[mine] / cost.weight[mine].sum()
+    return out
 
 
 def cost_summary(scenario: Scenario, workload: Workload, cost: CostToServe, summary: dict[str, Any]) -> dict[str, Any]:
@@ -132,9 +145,9 @@ def cost_summary(scenario: Scenario, workload: Workload, cost: CostToServe, summ
     text, like ``bill.<segment>``: the segment's bill minus its cost to serve)."""
     out: dict[str, Any] = {}
     total_served = total_idle = 0
-    ratio = cost_scale(scenario, cost, summary)
+    wholes = _wholes(scenario, summary)
     for p, spec in enumerate(scenario.providers):
-        whole = micro(summary[f"{spec.name}.gpu_cost"]) + micro(summary[f"{spec.name}.energy_cost"])
+        whole = wholes[p]
         served = _full_attributed(cost, p, whole)
         out[f"{spec.name}.cost_to_serve"] = served / MICRO
         out[f"{spec.name}.idle_cost"] = (whole - served) / MICRO
@@ -142,13 +155,11 @@ def cost_summary(scenario: Scenario, workload: Workload, cost: CostToServe, summ
         total_idle += whole - served
     out["cost_to_serve"] = total_served / MICRO
     out["idle_cost"] = total_idle / MICRO
-    provider = np.asarray(cost.provider)
+    exact = wholes == cost.fleet  # neither scaled nor modelled: the requests' own integer shares
+    full = None if exact else full_run_costs(scenario, cost, summary)
     for s, name in enumerate(workload.segments):
         mine = workload.segment == s
-        if all(r == 1.0 for r in ratio):
-            units = int(cost.per_request[mine].sum())
-        else:  # each provider's part scaled like that provider's cost to serve
-            units = round(sum(int(cost.per_request[mine & (provider == p)].sum()) * r for p, r in enumerate(ratio)))
+        units = int(cost.per_request[mine].sum()) if full is None else round(float(full[mine].sum()))
         out[f"cost_to_serve.{name}"] = _text(units)
         bill = summary.get(f"bill.{name}")
         if bill is not None:

@@ -22,7 +22,7 @@ from ..demand import Workload
 from ..sim.records import COMPLETED, SERVICE_TIERS, Records
 from ..money import exact_group_sums
 from ..units import MONEY_UNITS_PER_UNIT
-from .costserve import MICRO, CostToServe
+from .costserve import MICRO
 
 __all__ = ["unit_economics", "PROMPT_EDGES"]
 
@@ -36,14 +36,13 @@ def _label(lo: int, hi: int | None) -> str:
     return f"{k(lo)}+" if hi is None else f"{k(lo)}-{k(hi)}"
 
 
-def unit_economics(workload: Workload, records: Records, bill: Bill, cost: CostToServe | None,
-                   cost_scale: list[float]) -> pd.DataFrame:
+def unit_economics(workload: Workload, records: Records, bill: Bill, served: np.ndarray) -> pd.DataFrame:
     """One row per non-empty group: ``grouping`` (prompt_length | service_tier), ``group``, requests,
-    tokens, and charged, cost to serve and margin per 1M tokens (scenario currency)."""
+    tokens, and charged, cost to serve and margin per 1M tokens (scenario currency). `served` is each
+    request's cost to serve in micro-units, in the sample's terms (`costserve.full_run_costs` x scale)."""
     done = np.asarray(records.column("status")) == COMPLETED
     tokens = (workload.input_tokens + workload.output_tokens + workload.reasoning_tokens).astype(np.int64)
     provider = np.asarray(records.column("provider"), dtype=np.int64)
-    served = _served(cost, provider, cost_scale, len(workload))
     by_length = np.searchsorted(np.asarray(PROMPT_EDGES[1:]), workload.input_tokens, side="right")
     groupings = [("prompt_length", by_length,
                   [_label(lo, hi) for lo, hi in zip(PROMPT_EDGES, list(PROMPT_EDGES[1:]) + [None])]),
@@ -74,11 +73,3 @@ def _charged(bill: Bill, provider: np.ndarray, done: np.ndarray, code: np.ndarra
     unit = Decimal(MONEY_UNITS_PER_UNIT)
     return [sum((Decimal(sums[g * providers + p]) * bill.provider_rate[p] for p in range(providers)), Decimal(0))
             / unit for g in range(groups)]
-
-
-def _served(cost: CostToServe | None, provider: np.ndarray, scale: list[float], n: int) -> np.ndarray:
-    """Each request's cost to serve in micro-units, scaled per provider as the summary scales it."""
-    if cost is None:
-        return np.zeros(n)
-    factor = np.asarray(list(scale) + [0.0])[np.where(provider >= 0, provider, len(scale))]
-    return np.asarray(cost.per_request, dtype=np.float64) * factor

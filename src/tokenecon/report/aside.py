@@ -43,13 +43,17 @@ class Aside:
         if self._pid is None:
             return
         pid, pipe = self._pid, self._pipe
-        self._pid = self._pipe = None
-        chunks = []
         assert pipe is not None
-        with os.fdopen(pipe, "rb") as report:
-            while chunk := report.read(65536):
+        chunks = []
+        try:  # interrupted (Ctrl-C) while waiting: stop the child too, never leave it drawing
+            while chunk := os.read(pipe, 65536):
                 chunks.append(chunk)
-        _, status = os.waitpid(pid, 0)
+            _, status = os.waitpid(pid, 0)
+        except BaseException:
+            self.cancel()
+            raise
+        os.close(pipe)
+        self._pid = self._pipe = None
         if os.waitstatus_to_exitcode(status) != 0:
             message = b"".join(chunks).decode("utf-8", "replace") or f"exit status {status}"
             raise AsideError(f"drawing in the child process failed:\n{message}")
@@ -60,9 +64,9 @@ class Aside:
             return
         try:
             os.kill(self._pid, signal.SIGKILL)
-        except ProcessLookupError:
+            os.waitpid(self._pid, 0)
+        except (ProcessLookupError, ChildProcessError):  # already gone, or already reaped
             pass
-        os.waitpid(self._pid, 0)
         if self._pipe is not None:
             os.close(self._pipe)
         self._pid = self._pipe = None

@@ -214,7 +214,7 @@ def bill_figure(result, path: Path) -> None:
     s = result.summary()
     cur = result.scenario.currency
     segments = [k[5:] for k in s if k.startswith("bill.")]
-    accounts = {c.name: c.count for c in result.scenario.customers}
+    accounts = result.accounts_by_segment()
     totals = np.asarray([float(s[f"bill.{g}"]) for g in segments])
     each = totals / np.asarray([max(1, accounts.get(g, 1)) for g in segments])
     colors = palette(segments)

@@ -84,7 +84,7 @@ def _run_html(result, folder: Path) -> None:
     from .html import write_page
     from .pages import run_page
 
-    accounts = {c.name: c.count for c in result.scenario.customers}
+    accounts = result.accounts_by_segment()
     write_page(run_page(result.summary(), accounts, folder, FIGURES, result.unit_economics), folder)
 
 
