@@ -47,7 +47,24 @@ def check_run_folder(folder: Path) -> int:
         requests = pd.read_csv(path, dtype={"charge": str, "cost_to_serve": str, "customer": str,
                                             "segment": str, "provider": str}, low_memory=False)
         checked += _check_requests(summary, ts, requests, resolved, invoices)
+        checked += _check_batch(summary, requests, resolved)
     return checked
+
+
+def _check_batch(summary: dict, r: pd.DataFrame, resolved: dict) -> int:
+    """Batch-tier counts: requests, windows expired, and completed later than their provider's window."""
+    batch = r["service_tier"] == "batch"
+    if not batch.any():
+        assert "batch_requests" not in summary
+        return 0
+    window = r["provider"].map({p["name"]: float(p["batch_window"]) for p in resolved["providers"]})
+    expired = int((r["reason"] == "batch_window_expired").sum())
+    late = int((batch & (r["status"] == "completed") & (r["finish_s"] > r["arrival_s"] + window)).sum())
+    want = {"batch_requests": int(batch.sum()), "batch_window_expired": expired, "batch_finished_late": late,
+            "batch_window_missed": expired + late}
+    for key, value in want.items():
+        assert summary[key] == value, f"{key}: {summary[key]} in the folder, {value} recomputed from requests.csv"
+    return len(want)
 
 
 def _check_invoices(summary: dict, invoices: pd.DataFrame, folder: Path) -> int:

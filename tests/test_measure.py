@@ -34,10 +34,14 @@ def busy_run(tmp_path_factory):
     p1.update(replicas=1, queue={"timeout": "2min"})
     p1["performance"]["max_batch"] = MAX_BATCH
     p1["performance"]["decode_step_s"] = {"base": 0.05, "per_sequence": 0.002}
-    p2 = {**p1, "name": "p2", "replicas": 1, "replicas_schedule": [["0s", 1], ["1h", 2]]}
+    # energy by power state and hidden reasoning, so kWh per 1M tokens (per provider too) means something
+    p1.update(gpu={"cost_per_hour": 1.0, "power_w": {"idle": 100, "busy": 400, "decode": 300}}, pue=1.2,
+              energy_price_per_kwh=0.2)
+    p2 = {**p1, "name": "p2", "replicas": 1, "replicas_schedule": [["0s", 1], ["1h", 2]],
+          "gpu": {"cost_per_hour": 2.0, "power_w": {"idle": 50, "busy": 700}}}
     data["providers"] = [p1, p2]
     data["customers"][0].update(arrivals={"type": "poisson", "rate": "0.9/s", "profile": [1, 3] * 12},
-                                providers=["p1", "p2"])
+                                providers=["p1", "p2"], reasoning_tokens={"type": "exponential", "mean": 30})
     result = tokenecon.run(tokenecon.scenario_from_dict(data))
     out = tokenecon.write_run_folder(result, tmp_path_factory.mktemp("measure") / "run", figures=False)
     requests = pd.read_csv(out / "requests.csv", low_memory=False)
@@ -147,3 +151,36 @@ def test_every_figure_of_the_folder_equals_its_recomputation(busy_run, tmp_path)
     ts.to_csv(out / "timeseries.csv", index=False)
     with pytest.raises(AssertionError, match="timed_out"):
         check_run_folder(out)
+
+
+def test_percentiles_of_nothing_are_not_a_number():
+    from tokenecon.measure import percentile
+
+    assert np.isnan(percentile(np.array([]), 95)) and percentile(np.array([3.0, 1.0, 2.0]), 50) == 2.0
+
+
+def test_a_run_built_in_the_test_recomputes_from_its_files(tmp_path):
+    """The outside checker on a run made inside the test (two providers with energy by power state,
+    hidden reasoning, a growing fleet): every summary, provider and interval figure, kWh per 1M
+    tokens per provider included, equals its recomputation from requests.csv."""
+    data = scenario_dict(duration="1h", report_interval="15min")
+    p1 = data["providers"][0]
+    p1.update(replicas=1, gpu={"cost_per_hour": 1.0, "power_w": {"idle": 100, "busy": 400, "decode": 300}}, pue=1.2,
+              energy_price_per_kwh=0.2)
+    p2 = {**p1, "name": "p2", "replicas_schedule": [["0s", 1], ["30min", 2]],
+          "gpu": {"cost_per_hour": 2.0, "power_w": {"idle": 50, "busy": 700}}}
+    data["providers"] = [p1, p2]
+    data["customers"][0].update(providers=["p1"], arrivals={"type": "poisson", "rate": "1/s"},
+                                reasoning_tokens={"type": "exponential", "mean": 30})
+    data["customers"].append({**data["customers"][0], "name": "c2", "providers": ["p2"]})
+    # a batch tier on a short window, so some batch requests finish late or expire
+    data["customers"].append({**data["customers"][0], "name": "bulk", "providers": ["p1"], "service_tier": "batch",
+                              "arrivals": {"type": "poisson", "rate": "0.5/s"}})
+    p1["batch_window"] = "5s"
+    data["pricing"]["std"]["service_tiers"] = {"batch": 0.5}
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    out = tokenecon.write_run_folder(result, tmp_path / "run", figures=False)
+    assert check_run_folder(out) > 100
+    s = result.summary()
+    assert s["p1.kwh_per_million_tokens"] > 0 and s["p2.kwh_per_million_tokens"] > 0 and s["reasoning_tokens"] > 0
+    assert s["batch_requests"] > 0 and s["batch_window_missed"] > 0
