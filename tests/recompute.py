@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +45,88 @@ def check_run_folder(folder: Path) -> int:
     checked += _check_sums(summary, ts)
     path = folder / "requests.csv"
     if path.exists() and float(resolved.get("scale", 1.0) or 1.0) == 1.0:
-        requests = pd.read_csv(path, dtype={"charge": str, "cost_to_serve": str, "customer": str,
+        requests = pd.read_csv(path, dtype={"charge": str, "list_charge": str, "cost_to_serve": str, "customer": str,
                                             "segment": str, "provider": str}, low_memory=False)
         checked += _check_requests(summary, ts, requests, resolved, invoices)
         checked += _check_batch(summary, requests, resolved)
+        checked += _check_list_charges(requests, resolved)
     return checked
+
+
+_DERIVED = {"cached_input": ("input", Fraction(1)), "cached_input_explicit": ("cached_input", Fraction(1)),
+            "cache_write": ("input", Fraction(5, 4)), "cache_write_1h": ("input", Fraction(2)),
+            "reasoning": ("output", Fraction(1)), "thinking_output": ("output", Fraction(1))}
+
+
+def _card_price(card: dict, component: str) -> Fraction:
+    """A rate card's price per 1M tokens of `component`, derived as docs/pricing.md says when not given."""
+    if card.get(component) is not None:
+        return Fraction(Decimal(card[component]))
+    base, factor = _DERIVED[component]
+    return factor * _card_price(card, base)
+
+
+def _tier_factor(tier, component: str) -> tuple[str, Fraction]:
+    """The class a service tier bills `component` as, and its multiplier on it."""
+    if tier is None:
+        return component, Fraction(1)
+    billed = "input" if component in ("cached_input", "cached_input_explicit") and not tier["cache_discount"] \
+        else component
+    applies = tier["classes"] is None or billed in tier["classes"]
+    return billed, Fraction(Decimal(tier["multiplier"])) if applies else Fraction(1)
+
+
+def _quantities(rows: pd.DataFrame, thinking: bool) -> dict[str, np.ndarray]:
+    """Tokens per price class from the requests.csv token columns; with a thinking price, a request
+    that carries reasoning has every generated token in `thinking_output`."""
+    col = {k: rows[k].to_numpy(dtype=np.int64) for k in (
+        "input_tokens", "cached_input_tokens", "cached_input_explicit_tokens", "cache_write_tokens",
+        "cache_write_1h_tokens", "output_tokens", "reasoning_tokens")}
+    q = {"cached_input": col["cached_input_tokens"] - col["cached_input_explicit_tokens"],
+         "cached_input_explicit": col["cached_input_explicit_tokens"],
+         "cache_write": col["cache_write_tokens"] - col["cache_write_1h_tokens"],
+         "cache_write_1h": col["cache_write_1h_tokens"],
+         "input": col["input_tokens"] - col["cached_input_tokens"] - col["cache_write_tokens"],
+         "output": col["output_tokens"], "reasoning": col["reasoning_tokens"], "thinking_output": 0 * col["output_tokens"]}
+    if thinking:
+        on = q["reasoning"] > 0
+        q["thinking_output"] = np.where(on, q["output"] + q["reasoning"], 0)
+        q["output"], q["reasoning"] = np.where(on, 0, q["output"]), np.where(on, 0, q["reasoning"])
+    return q
+
+
+def _check_list_charges(r: pd.DataFrame, resolved: dict) -> int:
+    """Each completed request's list charge, recomputed from its token columns (1-hour cache writes and
+    explicit-cache hits included) for providers priced by a rate card or per-request context tiers:
+    prices derived as docs/pricing.md says, in integer units (1e-9 per 1M tokens, 1e-15 of money)."""
+    n = 0
+    for provider in resolved["providers"]:
+        spec = resolved["pricing"].get(str(provider.get("price")))
+        if spec is None or spec["type"] not in ("per_token", "context_tiers") or spec.get("mode", "per_request") \
+                != "per_request" or any(spec.get(k) for k in ("time_of_use", "surge", "price_schedule")):
+            continue
+        rows = r[(r["provider"] == provider["name"]) & (r["status"] == "completed") & ~r["provisioned"].astype(bool)]
+        cards = spec["tiers"] if spec["type"] == "context_tiers" else [spec]
+        bounds = np.asarray([c.get("up_to") or np.iinfo(np.int64).max for c in cards], dtype=np.int64)
+        tier_of = np.searchsorted(bounds, rows["input_tokens"].to_numpy(dtype=np.int64), side="left")
+        thinking = any(c.get("thinking_output") is not None for c in cards)
+        q = _quantities(rows, thinking)
+        want = np.zeros(len(rows), dtype=object)
+        for (k, service), index in pd.Series(range(len(rows))).groupby(
+                [tier_of, rows["service_tier"].to_numpy()]).groups.items():
+            tier = None if service == "standard" else spec["service_tiers"][service]
+            at = np.asarray(index)
+            for component, quantity in q.items():
+                billed, factor = _tier_factor(tier, component)
+                units = _card_price(cards[k], billed) * factor * 10**9
+                assert units.denominator == 1, f"{component} price not exact to 9 decimals"
+                want[at] += quantity[at].astype(object) * int(units)
+        got = [int(Decimal(str(v)).scaleb(15)) for v in rows["list_charge"]]
+        bad = [i for i, (g, w) in enumerate(zip(got, want)) if g != w]
+        assert not bad, (f"request {rows['request_id'].iloc[bad[0]]}: list_charge {rows['list_charge'].iloc[bad[0]]} in "
+                         f"the folder, {Decimal(int(want[bad[0]])).scaleb(-15)} recomputed from its token columns")
+        n += len(rows)
+    return n
 
 
 def _check_batch(summary: dict, r: pd.DataFrame, resolved: dict) -> int:

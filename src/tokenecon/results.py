@@ -80,6 +80,8 @@ class Result:
             "output_tokens": w.output_tokens,
             "reasoning_tokens": w.reasoning_tokens,
             "cache_write_tokens": w.cache_write_tokens,
+            "cache_write_1h_tokens": w.cache_write_1h_tokens,
+            "cached_input_explicit_tokens": w.cached_explicit_tokens,
             "service_tier": np.asarray(SERVICE_TIERS, dtype=object)[w.service_tier],
             "provisioned": self._col("reserved").astype(bool),
             "status": np.asarray(STATUS, dtype=object)[self._col("status")],

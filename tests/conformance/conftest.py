@@ -19,7 +19,7 @@ M = 10**6
 
 
 def replay(tmp_path, price: str, currency: str, lines: list[tuple[str, dict]], *, tz: str = "UTC",
-           usage_key: str = "usage", usage_format: str = "auto", duration: str = "1d"):
+           usage_key: str = "usage", usage_format: str = "auto", duration: str = "1d", service_tier: str = "standard"):
     """Run the calls (ISO time, vendor usage object) through `price` (a catalog reference)."""
     path = tmp_path / "calls.jsonl"
     path.write_text("\n".join(json.dumps({"timestamp": at, "customer": f"acct{k % 2}", usage_key: usage})
@@ -29,7 +29,7 @@ def replay(tmp_path, price: str, currency: str, lines: list[tuple[str, dict]], *
     data["providers"][0]["replicas"] = 8
     data["customers"] = [{"name": "api", "providers": ["p1"], "arrivals": {
         "type": "trace", "path": str(path), "format": "openai_usage", "usage_format": usage_format,
-        "by_customer": True}}]
+        "by_customer": True}, "service_tier": service_tier}]
     return tokenecon.run(tokenecon.scenario_from_dict(data))
 
 
@@ -37,17 +37,20 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
-def check_bill(result, expected: list[Fraction], classes: list[tuple[int, int, int, int, int]]) -> None:
+def check_bill(result, expected: list[Fraction], classes: list[tuple[int, int, int, int, int]],
+               apart: list[tuple[int, int]] | None = None) -> None:
     """Requests (in trace order), their exact charges, ledger lines and invoices against `expected`.
 
     `classes` per call: (input, cached_input, cache writes, output, reasoning) as the vendor
-    reported them in tokenecon's classes.
+    reported them in tokenecon's classes; `apart` (1-hour cache writes, explicit-cache hits) per
+    call, as requests.csv reports them (all zero when not given).
     """
     r = result.requests.sort_values(["arrival_s", "request_id"]).reset_index(drop=True)
     assert (r["status"] == "completed").all(), r["status"].tolist()
     got = list(zip(r["input_tokens"], r["cached_input_tokens"], r["cache_write_tokens"], r["output_tokens"],
                    r["reasoning_tokens"]))
     assert got == classes
+    assert list(zip(r["cache_write_1h_tokens"], r["cached_input_explicit_tokens"])) == (apart or [(0, 0)] * len(r))
     charges = [Fraction(Decimal(v)) for v in r["charge_exact"]]
     assert charges == expected
     ledger = result.ledger

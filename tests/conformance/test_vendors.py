@@ -60,7 +60,8 @@ def test_anthropic_cache_classes_and_the_200k_threshold(tmp_path):
     assert expected[2] > Fraction(19, 10) * expected[1]  # the threshold bites
     result = replay(tmp_path, "catalog:anthropic/claude-sonnet-4", "USD", calls)
     check_bill(result, expected, [(11_050, 10_000, 1_000, 300, 0), (200_000, 150_000, 49_000, 20, 0),
-                                  (200_001, 150_000, 49_000, 20, 0), (7, 0, 0, 1, 0)])
+                                  (200_001, 150_000, 49_000, 20, 0), (7, 0, 0, 1, 0)],
+               [(600, 0), (9_000, 0), (9_000, 0), (0, 0)])
 
 
 def test_deepseek_off_peak_edges_and_beijing_month_end(tmp_path):
@@ -195,6 +196,7 @@ def test_qwen_explicit_cache_hits_and_writes_apart_from_implicit_hits(tmp_path):
     expected = [rule(*s) for s in calls_spec]
     assert expected[1] < expected[2]  # the explicit hit is the cheaper one
     result = replay(tmp_path, "catalog:alibaba/qwen-plus", "CNY", calls, usage_format="qwen")
-    check_bill(result, expected, [(p, c, w, out, 0) for p, c, w, out, _ in calls_spec])
+    check_bill(result, expected, [(p, c, w, out, 0) for p, c, w, out, _ in calls_spec],
+               [(0, c if explicit else 0) for _, c, _, _, explicit in calls_spec])
     lines = result.ledger.groupby("component")["quantity"].sum()
     assert lines["cached_input_explicit"] == 1_605 + 200_000 and lines["cached_input"] == 1_605 + 250_000

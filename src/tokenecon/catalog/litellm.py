@@ -8,7 +8,8 @@ at the higher rate above N thousand input tokens; a price not given above the th
 the base price), ``tiered_pricing`` lists (Alibaba's per-request tiers: ``range: [start, end]``,
 start < input <= end), ``input_cost_per_token_batches`` (a batch multiplier when input and
 output are discounted alike). Cache-write prices are written out explicitly as LiteLLM falls
-back to them (the input price; a 1-hour write the 5-minute price). Model names keep their
+back to them (the input price; a 1-hour write the 5-minute price; a write price of 0, no
+write fee, is the input price too: DeepSeek bills a written token as a cache miss). Model names keep their
 qualifiers: ``openrouter/deepseek/deepseek-chat`` stays apart from ``deepseek/deepseek-chat``.
 Entries whose ``mode`` is not ``chat`` (or ``completion``/``responses``), or that have no token
 prices, are skipped and counted.
@@ -58,7 +59,11 @@ def _rates(item: dict, suffix: str = "") -> dict:
 def _explicit_writes(rates: dict) -> dict:
     """Cache-write prices as LiteLLM falls back to them (a write without its own price costs the
     input price; a 1-hour write the 5-minute one), written out so tokenecon's 1.25x/2x defaults
-    never apply to an imported entry."""
+    never apply to an imported entry. A write price of 0 (LiteLLM's deepseek-chat) means the
+    vendor has no write fee: the written token is a cache miss, billed at the input price."""
+    for write in ("cache_write", "cache_write_1h"):
+        if rates.get(write) == 0 and rates["input"] > 0:
+            del rates[write]
     rates.setdefault("cache_write", rates["input"])
     rates.setdefault("cache_write_1h", rates["cache_write"])
     return rates

@@ -128,7 +128,7 @@ def _parse(chunk: Chunk, unit: str, path: Path) -> tuple[dict[str, np.ndarray], 
     writes = values["cache_write"] + values["cache_write_1h"]
     # no output is a real outcome (a filtered or cut-off call): billed for its prompt, served as a prefill
     ok = np.logical_and.reduce(oks) & (values["input"] >= 1)
-    ok &= values["cached"] + writes <= values["input"]
+    ok &= (values["cached"] + writes <= values["input"]) & (values["cached_explicit"] <= values["cached"])
     return values, ok, ok_time
 
 
@@ -171,7 +171,7 @@ def _bad_row(chunk: Chunk, k: int, ok_time: np.ndarray, late: np.ndarray, path: 
         return InputDataError(f"{chunk.errors[k]}; fix it or set skip_bad: true")
     what = "time" if not ok_time[k] else \
         "time (earlier than a row before it, and the trace is declared ordered)" if late[k] else \
-        "token counts (whole numbers >= 0, input >= 1, cached + cache writes <= input)"
+        "token counts (whole numbers >= 0, input >= 1, cached + cache writes <= input, cached_explicit <= cached)"
     return InputDataError(f"{path}: line {chunk.lines[k]}: bad {what}; fix it or set skip_bad: true")
 
 

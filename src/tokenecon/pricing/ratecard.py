@@ -11,7 +11,8 @@ input, explicit-cache hits = cached input, 5-minute cache write = 1.25 x input, 
 tier that tier's. A class given explicitly (on the card, or as a price or a named multiplier in
 the window) keeps its own price.
 Service-tier, surge and price-schedule multipliers then apply per class: to every class, or to
-the classes a multiplier names (``batch: {multiplier: 0.5, classes: [input, output]}``).
+the classes a multiplier names (``batch: {multiplier: 0.5, classes: [input, output]}``). A
+service tier with ``cache_discount: false`` bills cache reads at its input price.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ DERIVED = {"cached_input": ("input", Decimal(1)), "cached_input_explicit": ("cac
            "cache_write": ("input", Decimal("1.25")),
            "cache_write_1h": ("input", Decimal(2)), "reasoning": ("output", Decimal(1)),
            "thinking_output": ("output", Decimal(1))}
+
+_CACHE_READS = ("cached_input", "cached_input_explicit")
 
 
 def _exact_price(value: Decimal, what: str) -> int:
@@ -113,10 +116,13 @@ def price_table(cards: list[dict[str, Decimal | None]], time_of_use: TimeOfUse |
                 in_window[component] = given if given is not None else _derive(explicit, component)
             for c, component in enumerate(COMPONENTS):
                 for s, tier_multiplier in enumerate(service):
+                    # a tier without cache discount bills cache reads as input (Alibaba's batch calls)
+                    billed_as = "input" if component in _CACHE_READS and tier_multiplier is not None \
+                        and not tier_multiplier.cache_discount else component
                     for u, (surge, step) in enumerate(levels):
                         surge_factor = surge if surge_classes is None or component in surge_classes else Decimal(1)
                         table[t, w, s, u, c] = _exact_price(
-                            in_window[component] * class_factor(tier_multiplier, component) * surge_factor * step,
+                            in_window[billed_as] * class_factor(tier_multiplier, billed_as) * surge_factor * step,
                             f"{where}: {component}" + (f" x window {w - 1}" if w else "")
                             + (f" x {SERVICE_TIERS[s]}" if s else "") + (f" x level {surge * step}" if u else ""))
     return table

@@ -131,7 +131,7 @@ class TraceArrivals(Spec):
     path: str
     format: Literal["azure", "csv", "openai_usage", "meter_log"] = "azure"
     columns: dict[Literal["time", "input", "output", "cached", "reasoning", "cache_write", "cache_write_1h",
-                          "customer"], str] = Field(
+                          "cached_explicit", "customer"], str] = Field(
         default_factory=dict, description="csv: which column holds what (time and input, output at least)")
     usage_format: Literal["auto", "openai_chat", "openai_responses", "anthropic", "deepseek", "gemini", "qwen"] = \
         Field(default="auto", description="openai_usage / meter_log: whose usage semantics (auto: by its keys)")

@@ -130,6 +130,8 @@ class ClassMultiplier(Spec):
 
     multiplier: Multiplier
     classes: list[PriceClass] | None = Field(default=None, min_length=1, description="null: every class")
+    cache_discount: bool = Field(default=True, description="false: cache reads are billed at this tier's input "
+                                                           "price (no cache discount in this tier)")
 
     def factor(self, component: str) -> Decimal:
         return self.multiplier if self.classes is None or component in self.classes else Decimal(1)
@@ -151,7 +153,10 @@ class ServiceTiers(Spec):
     """Price multipliers of the service tiers a provider offers (standard is 1).
 
     ``batch: 0.5`` applies to every token class; ``batch: {multiplier: 0.5, classes: [input,
-    output]}`` only to the classes named (e.g. a batch discount that leaves cache reads alone).
+    output]}`` only to the classes named (e.g. a batch discount that leaves cache reads alone, as
+    Google's cache discount takes precedence over its batch discount); ``batch: {multiplier: 0.5,
+    cache_discount: false}`` bills cache reads at the tier's input price (Alibaba: batch calls get
+    no cache discount).
     """
 
     priority: TierMultiplier | None = None
