@@ -9,6 +9,7 @@ virtualenv and installs tokenecon into it, as a new user would.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -38,6 +39,66 @@ def readme_commands(text: str) -> list[str]:
         commands.append((pending + command).strip())
         pending = ""
     return commands
+
+
+def transcripts(text: str) -> list[tuple[str, list[str]]]:
+    """(command, the output lines shown for it) from the README: each `$ ` line of a plain block and the
+    lines under it, and a plain block without `$ ` lines that the prose before it says a command prints
+    (``Its last command, `tokenecon run ...`, prints``)."""
+    found, lines = [], text.splitlines()
+    k = 0
+    while k < len(lines):
+        if not lines[k].startswith("```"):
+            k += 1
+            continue
+        end = lines.index("```", k + 1)
+        block, plain = lines[k + 1:end], lines[k] == "```"
+        said = re.search(r"`([^`]+)`, prints", " ".join(lines[max(0, k - 3):k]))
+        if plain and block and not block[0].startswith("$ ") and said:
+            found.append((said.group(1), block))
+        for j, line in enumerate(block):
+            if plain and line.startswith("$ "):
+                shown = []
+                for follow in block[j + 1:]:
+                    if follow.startswith("$ "):
+                        break
+                    shown.append(follow)
+                found.append((line[2:], shown))
+        k = end + 1
+    return [(c, shown) for c, shown in found if shown]
+
+
+def _steady(line: str) -> str:
+    """A transcript line without what changes from run to run: the wall time."""
+    return re.sub(r"simulated in [0-9.]+ s", "simulated in ... s", line.rstrip())
+
+
+def shown_lines_missing(shown: list[str], printed: str) -> list[str]:
+    """The lines of `shown` that do not appear, in order, in `printed` (wall times aside)."""
+    actual = iter([_steady(line) for line in printed.splitlines()])
+    return [line for line in shown if _steady(line) not in actual]
+
+
+def test_transcripts_are_found_and_compared():
+    found = dict(transcripts((ROOT / "README.md").read_text(encoding="utf-8")))
+    assert found["tokenecon run scenarios/quickstart.yaml"][0].startswith("question: ")
+    assert found["tokenecon validate scenarios/quickstart.yaml"][0].startswith("scenarios/quickstart.yaml: OK")
+    assert "tokenecon run scenarios/quickstart.yaml --force" not in found  # no output shown for it
+    shown = ["a: 24 h simulated in 14.8 s, seed 7", "  b 1"]
+    assert shown_lines_missing(shown, "x\na: 24 h simulated in 16.0 s, seed 7\n  b 1\n") == []
+    assert shown_lines_missing(shown, "  b 1\na: 24 h simulated in 1 s, seed 7\n") == ["  b 1"]  # order counts
+    assert shown_lines_missing(shown, "a: 24 h simulated in 1 s, seed 7\n  b 2\n") == ["  b 1"]
+
+
+def test_scenario_tables_quote_each_scenarios_question():
+    import yaml
+
+    for page in ("README.md", "docs/library.md"):
+        rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", (ROOT / page).read_text(encoding="utf-8"), flags=re.M)
+        assert len(rows) == len(list((ROOT / "scenarios").glob("*.yaml"))), page
+        for name, question in rows:
+            asked = yaml.safe_load((ROOT / "scenarios" / f"{name}.yaml").read_text(encoding="utf-8"))["question"]
+            assert question == asked, (page, name)
 
 
 def test_readme_commands_are_found():
@@ -73,5 +134,10 @@ def test_readme_runs_top_to_bottom(tmp_path):
     assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
     ran = [line[4:] for line in done.stdout.splitlines() if line.startswith(">>> ")]
     assert len(ran) == len(commands)
+    printed = dict(zip(ran, done.stdout.split(">>> ")[1:]))  # each command's stdout, after its marker line
+    for command, shown in transcripts((ROOT / "README.md").read_text(encoding="utf-8")):
+        output = next(out for ran_command, out in printed.items()
+                      if ran_command == command or ran_command.endswith("&& " + command))
+        assert shown_lines_missing(shown, output) == [], (command, output[-3000:])
     assert (clone / "reports" / "quickstart" / "report.html").is_file()
     assert (clone / "reports" / "compare-deepseek_offpeak" / "report.html").is_file()

@@ -134,7 +134,7 @@ def compare(variants: dict[str, Scenario], *, progress: bool = False, share: boo
     from .rebill import price_reads, run_variants
 
     scenarios = list(variants.values())
-    results, simulations = run_variants(scenarios, progress=progress, share=share)
+    results, simulations = run_variants(scenarios, progress=progress, share=share, names=list(variants))
     reasons = tuple(dict.fromkeys(r for s in scenarios for r in price_reads(s)))
     return Comparison(dict(zip(variants, results)), simulations, reasons)
 

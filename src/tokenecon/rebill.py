@@ -18,6 +18,7 @@ import time
 
 from .billing import bill
 from .load import surge_signal
+from .progress import Phases
 from .measure import measure
 from .pricing import make_policies
 from .results import Result
@@ -81,18 +82,21 @@ def rebill(simulated: Result, variant: Scenario) -> Result:
 
 
 def run_variants(scenarios: list[Scenario], *, seed: int | None = None, progress: bool = False,
-                 share: bool = True) -> tuple[list[Result], int]:
+                 share: bool = True, names: list[str] | None = None) -> tuple[list[Result], int]:
     """Run every scenario (under `seed` if given): (results in order, simulations run).
 
     With `share`, variants that differ only in what billing reads are simulated once and re-billed.
+    With `progress`, each simulation's phases are labelled with the variants it serves (`names`,
+    e.g. ``deepseek_offpeak/standard``; ``qwen_context_tiers/catalog+graduated`` for a shared run).
     """
     if seed is not None:
         scenarios = [s.model_copy(update={"seed": seed}) for s in scenarios]
     groups = shared_groups(scenarios) if share else [[k] for k in range(len(scenarios))]
     results: list[Result | None] = [None] * len(scenarios)
     for group in groups:
-        first = run(scenarios[group[0]], progress=progress)
-        results[group[0]] = first
+        first = scenarios[group[0]]
+        label = first.name if names is None else f"{first.name}/{'+'.join(names[k] for k in group)}"
+        results[group[0]] = simulated = run(first, progress=Phases(label, progress))
         for k in group[1:]:
-            results[k] = rebill(first, scenarios[k])
+            results[k] = rebill(simulated, scenarios[k])
     return [r for r in results if r is not None], len(groups)

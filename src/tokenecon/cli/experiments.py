@@ -60,6 +60,7 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     revenue, margin, utilization, rejections and latency come from the policy.
     """
     from ..comparison import compare as run_compare
+    from ..progress import Phases
     from ..report.folder import check_output_dir, write_compare_folder
 
     scenario, variants = _variants(scenario_files, policies)
@@ -71,7 +72,8 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     out = out if out is not None else Path("reports") / f"compare-{slug(scenario.name)}"
     check_output_dir(out, force, compare_disk(needs))  # comparisons keep no request tables
     comparison = run_compare(variants, progress=not (quiet or as_json))
-    write_compare_folder(comparison, out, force=force, figures=not no_figures, excel=excel)
+    with Phases(scenario.name, not (quiet or as_json)).phase("writing the report folder"):
+        write_compare_folder(comparison, out, force=force, figures=not no_figures, excel=excel)
     table = comparison.table()
     if as_json:
         emit_json({"scenario": scenario.name, "question": scenario.question,
