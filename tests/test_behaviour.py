@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
 import pytest
 
 import tokenecon
+from tokenecon.progress import Phases
 
 from .conftest import scenario_dict
 
@@ -22,12 +24,12 @@ def provider(name, price):
                             "max_batch": None, "scheduler": "overlap"}}
 
 
-def run(customer, pricing=None, providers=None, duration="2h", **extra):
+def run(customer, pricing=None, providers=None, duration="2h", progress=None, **extra):
     data = scenario_dict(duration=duration, providers=providers or [provider("p1", "std")],
                          pricing=pricing or {"std": {"type": "per_token", "input": 2, "output": 2}}, **extra)
     data["customers"] = [{"name": "c", "arrivals": {"type": "poisson", "rate": "1/s"}, "providers": ["p1"],
                           **FIXED, **customer}]
-    return tokenecon.run(tokenecon.scenario_from_dict(data))
+    return tokenecon.run(tokenecon.scenario_from_dict(data), progress=progress or False)
 
 
 def within(count, expected):
@@ -144,9 +146,14 @@ def test_elastic_demand_answers_the_surge_price():
     surge = {"std": {"type": "per_token", "input": 2, "output": 2,
                      "surge": {"threshold": 0.3, "slope": 4, "cap": 3, "step": 0.1, "smoothing": "10min"}}}
     base = run(customer, pricing=flat, providers=[slow], duration="2h", report_interval="10min")
-    answered = run(customer, pricing=surge, providers=[slow], duration="2h", report_interval="10min")
+    phases = Phases("tiny", stream=io.StringIO())
+    answered = run(customer, pricing=surge, providers=[slow], duration="2h", report_interval="10min",
+                   progress=phases)
     s = answered.summary()
     assert s["surge_response_passes"] >= 2
+    said = phases.stream.getvalue().splitlines()  # each pass is told apart in the progress lines
+    assert [line for line in said if line.endswith("...") and "simulating" in line] == [
+        f"tiny [2/5] simulating (surge pass {k} of up to 5)..." for k in range(1, s["surge_response_passes"] + 1)]
     assert answered.timeseries["price_multiplier"].max() > 1
     assert len(answered.requests) < 0.9 * len(base.requests)  # customers sent less at surge prices
 

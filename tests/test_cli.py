@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -167,3 +168,27 @@ def test_python_dash_m(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tokenecon", "validate", str(tmp_path / "x.yaml")],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_provider_table_columns_widen_to_national_figures():
+    """The terminal's provider table keeps every figure under its header however wide the figures get."""
+    from tokenecon.cli.run import _format_summary
+
+    summary = {"scenario": "n", "duration_s": 821 * 86400.0, "wall_time_s": 1.0, "seed": 1, "requests_arrived": 1,
+               "requests_completed": 1, "requests_rejected": 0, "requests_timed_out": 0, "requests_running": 0,
+               "input_tokens": 1, "cached_input_tokens": 0, "output_tokens": 1, "ttft_p50_s": 0.1, "ttft_p95_s": 0.2,
+               "e2e_latency_p50_s": 1.0, "e2e_latency_p95_s": 2.0, "currency": "CNY", "revenue": "1", "scale": 1e-7,
+               "gpu_cost": 1.0, "energy_cost": 0.0, "energy_kwh": 1.0, "co2_kg": 0.0}
+    for name, completed, revenue in (("market", 12_270_520_000_000, "14184556533.33"), ("small", 5, "1.5")):
+        summary.update({f"{name}.requests_completed": completed, f"{name}.requests_rejected": 0,
+                        f"{name}.requests_timed_out": 0, f"{name}.utilization": 0.57, f"{name}.revenue": revenue,
+                        f"{name}.gpu_cost": 35451400390.57, f"{name}.energy_cost": 0.0,
+                        f"{name}.margin": -21266843857.24})
+    text = _format_summary(summary)
+    assert "19,704 h simulated" in text
+    header, *rows = text.splitlines()[-3:]
+    heads = ("completed", "rejected", "timed out", "util", "revenue", "cost", "margin")
+    under = [header.index(h) + len(h) for h in heads]  # where each header ends
+    for row in rows:
+        ends = [m.end() for m in re.finditer(r"\S+", row)][1:]  # where each figure ends, the name aside
+        assert ends == under, (header, row)

@@ -21,12 +21,14 @@ class Phases:
         self.began = time.perf_counter()
 
     @contextmanager
-    def phase(self, label: str):
+    def phase(self, label: str, note: str = ""):
+        """`note` follows the label, e.g. ``simulating (surge pass 2 of up to 5)``."""
         if not self.enabled:
             yield
             return
         k = PHASES.index(label) + 1 if label in PHASES else 0
         step = f" [{k}/{len(PHASES)}]" if k else ""
+        label = f"{label} {note}" if note else label
         self.stream.write(f"{self.name}{step} {label}...\n")
         self.stream.flush()
         started = time.perf_counter()

@@ -36,10 +36,12 @@ def run(scenario: Scenario, *, seed: int | None = None, progress: bool | Phases 
     progress = phases.enabled
     policies = make_policies(scenario)
     signal, passes, change = None, 0, 0.0
+    surging = bool(_surge_responsive(scenario)) and scenario.surge_response_passes > 0  # demand answers surge prices
     while True:
-        with phases.phase("drawing demand"):
+        again = f"(surge pass {passes + 1} of up to {scenario.surge_response_passes + 1})" if surging else ""
+        with phases.phase("drawing demand", again):
             workload = build_workload(scenario, signal)
-        with phases.phase("simulating"):
+        with phases.phase("simulating", again):
             sim = _simulate(scenario, workload, policies, progress)
         passes += 1
         responsive = _surge_responsive(scenario)

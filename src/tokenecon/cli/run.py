@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .columns import left
+from .columns import left, right
 from .group import JSON_HELP, at_most, cli, emit_json, open_page
 from ..names import slug
 from ..progress import Phases
@@ -174,7 +174,7 @@ def _format_summary(s: dict) -> str:
     providers = list(dict.fromkeys(k.split(".", 1)[0] for k in s if k.endswith(".utilization")))  # scenario order
     lines = [f"question: {s['question']}"] if s.get("question") else []
     lines += [
-        f"{s['scenario']}: {s['duration_s'] / 3600:g} h simulated in {s['wall_time_s']:.1f} s, seed {s['seed']}",
+        f"{s['scenario']}: {s['duration_s'] / 3600:,g} h simulated in {s['wall_time_s']:.1f} s, seed {s['seed']}",
         f"  requests   {s['requests_arrived']:,} arrived: {s['requests_completed']:,} completed, "
         f"{s['requests_rejected']:,} rejected, {s['requests_timed_out']:,} timed out, "
         f"{s['requests_running']:,} running at the end",
@@ -190,27 +190,30 @@ def _format_summary(s: dict) -> str:
         + (" (GPUs, cost, energy, CO2 and utilization from the supply model)"
            if s.get("fleet_source") == "supply_model" else ""),
         "  bills      " + ", ".join(f"{k[5:]} {float(v):,.2f}" for k, v in s.items() if k.startswith("bill.")),
-        "",
-        f"  {'provider':<14}{'completed':>11}{'rejected':>10}{'timed out':>10}{'util':>7}"
-        f"{'revenue':>14}{'cost':>12}{'margin':>12}",
     ]
     milestones = [k for k in s if k.startswith("milestone.")]
     if milestones:
-        lines.insert(-2, "  milestones " + ", ".join(f"{k.split('.')[1]} x{s[k]:.3f}" for k in milestones)
+        lines.append("  milestones " + ", ".join(f"{k.split('.')[1]} x{s[k]:.3f}" for k in milestones)
                      + " (simulated / reported tokens per day)")
     if "supply.gpus_needed_end" in s:
         if "supply.gpus_installed_end" in s:
-            lines.insert(-2, f"  fleet      {s['supply.gpus_installed_end']:,} GPUs installed at the end, "
-                             f"{100 * s['supply.utilization_end']:.0f}% utilized (peak {100 * s['supply.utilization_max']:.0f}%)")
-        lines.insert(-2, f"  supply     {s['supply.gpus_needed_end']:,} GPUs needed at the end; {s['supply.energy_gwh']:,.1f} GWh, "
-                         f"{s['supply.co2_kt']:,.1f} kt CO2 over the run; cost {s['supply.cost_per_million_end']:.3f} vs "
-                         f"price {s['price_per_million_end']:.3f} {s['currency']} per 1M tokens at the end")
-    for p in providers:
-        cost = s[f"{p}.gpu_cost"] + s[f"{p}.energy_cost"]
-        lines.append(
-            # a space before each column: wide national figures stay apart (same text when they fit)
-            f"  {left(p, 14)} {s[f'{p}.requests_completed']:>10,} {s[f'{p}.requests_rejected']:>9,}"
-            f" {s[f'{p}.requests_timed_out']:>9,} {100 * s[f'{p}.utilization']:>5.0f}%"
-            f" {float(s[f'{p}.revenue']):>13,.2f} {cost:>11,.2f} {s[f'{p}.margin']:>11,.2f}"
-        )
-    return "\n".join(lines)
+            lines.append(f"  fleet      {s['supply.gpus_installed_end']:,} GPUs installed at the end, "
+                         f"{100 * s['supply.utilization_end']:.0f}% utilized (peak {100 * s['supply.utilization_max']:.0f}%)")
+        lines.append(f"  supply     {s['supply.gpus_needed_end']:,} GPUs needed at the end; {s['supply.energy_gwh']:,.1f} GWh, "
+                     f"{s['supply.co2_kt']:,.1f} kt CO2 over the run; cost {s['supply.cost_per_million_end']:.3f} vs "
+                     f"price {s['price_per_million_end']:.3f} {s['currency']} per 1M tokens at the end")
+    return "\n".join(lines + [""] + _provider_table(s, providers))
+
+
+def _provider_table(s: dict, providers: list[str]) -> list[str]:
+    """One row per provider; a column widens to its longest figure (national runs count trillions)."""
+    heads = ["completed", "rejected", "timed out", "util", "revenue", "cost", "margin"]
+    rows = [(p, [f"{s[f'{p}.requests_completed']:,}", f"{s[f'{p}.requests_rejected']:,}",
+                 f"{s[f'{p}.requests_timed_out']:,}", f"{100 * s[f'{p}.utilization']:.0f}%",
+                 f"{float(s[f'{p}.revenue']):,.2f}", f"{s[f'{p}.gpu_cost'] + s[f'{p}.energy_cost']:,.2f}",
+                 f"{s[f'{p}.margin']:,.2f}"]) for p in providers]
+    widths = [max([width] + [1 + len(row[j]) for _, row in rows])  # a space before each figure
+              for j, width in enumerate((11, 10, 10, 7, 14, 12, 12))]
+    return ["  " + left(name, 14) + "".join(right(text, w) for text, w in zip(row, widths))
+            for name, row in [("provider", heads), *rows]]
+
