@@ -88,3 +88,51 @@ def test_provider_table_names_the_currency_once_unless_providers_differ():
     assert same.columns[5] == "revenue (USD)" and same.rows[0][5] == "12.50"
     mixed = _run_tables({"currency": "USD", **provider("a", "USD"), **provider("b", "CNY")}, {})[0]
     assert mixed.columns[5] == "revenue" and [row[5] for row in mixed.rows] == ["12.50 USD", "12.50 CNY"]
+
+
+def _edges_blank(path) -> bool:
+    """Every pixel on the PNG's border is the white background: nothing drawn runs off an edge."""
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    pixels = mpimg.imread(path)[:, :, :3]
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    return bool((border > 0.99).all())
+
+
+def test_each_run_figure_is_laid_out_once_drawn_once_and_cut_nowhere(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    import tokenecon
+    from tokenecon.report.figures import write_figures
+
+    from .conftest import scenario_dict
+
+    result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="1h")))
+    draws, layouts = [], []
+    draw, layout = Figure.draw, Figure.tight_layout
+    monkeypatch.setattr(Figure, "draw", lambda fig, renderer: draws.append(1) or draw(fig, renderer))
+    monkeypatch.setattr(Figure, "tight_layout", lambda fig, **kw: layouts.append(1) or layout(fig, **kw))
+    write_figures(result, tmp_path)
+    written = sorted(tmp_path.glob("*.png"))
+    assert len(written) >= 5 and len(draws) == len(layouts) == len(written)
+    assert all(_edges_blank(p) for p in written), [p.name for p in written if not _edges_blank(p)]
+
+
+def test_a_title_wider_than_the_figure_widens_it_and_legends_sit_below_the_axis_label(tmp_path):
+    import matplotlib.pyplot as plt
+    from matplotlib.image import imread
+
+    from tokenecon.report.style import legend_below, save
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1], label="one line")
+    ax.plot([0, 1], [1, 0], label="another line")
+    ax.set_xlabel("an axis label")
+    legend_below(ax)
+    fig.canvas.draw()
+    legend, label = ax.get_legend().get_window_extent(), ax.xaxis.label.get_window_extent()
+    assert legend.y1 < label.y0  # under the axis label, not over it or the data
+    save(fig, tmp_path / "wide.png", "a title far wider than a four-inch figure, every word of it kept")
+    width = imread(tmp_path / "wide.png").shape[1]
+    assert width > 4 * 110 and _edges_blank(tmp_path / "wide.png")

@@ -3,9 +3,12 @@ readable numbers (no offsets, no scientific notation), titles naming the scenari
 
 from __future__ import annotations
 
+import warnings
+
 from . import backend  # noqa: F401  (off screen unless a backend was chosen)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from .fonts import use_cjk_font, use_fonts_for  # noqa: E402
 
@@ -57,22 +60,53 @@ def headroom(ax, top: float | None = None) -> None:
     ax.set_ylim(0, max(high * 1.1, 1e-12))
 
 
+LEGEND_DROP_PT = 38  # from the plot area's bottom edge to the legend: below tick labels and axis label
+
+
 def legend_below(ax, ncol: int | None = None, title: str | None = None) -> None:
-    """The axis's legend under its plot area, never over the data."""
+    """The axis's legend under its plot area, never over the data.
+
+    Its distance from the plot area is fixed in points (like the tick and axis labels it sits
+    under), not a fraction of the plot's height, so one `tight_layout` pass places it exactly."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
     ncol = ncol or min(len(labels), 3)
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=ncol, fontsize=8,
-              frameon=False, title=title, title_fontsize=8)
+    below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP_PT / 72, ax.figure.dpi_scale_trans)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncol=ncol,
+              fontsize=8, frameon=False, title=title, title_fontsize=8)
 
 
 def title_of(scenario, text: str) -> str:
     return f"{scenario.name} (seed {scenario.seed}): {text}"
 
 
+DPI = 110
+_PAD_IN = 0.15  # tight_layout's padding (1.08 x the 10 pt font size), in inches
+
+
 def save(fig, path, title: str) -> None:
-    fig.suptitle(title, fontsize=13, fontweight="bold")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    """Title `fig`, lay it out once and write it as PNG at `DPI`.
+
+    One layout pass (`tight_layout`, every label and legend inside the figure) and one draw: the
+    layout is measured at the resolution the file is drawn at, so the draw reuses its text sizes,
+    and no layout engine is left on the figure (that would make `savefig` draw it twice). A title
+    wider than the figure widens it; decorations that no layout fits into the figure (tight_layout
+    gives up) are kept by cropping the file to what was drawn, at the cost of a second layout."""
+    fig.set_dpi(DPI)
+    text = fig.suptitle(title, fontsize=13, fontweight="bold")
+    wide = text.get_window_extent(fig.canvas.get_renderer()).width / DPI + 2 * _PAD_IN
+    if wide > fig.get_figwidth():
+        fig.set_figwidth(wide)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.tight_layout()
+    fitted = True
+    for warning in caught:
+        if str(warning.message).startswith("Tight layout not applied"):
+            fitted = False
+        else:  # anything else (a missing glyph, ...) is the caller's to see
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    fig.set_layout_engine(None)
+    fig.savefig(path, dpi=DPI, **({} if fitted else {"bbox_inches": "tight"}))
     plt.close(fig)
