@@ -25,6 +25,29 @@ def test_money_text_equals_format_money(values):
     assert int_text(array) == [str(v) for v in values]
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=-(10**6), max_value=10**6), max_size=30), st.integers(min_value=0, max_value=12))
+def test_money_text_of_amounts_with_fewer_decimals(values, zeros):
+    """Amounts that all end in zeros (prices of 6 decimals, whole units): the same text, fewer digit rows."""
+    scaled = [v * 10**zeros for v in values]
+    assert format_money_array(np.asarray(scaled, dtype=np.int64)) == [format_money(v) for v in scaled]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_float_columns_sharing_values_write_as_pandas_does(data):
+    """A float column that mostly repeats another one bit for bit (start = arrival) reuses its text
+    where they agree: still pandas' bytes, signed zeros and NaNs included."""
+    n = data.draw(st.integers(min_value=1, max_value=12))
+    floats = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 0.1, 1e16, float("nan")])
+    first = np.asarray(data.draw(st.lists(floats, min_size=n, max_size=n)), dtype=float)
+    second = first.copy()
+    for k in data.draw(st.lists(st.integers(0, n - 1), max_size=n // 2)):
+        second[k] = data.draw(floats)
+    frame = pd.DataFrame({"first": first, "same": second, "third": -second})
+    assert csv_text(frame) == frame.to_csv(index=False)
+
+
 def test_money_text_exact_beyond_int64():
     values = np.asarray([10**30, -(10**25) - 7, 0, 5 * 10**14], dtype=object)
     assert format_money_array(values) == [format_money(v) for v in values.tolist()]

@@ -42,8 +42,11 @@ def _concat(parts: list[np.ndarray], dtype=None) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if dtype is not None else np.concatenate(parts)
 
 
-def ledger_columns(result) -> LedgerColumns:
-    """The ledger's lines from the bill: charge-table lines per provider and component, then plan lines."""
+def ledger_columns(result, *, ordered: bool = True) -> LedgerColumns:
+    """The ledger's lines from the bill: charge-table lines per provider and component, then plan lines.
+
+    In ledger order (by request id, stable) unless `ordered` is false: invoice lines sum them per
+    group and sort their own rows, so they need no ordering of the million-line ledger."""
     rid, account, prov, comp, qty, unit, amount = [], [], [], [], [], [], []
     code: dict[str, int] = {}  # component name -> its code (lines hold codes: no string per line)
     for p, (rows, table) in result.bill.tables.items():
@@ -68,17 +71,22 @@ def ledger_columns(result) -> LedgerColumns:
         amount.append(np.asarray(lines.amount))
     empty = [np.zeros(0, np.int64)]
     request_id = _concat(rid or empty, np.int64)
-    order = np.argsort(np.where(request_id < 0, _NO_REQUEST, request_id), kind="stable")
     time_s = np.full(len(request_id), np.nan)
     if len(lines):
         time_s[usage:] = lines.time_s
+    account_, provider_ = _concat(account or empty, np.int64), _concat(prov or empty, np.int64)
+    component_, quantity_ = _concat(comp or empty, np.int32), _concat(qty or empty, np.int64)
+    unit_, amount_ = (_concat(unit) if unit else None), _concat(amount or empty)
+    names = np.asarray(list(code), dtype=object)
+    if not ordered:  # the lines as concatenated: no sort, no gathers
+        return LedgerColumns(request_id, account_, provider_, component_, names, quantity_, unit_, amount_,
+                             time_s, usage, np.arange(len(request_id)))
+    order = np.argsort(np.where(request_id < 0, _NO_REQUEST, request_id), kind="stable")
     return LedgerColumns(
-        request_id=request_id[order], account=_concat(account or empty, np.int64)[order],
-        provider=_concat(prov or empty, np.int64)[order], component=_concat(comp or empty, np.int32)[order],
-        component_names=np.asarray(list(code), dtype=object),
-        quantity=_concat(qty or empty, np.int64)[order],
-        unit_price=_concat(unit)[order[order < usage]] if unit else None,
-        amount=_concat(amount or empty)[order], time_s=time_s[order], usage_lines=usage, order=order)
+        request_id=request_id[order], account=account_[order], provider=provider_[order],
+        component=component_[order], component_names=names, quantity=quantity_[order],
+        unit_price=unit_[order[order < usage]] if unit_ is not None else None,
+        amount=amount_[order], time_s=time_s[order], usage_lines=usage, order=order)
 
 
 def ledger_frame(result, columns: LedgerColumns) -> pd.DataFrame:
@@ -118,7 +126,10 @@ def _price_text(units: np.ndarray) -> np.ndarray:
 
 
 def invoice_lines_frame(result, columns: LedgerColumns) -> pd.DataFrame:
-    """Per provider, customer, billing period and component (before any '@'), the summed lines, exactly."""
+    """Per provider, customer, billing period and component (before any '@'), the summed lines, exactly.
+
+    The lines may come in any order (`ledger_columns(..., ordered=False)`): the sums are exact and
+    the rows are sorted by their (unique) provider, customer, period and component."""
     from .billing import period_edges
     from .money import exact_group_sums
     from .timegrid import index_of

@@ -155,11 +155,15 @@ class Result:
             return self.measures.timeseries
         if name == "invoices":
             return self.bill.invoices
-        if name in ("ledger", "invoice_lines"):
-            from .ledger import invoice_lines_frame, ledger_frame
+        if name == "ledger":
+            from .ledger import ledger_frame
 
-            build = ledger_frame if name == "ledger" else invoice_lines_frame
-            return build(self, self._ledger_columns)
+            return ledger_frame(self, self._ledger_columns)
+        if name == "invoice_lines":  # sums need no ledger order: the lines unsorted, unless already built
+            from .ledger import invoice_lines_frame, ledger_columns
+
+            columns = self.__dict__.get("_ledger_columns") or ledger_columns(self, ordered=False)
+            return invoice_lines_frame(self, columns)
         return files_view(getattr(self, name))
 
     # -- measured (computed once by the measure stage) ---------------------

@@ -82,14 +82,26 @@ def money_text(values: np.ndarray, fallback) -> list[str]:
     whole, fraction = np.divmod(np.abs(values.astype(np.int64)), 10**_FRACTION)
     width = len(str(int(whole.max())))
     digits, count = _digit_rows(whole, width)
-    fraction_digits, _ = _digit_rows(fraction, _FRACTION)
+    places = _FRACTION - _trailing_zeros(fraction)  # fraction digits any value needs (money of 6 places: 6)
+    fraction_digits, _ = _digit_rows(fraction // 10 ** (_FRACTION - places), places)
     significant = np.zeros(len(values), dtype=np.int64)  # fraction digits up to the last non-zero one
-    for k in range(_FRACTION):
+    for k in range(places):
         significant = np.where(fraction_digits[k] != 48, k + 1, significant)
     point = np.full((1, len(values)), ord("."), dtype=np.uint8)
     return _assemble([
         _sign(values),
         (digits, _leading(width, count)),
         (point, (fraction != 0)[None, :]),
-        (fraction_digits, np.arange(_FRACTION)[:, None] < significant[None, :]),
+        (fraction_digits, np.arange(places)[:, None] < significant[None, :]),
     ])
+
+
+def _trailing_zeros(fraction: np.ndarray) -> int:
+    """Decimal zeros that end every one of these fraction digit strings (15 places; all of them if all are 0)."""
+    divisor = int(np.gcd.reduce(fraction)) if len(fraction) else 0
+    if divisor == 0:
+        return _FRACTION
+    zeros = 0
+    while zeros < _FRACTION and divisor % 10 ** (zeros + 1) == 0:
+        zeros += 1
+    return zeros
