@@ -189,3 +189,82 @@ def test_pages_without_cjk_text_embed_no_font(tmp_path):
     assert "@font-face" not in render(Page(title="quickstart", answer=["USD 12.50"]), tmp_path)
     page = render(Page(title="quickstart", answer=["客户 acme"]), tmp_path)
     assert page.count("@font-face") == 1 and len(page) < 40_000  # a subset of a few glyphs, not the 32 MB font
+
+
+def embedded_cjk_glyphs(page_text: str) -> set[str]:
+    """The characters the page's embedded CJK font (its @font-face data URI) has glyphs for."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    found = re.findall(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", page_text)
+    assert len(found) == 1, "one embedded CJK font"
+    font = TTFont(io.BytesIO(base64.b64decode(found[0])))
+    return {chr(c) for c in font.getBestCmap()}
+
+
+def check_chinese_page(browser, folder: Path, shot: Path, question: str, numbers: list[str]) -> dict:
+    """A Chinese report.html: the checks of every page, lang zh-CN, and every CJK character the
+    reader sees drawn from the embedded font (none left to a system font the reader may lack)."""
+    from tokenecon.report.fonts import _is_cjk
+
+    seen = check_page(browser, folder, shot, question, numbers)
+    page = browser.new_page()
+    page.goto((folder / "report.html").resolve().as_uri(), wait_until="load")
+    lang = page.evaluate("document.documentElement.lang")
+    text = page.evaluate("document.body.innerText + document.title")
+    loaded = page.evaluate("document.fonts.ready.then(() => Array.from(document.fonts).map(f => f.status))")
+    page.close()
+    assert lang == "zh-CN" and loaded == ["loaded"]
+    chinese = {ch for ch in text if _is_cjk(ch)}
+    assert len(chinese) > 50  # headings, sentences and table headers, not just a name
+    assert chinese - embedded_cjk_glyphs((folder / "report.html").read_text(encoding="utf-8")) == set()
+    return seen
+
+
+def installed_tokenecon(args: list[str], cwd: Path):
+    """The installed console script in a subprocess: figures drawn by the real command, their
+    warnings (a glyph missing from every font) on its stderr."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "tokenecon"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([str(exe), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert "missing from" not in done.stderr and "Warning" not in done.stderr, done.stderr
+    return done
+
+
+def test_chinese_run_page_of_a_shipped_scenario(browser, tmp_path):
+    scenario = ROOT / "scenarios" / "azure_trace_replay.yaml"
+    out = tmp_path / "run"
+    done = installed_tokenecon(["run", str(scenario), "--out", str(out), "--lang", "zh"], tmp_path)
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    question = yaml.safe_load(scenario.read_text(encoding="utf-8"))["question"]
+    seen = check_chinese_page(browser, out, tmp_path / "run_zh.png", question, [
+        f"共到达 {s['requests_arrived']:,} 个请求：完成 {s['requests_completed']:,} 个",
+        f"收入 {float(s['revenue']):,.2f} {'美元' if s['currency'] == 'USD' else '元'}",
+        f"端到端时延：p50 {float(s['e2e_latency_p50_s']):,.2f} 秒"])
+    assert "首词元时延（TTFT）" in seen["answer"] and "requests.csv" in seen["links"]
+    assert f"到达 {s['requests_arrived']:,}：完成 {s['requests_completed']:,}" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"报告：{out / 'report.html'}"
+
+
+def test_chinese_compare_page_of_a_shipped_scenario(browser, tmp_path):
+    import pandas as pd
+
+    scenario = ROOT / "scenarios" / "azure_trace_replay.yaml"
+    out = tmp_path / "compare"
+    done = installed_tokenecon(["compare", str(scenario), "--policy", "openai", "--policy", "deepseek", "--out",
+                                str(out), "--lang", "zh"], tmp_path)
+    rows = pd.read_csv(out / "comparison.csv").set_index("policy")
+    cur = {"USD": "美元", "CNY": "元"}[rows["currency"].iloc[0]]
+    question = yaml.safe_load(scenario.read_text(encoding="utf-8"))["question"]
+    seen = check_chinese_page(browser, out, tmp_path / "compare_zh.png", question, [
+        f"deepseek 方案收入 {rows.loc['deepseek', 'revenue']:,.2f} {cur}",
+        f"每种方案 {int(rows.loc['openai', 'requests_arrived']):,} 个请求"])
+    assert "comparison.csv" in seen["links"] and "端到端时延 p95：" in seen["answer"]
+    assert done.stdout.splitlines()[-1] == f"报告：{out / 'report.html'}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["cells", "left", "right"]
+__all__ = ["cells", "left", "right", "head"]
 
 
 def cells(text: str) -> int:
@@ -21,3 +21,9 @@ def left(text: str, width: int) -> str:
 def right(text: str, width: int) -> str:
     """`text` right-aligned in `width` cells (as f"{text:>width}" for narrow text)."""
     return " " * max(0, width - cells(text)) + text
+
+
+def head(text: str, width: int) -> str:
+    """A column header right-aligned in `width` cells, at least one space from the column before
+    (as `right` when it fits: a header as wide as its column still stands apart)."""
+    return right(" " + text, width)

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .columns import cells, left, right
-from .group import JSON_HELP, at_most, cli, emit_json, open_page, records
+from .columns import cells, head, left, right
+from .group import JSON_HELP, at_most, cli, emit_json, lang_option, open_page, records, with_language
+from ..i18n import Words, words
 from ..names import slug
 
 if TYPE_CHECKING:  # the command imports them when it runs (tokenecon --help stays light)
@@ -52,8 +53,10 @@ Examples:
 @click.option("--excel", is_flag=True, help="CSV files with a UTF-8 byte-order mark, for Excel (also: outputs: {excel: true}).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path (no progress bar).")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@lang_option
 def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Path | None, seed: int | None,
-            force: bool, no_figures: bool, open_report: bool, excel: bool, quiet: bool, as_json: bool) -> None:
+            force: bool, no_figures: bool, open_report: bool, excel: bool, quiet: bool, as_json: bool,
+            lang: str | None) -> None:
     """Run one seeded workload under several pricing policies and compare them side by side.
 
     Common random numbers: every variant draws the same requests, so the differences in bills,
@@ -66,6 +69,8 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
     scenario, variants = _variants(scenario_files, policies)
     if seed is not None:
         variants = {k: v.model_copy(update={"seed": seed}) for k, v in variants.items()}
+    variants = {k: with_language(v, lang) for k, v in variants.items()}
+    w = words(next(iter(variants.values())).outputs.language)
     from ..footprint import check_fits, compare_disk
 
     needs = [check_fits(v, name, copies=len(variants)) for name, v in variants.items()]
@@ -85,8 +90,8 @@ def compare(scenario_files: tuple[Path, ...], policies: tuple[str, ...], out: Pa
         click.echo(str(out))
         open_page(out, open_report)
         return
-    _print_comparison(comparison, scenario, variants, table)
-    click.echo(f"report: {out / 'report.html'}")
+    _print_comparison(comparison, scenario, variants, table, w)
+    click.echo(w("term.report", path=out / "report.html"))
     open_page(out, open_report)
 
 
@@ -111,20 +116,25 @@ def _variants(scenario_files: tuple[Path, ...], policies: tuple[str, ...]) -> tu
 
 
 def _print_comparison(comparison: Comparison, scenario: Scenario, variants: dict[str, Scenario],
-                      table: pd.DataFrame) -> None:
-    """The terminal table: a row per policy, a bill column per segment."""
+                      table: pd.DataFrame, w: Words | None = None) -> None:
+    """The terminal table: a row per policy, a bill column per segment (padded by display width)."""
+    w = w or words("en")
     cur = comparison.currency
     segments = [c for c in table.columns if c.startswith("bill.")]
-    header = (f"  {'policy':<24}{'requests':>11}{'revenue':>13}{'margin':>12}{'util':>6}{'rejected':>10}"
-              f"{'timed out':>10}{'e2e p95 s':>10}")
+    header = "  " + left(w("term.h.policy"), 24) + "".join(
+        head(w(f"term.h.{h}"), n) for h, n in (("requests", 11), ("revenue", 13), ("margin", 12), ("util", 6),
+                                                ("rejected", 10), ("timed_out", 10), ("e2e_p95", 10)))
     if scenario.question:
-        click.echo(f"question: {scenario.question}")
+        click.echo(w("term.question", question=scenario.question))
     sizes = {len(r.workload) for r in comparison.results.values()}
-    drawn = (f"the same {sizes.pop():,} requests each" if len(sizes) == 1 else
-             "the same draws; demand answered the prices differently")
-    click.echo(f"{scenario.name}: {len(variants)} policies, seed {next(iter(variants.values())).seed}, "
-               f"{drawn} ({cur})")
-    click.echo(f"  {comparison.path}")
+    drawn = w("term.cmp.same", n=sizes.pop()) if len(sizes) == 1 else w("term.cmp.answered")
+    click.echo(w("term.cmp.title", scenario=scenario.name, n=len(variants), seed=next(iter(variants.values())).seed,
+                 drawn=drawn, **w.cur(cur)))
+    n, runs = len(comparison.results), comparison.simulations
+    click.echo("  " + (w("term.cmp.each", n=n, why=w("term.cmp.why", reasons="; ".join(comparison.reasons))
+                                          if comparison.reasons else "") if runs == n else
+                       w("term.cmp.shared", runs=runs, n=n, rebilled=n - runs,
+                         simulations=w("term.simulation" if runs == 1 else "term.simulations"))))
     click.echo(header + "".join(right(s[5:], 14) for s in segments))
     for _, row in table.iterrows():
         click.echo(f"  {left(row['policy'], 24)}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
@@ -153,8 +163,9 @@ Examples:
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path (no progress bar).")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@lang_option
 def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local: int | None, serial: bool,
-          force: bool, no_figures: bool, open_report: bool, quiet: bool, as_json: bool) -> None:
+          force: bool, no_figures: bool, open_report: bool, quiet: bool, as_json: bool, lang: str | None) -> None:
     """Run a base scenario over a grid (or list) of overrides, with replications per point.
 
     Writes sweep.csv (one row per point: parameters, means and 95% half widths), runs.csv,
@@ -168,6 +179,10 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
 
     at_most(dask_local, MAX_LOCAL_WORKERS, "--dask-local")
     spec, points = load_sweep(sweep_file)
+    if lang is not None:
+        from dataclasses import replace
+
+        points = [replace(p, scenario=with_language(p.scenario, lang)) for p in points]
     from ..footprint import check_fits, summary_disk
 
     for point in points:
@@ -192,34 +207,37 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
         click.echo(str(out))
         open_page(out, open_report)
         return
-    _print_sweep(result, name, len(points), executor.name, table, best)
-    click.echo(f"report: {out / 'report.html'}")
+    w = words(points[0].scenario.outputs.language)
+    _print_sweep(result, name, len(points), executor.name, table, best, w)
+    click.echo(w("term.report", path=out / "report.html"))
     open_page(out, open_report)
 
 
 def _print_sweep(result: Sweep, name: str, points: int, executor: str, table: pd.DataFrame,
-                 best: dict | None) -> None:
+                 best: dict | None, w: Words | None = None) -> None:
     """The terminal table: a row per point, then the best point or the constraints none meets."""
+    w = w or words("en")
     spec = result.spec
     runs = points * spec.replications
-    shared = (f"; {result.simulations} simulation{'s' if result.simulations != 1 else ''}, "
-              f"the other {runs - result.simulations} runs re-billed "
-              "(points that differ only in what billing reads)" if result.simulations < runs else "")
-    click.echo(f"{name}: {points} points x {spec.replications} replications on {executor}{shared}")
+    shared = w("term.sweep.shared", runs=result.simulations, rebilled=runs - result.simulations,
+               simulations=w("term.simulation" if result.simulations == 1 else "term.simulations")) \
+        if result.simulations < runs else ""
+    click.echo(w("term.sweep.title", name=name, points=points, reps=spec.replications, executor=executor, shared=shared))
     columns = result.parameters + [m for m in spec.metrics if m in table]
-    width = max([12] + [cells(c) + 2 for c in columns])  # whole names (providers.acme.replicas), right-aligned
-    click.echo("  " + "".join(right(c, width) for c in columns))
+    heads = result.parameters + [w.label(m) for m in spec.metrics if m in table]
+    width = max([12] + [cells(c) + 2 for c in heads])  # whole names (providers.acme.replicas), right-aligned
+    click.echo("  " + "".join(right(c, width) for c in heads))
     for _, row in table.iterrows():
         click.echo("  " + "".join(f"{row[c]:>{width},.4g}" if isinstance(row[c], float) else right(str(row[c]), width)
                                   for c in columns))
     if best is not None:
         if best["feasible"]:
-            click.echo(f"best: point {best['point']} ({', '.join(f'{k}={v}' for k, v in best['overrides'].items())}):"
-                       f" {best['objective']} {best['value']:,.6g}, {best['feasible_points']} of {best['points']}"
-                       " points meet the constraints")
+            click.echo(w("term.sweep.best", point=best["point"], objective=w.label(best["objective"]),
+                         at=", ".join(f"{k}={v}" for k, v in best["overrides"].items()), value=best["value"],
+                         feasible=best["feasible_points"], points=best["points"]))
         else:
             constraints = spec.optimize.subject_to if spec.optimize is not None else []
-            click.echo(f"best: none, no point meets the constraints ({_limits(constraints)})")
+            click.echo(w("term.sweep.none", limits=_limits(constraints)))
 
 
 def _limits(constraints) -> str:

@@ -66,6 +66,21 @@ def records(frame) -> list[dict]:
 
 JSON_HELP = "Print the result as JSON on stdout (nothing else; no progress bar)."
 
+LANG_HELP = ("Language of report.html, the figures and the printed answer: en (English) or zh (简体中文) "
+             "[default: the scenario's outputs.language, else en].")
+
+
+def lang_option(command):
+    """`--lang en|zh` on every command that writes a report folder."""
+    return click.option("--lang", type=click.Choice(["en", "zh"]), help=LANG_HELP)(command)
+
+
+def with_language(scenario, lang: str | None):
+    """The scenario with `outputs.language` set by `--lang` (unchanged when the option is not given)."""
+    if lang is None or scenario.outputs.language == lang:
+        return scenario
+    return scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update={"language": lang})})
+
 
 def one_line(message: str, limit: int = 2000) -> str:
     """An error message on one line of bounded length (a file's content is never echoed whole)."""

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .group import JSON_HELP, cli, emit_json, open_page, records
+from .columns import head, left
+from .group import JSON_HELP, cli, emit_json, lang_option, open_page, records
+from ..i18n import Words, words
 from ..errors import TokenEconError
 from ..names import slug
 
@@ -44,9 +46,10 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the output folder's path (no progress bar).")
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@lang_option
 def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, audit_tokenizer: str | None,
           out: Path | None, skip_bad: bool, calibrate: Path | None, force: bool, no_figures: bool, quiet: bool,
-          open_report: bool, as_json: bool) -> None:
+          open_report: bool, as_json: bool, lang: str | None) -> None:
     """Count tokens of request logs (JSONL) or text files with real tokenizers.
 
     Writes per-request counts for each tokenizer, a summary by script (Chinese, English, code,
@@ -73,7 +76,7 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
     out = out if out is not None else Path("reports") / f"meter-{slug(logs[0].stem)}"
     totals = meter_logs(list(logs), out, tokenizers=names, reference=reference, skip_bad=skip_bad,
                         audit_tokenizer=audit_tokenizer, force=force, progress=not (quiet or as_json),
-                        report=partial(write_meter_report, figures=not no_figures))
+                        report=partial(write_meter_report, figures=not no_figures, lang=lang or "en"))
     import pandas as pd
 
     table = pd.read_csv(out / "summary.csv")
@@ -89,28 +92,31 @@ def meter(logs: tuple[Path, ...], tokenizers: tuple[str, ...], reference: str, a
         click.echo(str(out))
         open_page(out, open_report)
         return
-    _print_meter(totals, everything, logs)
+    w = words(lang or "en")
+    _print_meter(totals, everything, logs, w)
     if calibrate is not None:
-        click.echo(f"calibration: {calibrate} (use it as token_calibration in a scenario)")
-    click.echo(f"report: {out / 'report.html'}")
+        click.echo(w("term.meter.calibration", path=calibrate))
+    click.echo(w("term.report", path=out / "report.html"))
     open_page(out, open_report)
 
 
-def _print_meter(totals: dict, everything: pd.DataFrame, logs: tuple[Path, ...]) -> None:
+def _print_meter(totals: dict, everything: pd.DataFrame, logs: tuple[Path, ...], w: Words | None = None) -> None:
     """The terminal table: tokens and tokens per character by tokenizer, ratio to the reference, the audit."""
-    click.echo(f"metered {totals['requests']:,} requests ({totals['skipped_lines']} bad lines skipped) "
-               f"from {', '.join(map(str, logs))}")
-    click.echo(f"  {'tokenizer':<18}{'tokens':>12}{'tokens/char':>13}{'vs ' + totals['reference']:>18}")
+    w = w or words("en")
+    ref = totals["reference"]
+    click.echo(w("term.meter.title", requests=totals["requests"], skipped=totals["skipped_lines"],
+                 files=", ".join(map(str, logs))))
+    click.echo("  " + left(w("meter.col.tokenizer"), 18) + head(w("term.meter.tokens"), 12)
+               + head(w("term.meter.per_char"), 13) + head(w("term.meter.vs", reference=ref), 18))
     for tokenizer, row in everything.iterrows():
         label = str(tokenizer) if row["exact"] else f"{tokenizer}*"
         click.echo(f"  {label:<18}{int(row['tokens']):>12,}{row['tokens_per_character']:>13.3f}"
-                   f"{row['ratio_to_' + totals['reference']]:>18.3f}")
+                   f"{row['ratio_to_' + ref]:>18.3f}")
     if not everything["exact"].all():
-        click.echo("  * an estimate (characters / 4), not a tokenizer")
+        click.echo("  " + w("term.meter.estimate"))
     if totals["audited_requests"]:
-        click.echo(f"  audit: {totals['audited_requests']:,} requests with reported usage: "
-                   f"{totals['audit_billed_more']:,} billed for more tokens than the text holds, "
-                   f"{totals['audit_billed_less']:,} for fewer")
+        click.echo("  " + w("term.meter.audit", n=totals["audited_requests"], more=totals["audit_billed_more"],
+                            less=totals["audit_billed_less"]))
 
 
 @cli.command()

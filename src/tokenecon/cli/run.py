@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from .columns import left, right
-from .group import JSON_HELP, at_most, cli, emit_json, open_page
+from .columns import cells, left, right
+from .group import JSON_HELP, at_most, cli, emit_json, lang_option, open_page, with_language
+from ..i18n import Words, words
 from ..names import slug
 from ..progress import Phases
 
@@ -22,6 +23,7 @@ Examples:
   tokenecon run scenarios/quickstart.yaml
   tokenecon run scenarios/quickstart.yaml --seed 11 --out reports/quickstart-seed11
   tokenecon run scenarios/quickstart.yaml --force      # replace an existing report
+  tokenecon run scenarios/quickstart.yaml --lang zh    # report and answer in Chinese
 """
 
 
@@ -41,9 +43,10 @@ Examples:
 @click.option("--open", "open_report", is_flag=True, help="Open the folder's report.html in a browser when done.")
 @click.option("--excel", is_flag=True, help="CSV files with a UTF-8 byte-order mark, for Excel (also: outputs: {excel: true}).")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@lang_option
 def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no_figures: bool, skip_bad: bool,
         replications: int, scheduler: str | None, dask_local: int | None, quiet: bool, open_report: bool,
-        excel: bool, as_json: bool) -> None:
+        excel: bool, as_json: bool, lang: str | None) -> None:
     """Simulate a scenario and write its report folder."""
     from ..footprint import check_fits, summary_disk
     from ..datafiles import check_input_files
@@ -55,7 +58,7 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
 
     at_most(replications, MAX_REPLICATIONS, "--replications")
     at_most(dask_local, MAX_LOCAL_WORKERS, "--dask-local")
-    scenario = load_scenario(scenario_file, skip_bad=skip_bad)
+    scenario = with_language(load_scenario(scenario_file, skip_bad=skip_bad), lang)
     check_input_files(scenario)
     needs = check_fits(scenario, str(scenario_file))  # before the run: a run that cannot fit says so now
     out = out if out is not None else Path("reports") / slug(scenario.name)
@@ -76,8 +79,9 @@ def run(scenario_file: Path, out: Path | None, seed: int | None, force: bool, no
     elif quiet:
         click.echo(str(out))
     else:
-        click.echo(_format_summary(result.summary()))
-        click.echo(f"report: {out / 'report.html'}")
+        w = words(scenario.outputs.language)
+        click.echo(_format_summary(result.summary(), w))
+        click.echo(w("term.report", path=out / "report.html"))
     open_page(out, open_report)
 
 
@@ -158,62 +162,69 @@ def _run_replications(scenario, replications, out, force, no_figures, scheduler,
         click.echo(str(out))
         return
     table = result.table().set_index("metric")
+    w = words(scenario.outputs.language)
     if scenario.question:
-        click.echo(f"question: {scenario.question}")
-    click.echo(f"{scenario.name}: {replications} replications (seeds {scenario.seed}..{scenario.seed + replications - 1}) "
-               f"on {executor.name}; mean and 95% confidence interval")
+        click.echo(w("term.question", question=scenario.question))
+    click.echo(w("term.rep_title", scenario=scenario.name, n=replications, first=scenario.seed,
+                 last=scenario.seed + replications - 1, executor=executor.name))
     for metric in ("requests_completed", "requests_rejected", "requests_timed_out", "revenue", "utilization",
                    "ttft_p95_s", "e2e_latency_p95_s", "output_tokens_per_s", "energy_kwh"):
         if metric in table.index:
             row = table.loc[metric]
-            click.echo(f"  {metric:<22}{row['mean']:>16,.4g}  +/- {row['ci95_half_width']:,.3g}")
-    click.echo(f"report: {out / 'report.html'}")
+            click.echo(f"  {left(w.label(metric), 22)}{row['mean']:>16,.4g}  +/- {row['ci95_half_width']:,.3g}")
+    click.echo(w("term.report", path=out / "report.html"))
 
 
-def _format_summary(s: dict) -> str:
-    providers = list(dict.fromkeys(k.split(".", 1)[0] for k in s if k.endswith(".utilization")))  # scenario order
-    lines = [f"question: {s['question']}"] if s.get("question") else []
+def _format_summary(s: dict, w: Words | None = None) -> str:
+    """The terminal answer of a run: labelled lines, then one row per provider (columns padded by
+    display width, so Chinese names and headers line up)."""
+    w = w or words("en")
+    cur = s["currency"]
+
+    def line(label: str, text: str) -> str:
+        return "  " + left(w(f"term.{label}"), 11) + text
+
+    lines = [w("term.question", question=s["question"])] if s.get("question") else []
     lines += [
-        f"{s['scenario']}: {s['duration_s'] / 3600:,g} h simulated in {s['wall_time_s']:.1f} s, seed {s['seed']}",
-        f"  requests   {s['requests_arrived']:,} arrived: {s['requests_completed']:,} completed, "
-        f"{s['requests_rejected']:,} rejected, {s['requests_timed_out']:,} timed out, "
-        f"{s['requests_running']:,} running at the end",
-        f"  tokens     {s['input_tokens']:,} input ({s['cached_input_tokens']:,} cached), "
-        f"{s['output_tokens']:,} output",
-        f"  latency    TTFT p50 {s['ttft_p50_s']:.2f} s, p95 {s['ttft_p95_s']:.2f} s; "
-        f"end-to-end p50 {s['e2e_latency_p50_s']:.2f} s, p95 {s['e2e_latency_p95_s']:.2f} s",
-        (f"  revenue    {s['currency']} {float(s['revenue']):,.2f} (scaled up from a {s['scale']:g} sample: an estimate)"
-         if "scale" in s else f"  revenue    {s['currency']} {s['revenue']} exact, {s['revenue_invoiced']} invoiced "
-         f"({s['invoices']:,} invoices)"),
-        f"  supply     GPU {s['gpu_cost']:,.2f} + energy {s['energy_cost']:,.2f} {s['currency']}, "
-        f"{s['energy_kwh']:,.1f} kWh, {s['co2_kg']:,.1f} kg CO2"
-        + (" (GPUs, cost, energy, CO2 and utilization from the supply model)"
-           if s.get("fleet_source") == "supply_model" else ""),
-        "  bills      " + ", ".join(f"{k[5:]} {float(v):,.2f}" for k, v in s.items() if k.startswith("bill.")),
+        w("term.title", scenario=s["scenario"], hours=s["duration_s"] / 3600, wall=s["wall_time_s"], seed=s["seed"]),
+        line("requests", w("term.requests_line", arrived=s["requests_arrived"], completed=s["requests_completed"],
+                           rejected=s["requests_rejected"], timed_out=s["requests_timed_out"],
+                           running=s["requests_running"])),
+        line("tokens", w("term.tokens_line", input=s["input_tokens"], cached=s["cached_input_tokens"],
+                         output=s["output_tokens"])),
+        line("latency", w("term.latency_line", ttft50=s["ttft_p50_s"], ttft95=s["ttft_p95_s"],
+                          e2e50=s["e2e_latency_p50_s"], e2e95=s["e2e_latency_p95_s"])),
+        line("revenue", w("term.revenue_scaled", revenue=w.money(s["revenue"], cur), scale=s["scale"]) if "scale" in s
+             else w("term.revenue_exact", exact=s["revenue"], invoiced=s["revenue_invoiced"], n=s["invoices"], **w.cur(cur))),
+        line("supply", w("term.supply_line", gpu=s["gpu_cost"], energy=s["energy_cost"], kwh=s["energy_kwh"],
+                         co2=s["co2_kg"], **w.cur(cur))
+             + (w("term.from_supply_model") if s.get("fleet_source") == "supply_model" else "")),
+        line("bills", w.join(f"{k[5:]} {float(v):,.2f}" for k, v in s.items() if k.startswith("bill."))),
     ]
     milestones = [k for k in s if k.startswith("milestone.")]
     if milestones:
-        lines.append("  milestones " + ", ".join(f"{k.split('.')[1]} x{s[k]:.3f}" for k in milestones)
-                     + " (simulated / reported tokens per day)")
+        lines.append(line("milestones", w("term.milestones_line", parts=w.join(
+            w("run.milestone", name=k.split(".")[1], ratio=s[k]) for k in milestones))))
     if "supply.gpus_needed_end" in s:
         if "supply.gpus_installed_end" in s:
-            lines.append(f"  fleet      {s['supply.gpus_installed_end']:,} GPUs installed at the end, "
-                         f"{100 * s['supply.utilization_end']:.0f}% utilized (peak {100 * s['supply.utilization_max']:.0f}%)")
-        lines.append(f"  supply     {s['supply.gpus_needed_end']:,} GPUs needed at the end; {s['supply.energy_gwh']:,.1f} GWh, "
-                     f"{s['supply.co2_kt']:,.1f} kt CO2 over the run; cost {s['supply.cost_per_million_end']:.3f} vs "
-                     f"price {s['price_per_million_end']:.3f} {s['currency']} per 1M tokens at the end")
-    return "\n".join(lines + [""] + _provider_table(s, providers))
+            lines.append(line("fleet", w("term.fleet_line", gpus=s["supply.gpus_installed_end"],
+                                         end=100 * s["supply.utilization_end"], peak=100 * s["supply.utilization_max"])))
+        lines.append(line("supply", w("term.national_line", gpus=s["supply.gpus_needed_end"], gwh=s["supply.energy_gwh"],
+                                      kt=s["supply.co2_kt"], cost=s["supply.cost_per_million_end"],
+                                      price=s["price_per_million_end"], **w.cur(cur))))
+    providers = list(dict.fromkeys(k.split(".", 1)[0] for k in s if k.endswith(".utilization")))  # scenario order
+    return "\n".join(lines + [""] + _provider_table(s, providers, w))
 
 
-def _provider_table(s: dict, providers: list[str]) -> list[str]:
-    """One row per provider; a column widens to its longest figure (national runs count trillions)."""
-    heads = ["completed", "rejected", "timed out", "util", "revenue", "cost", "margin"]
+def _provider_table(s: dict, providers: list[str], w: Words) -> list[str]:
+    """One row per provider; a column widens to its longest figure (national runs count trillions)
+    or header (by display width: a Chinese header takes two cells a character)."""
+    heads = [w(f"term.h.{h}") for h in ("completed", "rejected", "timed_out", "util", "revenue", "cost", "margin")]
     rows = [(p, [f"{s[f'{p}.requests_completed']:,}", f"{s[f'{p}.requests_rejected']:,}",
                  f"{s[f'{p}.requests_timed_out']:,}", f"{100 * s[f'{p}.utilization']:.0f}%",
                  f"{float(s[f'{p}.revenue']):,.2f}", f"{s[f'{p}.gpu_cost'] + s[f'{p}.energy_cost']:,.2f}",
                  f"{s[f'{p}.margin']:,.2f}"]) for p in providers]
-    widths = [max([width] + [1 + len(row[j]) for _, row in rows])  # a space before each figure
+    widths = [max([width] + [1 + cells(row[j]) for _, row in [("", heads), *rows]])  # a space before each
               for j, width in enumerate((11, 10, 10, 7, 14, 12, 12))]
-    return ["  " + left(name, 14) + "".join(right(text, w) for text, w in zip(row, widths))
-            for name, row in [("provider", heads), *rows]]
-
+    return ["  " + left(name, 14) + "".join(right(text, n) for text, n in zip(row, widths))
+            for name, row in [(w("term.h.provider"), heads), *rows]]

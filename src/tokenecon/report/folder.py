@@ -6,6 +6,7 @@ import shutil
 from contextlib import nullcontext
 from pathlib import Path
 
+from ..i18n import words
 from ..folders import atomic_folder, check_output_dir as _check_output_dir, write_json
 from .aside import aside
 from .tables import write_table
@@ -62,7 +63,7 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
                 write_table(result.files_table("ledger"), tmp, "ledger", fmt)
             if len(result.bill.plan_lines.wallet):
                 write_table(result.files_table("wallets"), tmp, "wallets", fmt)
-            write_json(tmp / "scenario.resolved.json", result.scenario.model_dump(mode="json", exclude={"base_dir"}))
+            write_json(tmp / "scenario.resolved.json", resolved_scenario(result.scenario))
         if result.scenario.milestones or result.scenario.supply_model:
             from .national import write_national_report
 
@@ -71,6 +72,14 @@ def write_run_folder(result, out: str | Path, *, force: bool = False, figures: b
             add_excel_bom(tmp)
         _run_html(result, tmp)
     return out
+
+
+def resolved_scenario(scenario) -> dict:
+    """The scenario as run, for scenario.resolved.json (`outputs.language` only when not the default)."""
+    exclude: dict = {"base_dir": True}
+    if scenario.outputs.language == "en":
+        exclude["outputs"] = {"language": True}
+    return scenario.model_dump(mode="json", exclude=exclude)
 
 
 def _draw_figures(result, folder: Path) -> None:
@@ -85,7 +94,8 @@ def _run_html(result, folder: Path) -> None:
     from .pages import run_page
 
     accounts = result.accounts_by_segment()
-    write_page(run_page(result.summary(), accounts, folder, FIGURES, result.unit_economics), folder)
+    w = words(result.scenario.outputs.language)
+    write_page(run_page(result.summary(), accounts, folder, FIGURES, result.unit_economics, w), folder)
 
 
 def write_compare_folder(comparison, out: str | Path, *, force: bool = False, figures: bool = True,
@@ -123,7 +133,8 @@ def _compare_html(comparison, table, folder: Path) -> None:
         _, utilization, _ = load_curve(result)
         load[name] = (float(utilization.max()), float(utilization.min()))
     scenario = next(iter(comparison.results.values())).scenario
-    write_page(compare_page(table, scenario, load, folder, COMPARE_FIGURES), folder)
+    w = words(scenario.outputs.language)
+    write_page(compare_page(table, scenario, load, folder, COMPARE_FIGURES, w), folder)
 
 
 def write_replications_folder(replications, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:
@@ -140,7 +151,7 @@ def write_replications_folder(replications, out: str | Path, *, force: bool = Fa
         from .html import write_page
         from .pages import replications_page
 
-        write_page(replications_page(replications, tmp), tmp)
+        write_page(replications_page(replications, tmp, words(replications.scenario.outputs.language)), tmp)
     return out
 
 
@@ -164,7 +175,8 @@ def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: 
         from .html import write_page
         from .pages import sweep_page
 
-        write_page(sweep_page(sweep, sweep.spec.name or "sweep", tmp), tmp)
+        w = words(sweep.points[0].scenario.outputs.language)
+        write_page(sweep_page(sweep, sweep.spec.name or "sweep", tmp, w), tmp)
     return out
 
 

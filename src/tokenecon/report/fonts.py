@@ -118,7 +118,8 @@ def _subset(path: Path, chars: str):
     options = subset.Options()
     options.layout_features = ["*"]  # vertical forms, locale variants: shaping as in the full font
     options.name_IDs = ["*"]  # keep the licence and copyright names (SIL OFL 1.1)
-    font = TTFont(str(path), fontNumber=_SC_INDEX, lazy=True)
+    # the source font's timestamp kept: the same characters give the same bytes (report.html reproducible)
+    font = TTFont(str(path), fontNumber=_SC_INDEX, lazy=True, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
     subsetter.subset(font)

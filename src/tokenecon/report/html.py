@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..i18n import words
 from .fonts import cjk_font_face
 
 __all__ = ["Page", "Table", "write_page", "PAGE_NAME"]
@@ -63,6 +64,7 @@ class Page:
     tables: list[Table] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)  # PNG file names in the folder
     notes: list[str] = field(default_factory=list)
+    lang: str = "en"  # the language of the page's own words (tokenecon.i18n)
 
 
 def _esc(text) -> str:
@@ -86,14 +88,14 @@ def _table(table: Table) -> str:
             f"<tbody>{body}</tbody></table></div>")
 
 
-def _files(folder: Path) -> str:
+def _files(folder: Path, heading: str) -> str:
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and p.suffix.lower() not in (".png", ".html"))
     if not names:
         return ""
     items = "".join(f"<li><a href=\"{_esc(_href(n))}\">{_esc(n)}</a> ({_size((folder / n).stat().st_size)})</li>"
                     for n in names)
-    return f"<h2>Files in this folder</h2><ul class=\"files\">{items}</ul>"
+    return f"<h2>{_esc(heading)}</h2><ul class=\"files\">{items}</ul>"
 
 
 def _href(name: str) -> str:
@@ -111,6 +113,7 @@ def _size(n: float) -> str:
 
 
 def render(page: Page, folder: Path) -> str:
+    w = words(page.lang)
     parts = [f"<h1>{_esc(page.title)}</h1>"]
     if page.subtitle:
         parts.append(f"<p class=\"sub\">{_esc(page.subtitle)}</p>")
@@ -122,16 +125,16 @@ def render(page: Page, folder: Path) -> str:
     parts += [_table(t) for t in page.tables]
     figures = [name for name in page.figures if (folder / name).is_file()]
     if figures:
-        parts.append("<h2>Figures</h2>")
+        parts.append(f"<h2>{_esc(w('html.figures'))}</h2>")
         for name in figures:
             parts.append(f"<figure><img src=\"{_image(folder / name)}\" alt=\"{_esc(name)}\">"
-                         f"<figcaption>{_esc(name)}</figcaption></figure>")
-    parts.append(_files(folder))
+                         f"<figcaption>{_esc(w('html.caption', name=name))}</figcaption></figure>")
+    parts.append(_files(folder, w("html.files")))
     parts += [f"<p class=\"note\">{_esc(n)}</p>" for n in page.notes]
     body = "\n".join(p for p in parts if p)
     # Chinese (or other CJK) names show on any machine: the glyphs they use travel with the page
     fonts = cjk_font_face(html.unescape(re.sub(r"<[^>]*>", " ", body)) + page.title)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return (f"<!DOCTYPE html>\n<html lang=\"{w.html_lang}\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{_esc(page.title)}</title><style>{fonts}{_STYLE}</style></head><body>\n"
             + body + "\n</body></html>\n")

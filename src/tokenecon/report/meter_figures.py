@@ -46,13 +46,14 @@ def divergence_figure(table: pd.DataFrame, reference: str, path: Path) -> None:
     plt.close(fig)
 
 
-def write_meter_report(folder: Path, summary: dict, *, figures: bool = True) -> None:
+def write_meter_report(folder: Path, summary: dict, *, figures: bool = True, lang: str = "en") -> None:
     """The meter folder's figure (divergence.png, unless `figures` is false) and report.html, from
     `meter_logs`' summary."""
+    from ..i18n import words
     from .html import write_page
     from .pages import meter_page
 
     table = summary["table"]
     if figures:
         divergence_figure(table, summary["totals"]["reference"], folder / "divergence.png")
-    write_page(meter_page(summary["totals"], table, folder), folder)
+    write_page(meter_page(summary["totals"], table, folder, words(lang)), folder)

@@ -66,6 +66,9 @@ class Outputs(Spec):
 
     excel: bool = Field(default=False, description="CSV files start with a UTF-8 byte-order mark, so Excel "
                                                     "(e.g. on Chinese Windows) reads them as UTF-8")
+    language: Literal["en", "zh"] = Field(default="en", description=(
+        "language of report.html, the figures' words and the terminal answer: en (English) or zh (简体中文, "
+        "Simplified Chinese); the --lang option overrides it. File names and CSV columns stay English"))
 
     def write_ledger(self, requests: int) -> bool:
         return self.ledger is True or (self.ledger == "auto" and requests <= LEDGER_AUTO_MAX_REQUESTS)
