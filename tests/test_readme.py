@@ -69,8 +69,9 @@ def transcripts(text: str) -> list[tuple[str, list[str]]]:
 
 
 def _steady(line: str) -> str:
-    """A transcript line without what changes from run to run: the wall time."""
-    return re.sub(r"simulated in [0-9.]+ s", "simulated in ... s", line.rstrip())
+    """A transcript line without what changes from run to run: the wall time (English or Chinese)."""
+    line = re.sub(r"simulated in [0-9.]+ s", "simulated in ... s", line.rstrip())
+    return re.sub(r"用时 [0-9.]+ 秒", "用时 ... 秒", line)
 
 
 def shown_lines_missing(shown: list[str], printed: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from .conftest import run_cli, scenario_dict
 
@@ -37,7 +38,7 @@ def test_the_catalogues_have_the_same_messages_with_the_same_fields():
     # every message with English words in it reads in Chinese (names like GPU or p95 stay as they are)
     def words_in(text: str) -> set[str]:
         found = re.findall(r"[A-Za-z_]{3,}", re.sub(r"\{[^}]*\}", "", text))
-        return {w for w in found if "_" not in w} - {"GPU", "GPUs", "TTFT", "Student"}  # field names stay
+        return {w for w in found if "_" not in w} - {"GPU", "GPUs", "TTFT", "PUE", "Student"}  # field names stay
 
     untranslated = [k for k in english if words_in(english[k]) and words_in(chinese[k])]
     assert untranslated == []
@@ -114,3 +115,41 @@ def test_schema_and_validation_know_the_language(tmp_path, write_yaml, capsys):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "outputs.language" in err
     code, _, err = run_cli(["run", str(write_yaml(_two_segments())), "--lang", "fr"], capsys)
     assert code == 2 and "--lang" in err and "Traceback" not in err
+
+
+def test_chinese_figures_draw_every_word_in_chinese_with_every_glyph(tmp_path, monkeypatch):
+    """Every text a Chinese run's figures draw: no English figure words left, and no glyph missing
+    from the fonts (matplotlib warns 'Glyph ... missing from font(s)' when one is)."""
+    import warnings
+
+    import matplotlib.figure
+    from matplotlib.text import Text
+
+    from tokenecon.i18n import en
+    from tokenecon.report.figures import write_figures
+    from tokenecon.runner import run
+    from tokenecon.scenario.loading import scenario_from_dict
+
+    drawn: dict[str, list[str]] = {}
+    save = matplotlib.figure.Figure.savefig
+
+    def record(fig, path, *args, **kwargs):
+        drawn[str(path)] = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+        return save(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", record)
+    data = _two_segments(outputs={"language": "zh"}, duration="1h")
+    data["providers"][0]["carbon_g_per_kwh"] = 500
+    result = run(scenario_from_dict(data))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        write_figures(result, tmp_path)
+    assert [str(c.message) for c in caught if "missing from" in str(c.message)] == []
+    assert len(drawn) == 6  # bill, cost, throughput, latency, utilization, energy
+    english = {word for k, v in en.MESSAGES.items() if k.startswith("fig.")
+               for word in re.findall(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}", "", v))} - {"TTFT"}
+    texts = [t for ts in drawn.values() for t in ts]
+    assert len(english) > 100 and [t for t in texts if set(re.findall(r"[A-Za-z]+", t)) & english] == []
+    titles = {Path(p).name: ts for p, ts in drawn.items()}
+    assert any(t.startswith("zh_run（随机种子 1）：各客户群支付多少") for t in titles["bill_by_segment.png"])
+    assert "当地时间（UTC+0000）" in titles["cost_over_time.png"]

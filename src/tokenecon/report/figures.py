@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import backend  # noqa: F401  (off screen unless a backend was chosen)
-import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .figure_names import FIGURES  # noqa: E402
-from .style import (headroom, legend_below, palette, readable, save, short_number, title_of,  # noqa: E402
-                    use_fonts_for)
+from .style import (date_axis, figure_words, headroom, legend_below, palette, readable, save,  # noqa: E402
+                    short_number, title_of, tz_label, use_fonts_for, words_for)
 
 __all__ = ["write_figures", "FIGURES"]
 
@@ -25,11 +24,6 @@ def _times(ts: pd.DataFrame, tz) -> pd.Series:
             + pd.to_timedelta(mid, unit="s")).dt.tz_convert(tz)
 
 
-def _time_axis(ax, tz) -> None:
-    locator = mdates.AutoDateLocator(tz=tz)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
-    ax.grid(True, alpha=0.3)
 
 
 def _per_provider(result):
@@ -43,19 +37,16 @@ def _finish(fig, path: Path, title: str, result=None) -> None:
     save(fig, path, title_of(result.scenario, title) if result is not None else title)
 
 
-def _tz_label(result) -> str:
-    return f"local time ({result.scenario.timezone or result.scenario.start_local.strftime('UTC%z')})"
-
-
 def _colors(result) -> dict[str, str]:
     return palette(p.name for p in result.scenario.providers)
 
 
 def _axes(result, axes, ylabel_formatter: bool = True) -> None:
-    tz = result.scenario.tz
+    tz, w = result.scenario.tz, words_for(result.scenario)
     for ax in axes:
-        _time_axis(ax, tz)
-        ax.set_xlabel(_tz_label(result))
+        date_axis(ax, tz, w)
+        ax.grid(True, alpha=0.3)
+        ax.set_xlabel(tz_label(result.scenario))
         if ylabel_formatter:
             readable(ax)
         legend_below(ax)
@@ -65,7 +56,7 @@ def cost_figure(result, path: Path) -> None:
     """Left: cumulative revenue alone (its own scale, so providers' revenues can be told apart);
     right: revenue against GPU + energy cost (cost lines dashed, a dash pattern per provider so
     equal costs stay visible)."""
-    cur = result.scenario.currency
+    cur, w = result.scenario.currency, words_for(result.scenario)
     colors = _colors(result)
     dashes = [(0, (6, 3)), (3, (2, 2)), (0, (1, 2)), (0, (4, 1, 1, 1))]
     fig, (rev, both) = plt.subplots(1, 2, figsize=(13, 5.2))
@@ -74,61 +65,61 @@ def cost_figure(result, path: Path) -> None:
         revenue = np.cumsum(rows["revenue"].astype(float).to_numpy() * float(rates[name]))  # scenario currency
         cost = np.cumsum(rows["cost"].to_numpy())
         color = colors[name]
-        rev.plot(t, revenue, color=color, lw=2, label=f"{name} revenue")
-        both.plot(t, revenue, color=color, lw=2, label=f"{name} revenue")
+        rev.plot(t, revenue, color=color, lw=2, label=w("fig.cost.revenue", name=name))
+        both.plot(t, revenue, color=color, lw=2, label=w("fig.cost.revenue", name=name))
         if cost.any():  # a provider without GPU or energy prices has no cost line
-            both.plot(t, cost, color=color, lw=1.6, ls=dashes[k % len(dashes)], label=f"{name} GPU + energy cost")
-    rev.set_title("Cumulative revenue")
-    both.set_title("Cumulative revenue and cost of supply")
+            both.plot(t, cost, color=color, lw=1.6, ls=dashes[k % len(dashes)], label=w("fig.cost.cost", name=name))
+    rev.set_title(w("fig.cost.left"))
+    both.set_title(w("fig.cost.right"))
     for ax in (rev, both):
-        ax.set_ylabel(cur)
+        ax.set_ylabel(w("fig.in_cur", **w.cur(cur)))
         headroom(ax)
     _axes(result, (rev, both))
-    _finish(fig, path, "revenue vs cost of supply", result)
+    _finish(fig, path, w("fig.cost.title"), result)
 
 
 def throughput_figure(result, path: Path) -> None:
-    colors = _colors(result)
+    colors, w = _colors(result), words_for(result.scenario)
     fig, (tok, req) = plt.subplots(1, 2, figsize=(13, 5.2))
     for name, rows, t in _per_provider(result):
         seconds = (rows["interval_end_s"] - rows["interval_start_s"]).to_numpy()
         color = colors[name]
-        tok.plot(t, rows["output_tokens_per_s"], lw=1.8, color=color, label=f"{name} output")
-        tok.plot(t, rows["input_tokens"] / seconds, lw=1.2, ls=":", color=color, label=f"{name} input")
-        req.plot(t, rows["requests_completed"] / seconds, lw=1.8, color=color, label=f"{name} completed")
+        tok.plot(t, rows["output_tokens_per_s"], lw=1.8, color=color, label=w("fig.tp.output", name=name))
+        tok.plot(t, rows["input_tokens"] / seconds, lw=1.2, ls=":", color=color, label=w("fig.tp.input", name=name))
+        req.plot(t, rows["requests_completed"] / seconds, lw=1.8, color=color, label=w("fig.tp.completed", name=name))
         failed = (rows["requests_rejected"] + rows["requests_timed_out"]) / seconds
         if failed.any():
-            req.plot(t, failed, lw=1.2, ls="--", color=color, label=f"{name} rejected + timed out")
-    tok.set_title("Token throughput (completed requests)")
-    tok.set_ylabel("tokens per second")
-    req.set_title("Requests")
-    req.set_ylabel("requests per second")
+            req.plot(t, failed, lw=1.2, ls="--", color=color, label=w("fig.tp.failed", name=name))
+    tok.set_title(w("fig.tp.tokens"))
+    tok.set_ylabel(w("fig.tp.tokens_y"))
+    req.set_title(w("fig.tp.requests"))
+    req.set_ylabel(w("fig.tp.requests_y"))
     for ax in (tok, req):
         headroom(ax)
     _axes(result, (tok, req))
-    _finish(fig, path, "throughput", result)
+    _finish(fig, path, w("fig.tp.title"), result)
 
 
 def latency_figure(result, path: Path) -> None:
-    colors = _colors(result)
+    colors, w = _colors(result), words_for(result.scenario)
     fig, (ttft, e2e) = plt.subplots(1, 2, figsize=(13, 5.2))
     for name, rows, t in _per_provider(result):
         color = colors[name]
-        ttft.plot(t, rows["ttft_p50_s"], lw=1.8, color=color, label=f"{name} p50")
-        ttft.plot(t, rows["ttft_p95_s"], lw=1.2, ls="--", color=color, label=f"{name} p95")
-        e2e.plot(t, rows["e2e_p50_s"], lw=1.8, color=color, label=f"{name} p50")
-        e2e.plot(t, rows["e2e_p95_s"], lw=1.2, ls="--", color=color, label=f"{name} p95")
-    ttft.set_title("Time to first token (requests completed in each interval)")
-    e2e.set_title("End-to-end latency (requests completed in each interval)")
+        ttft.plot(t, rows["ttft_p50_s"], lw=1.8, color=color, label=w("fig.lat.p50", name=name))
+        ttft.plot(t, rows["ttft_p95_s"], lw=1.2, ls="--", color=color, label=w("fig.lat.p95", name=name))
+        e2e.plot(t, rows["e2e_p50_s"], lw=1.8, color=color, label=w("fig.lat.p50", name=name))
+        e2e.plot(t, rows["e2e_p95_s"], lw=1.2, ls="--", color=color, label=w("fig.lat.p95", name=name))
+    ttft.set_title(w("fig.lat.ttft"))
+    e2e.set_title(w("fig.lat.e2e"))
     for ax in (ttft, e2e):
-        ax.set_ylabel("seconds")
+        ax.set_ylabel(w("fig.seconds"))
         headroom(ax)
     _axes(result, (ttft, e2e))
-    _finish(fig, path, "latency percentiles", result)
+    _finish(fig, path, w("fig.lat.title"), result)
 
 
 def utilization_figure(result, path: Path) -> None:
-    colors = _colors(result)
+    colors, w = _colors(result), words_for(result.scenario)
     ts = result.timeseries
     surging = (ts["price_multiplier"] != 1).any()
     queued = (ts["queue_length_mean"] > 0).any()
@@ -138,12 +129,12 @@ def utilization_figure(result, path: Path) -> None:
     axes = list(grid[0])
     util = axes[0]
     for name, rows, t in _per_provider(result):
-        util.plot(t, 100 * rows["utilization"], lw=1.8, color=colors[name], label=f"{name} utilization")
+        util.plot(t, 100 * rows["utilization"], lw=1.8, color=colors[name], label=w("fig.util.line", name=name))
         if (rows["prefill_s"] > 0).any():  # a supply-model fleet has no prefill time of its own
             util.plot(t, 100 * rows["prefill_s"] / rows["replica_s"], lw=1.0, ls=":", color=colors[name],
-                      label=f"{name} time prefilling")
-    util.set_title("Utilization (batch slots in use) and prefill load")
-    util.set_ylabel("% of batch slots / of replica time")
+                      label=w("fig.util.prefill", name=name))
+    util.set_title(w("fig.util.panel"))
+    util.set_ylabel(w("fig.util.y"))
     util.set_ylim(0, 105)
     k = 1
     if kv:
@@ -151,33 +142,32 @@ def utilization_figure(result, path: Path) -> None:
         k += 1
         for name, rows, t in _per_provider(result):
             if rows["kv_occupancy"].notna().any():
-                memory.plot(t, 100 * rows["kv_occupancy"], lw=1.8, color=colors[name], label=f"{name} KV memory held")
+                memory.plot(t, 100 * rows["kv_occupancy"], lw=1.8, color=colors[name], label=w("fig.util.kv_line", name=name))
                 cut = rows["preemptions"] > 0
                 if cut.any():
                     memory.plot(t[cut], 100 * rows["kv_occupancy"][cut], "x", color=colors[name],
-                                label=f"{name} intervals with pre-emptions")
-        memory.set_title("KV-cache memory in use")
-        memory.set_ylabel("% of KV tokens")
+                                label=w("fig.util.preempted", name=name))
+        memory.set_title(w("fig.util.kv_panel"))
+        memory.set_ylabel(w("fig.util.kv_y"))
         memory.set_ylim(0, 105)
     if queued:
         queue = axes[k]
         k += 1
         for name, rows, t in _per_provider(result):
-            queue.plot(t, rows["queue_length_mean"], lw=1.8, color=colors[name], label=f"{name} waiting")
-        queue.set_title("Queue length (time average per interval)")
-        queue.set_ylabel("requests waiting")
+            queue.plot(t, rows["queue_length_mean"], lw=1.8, color=colors[name], label=w("fig.util.waiting", name=name))
+        queue.set_title(w("fig.util.queue_panel"))
+        queue.set_ylabel(w("fig.util.queue_y"))
         headroom(queue)
     if surging:
         price = axes[k]
         for name, rows, t in _per_provider(result):
             price.step(t, rows["price_multiplier"], where="mid", lw=1.8, color=colors[name], label=name)
-        price.set_title("Surge price multiplier (the price signal)")
-        price.set_ylabel("x list price")
+        price.set_title(w("fig.util.surge_panel"))
+        price.set_ylabel(w("fig.util.surge_y"))
         headroom(price)
     _axes(result, axes)
-    _finish(fig, path, "utilization" + (", KV memory" if kv else "") + (" and queues" if queued else "")
-            + (" and surge price" if surging else ""),
-            result)
+    _finish(fig, path, w("fig.util.title") + (w("fig.util.title_kv") if kv else "")
+            + (w("fig.util.title_queues") if queued else "") + (w("fig.util.title_surge") if surging else ""), result)
 
 
 def has_energy(result) -> bool:
@@ -185,7 +175,7 @@ def has_energy(result) -> bool:
 
 
 def energy_figure(result, path: Path) -> None:
-    colors = _colors(result)
+    colors, w = _colors(result), words_for(result.scenario)
     carbon_known = bool((result.timeseries["co2_kg"] > 0).any())
     fig, grid = plt.subplots(1, 2 if carbon_known else 1, figsize=(13 if carbon_known else 7.5, 5.2), squeeze=False)
     axes = list(grid[0])
@@ -195,24 +185,25 @@ def energy_figure(result, path: Path) -> None:
         energy.plot(t, rows["energy_kwh"] / hours, lw=1.8, color=colors[name], label=name)
         if carbon_known:
             axes[1].plot(t, rows["co2_kg"] / hours, lw=1.8, color=colors[name], label=name)
-    energy.set_title("Energy (GPU power by state x PUE)")
-    energy.set_ylabel("kWh per hour")
+    energy.set_title(w("fig.energy.panel"))
+    energy.set_ylabel(w("fig.energy.y"))
     if carbon_known:
-        axes[1].set_title("Carbon (energy x grid intensity)")
-        axes[1].set_ylabel("kg CO2 per hour")
+        axes[1].set_title(w("fig.energy.carbon_panel"))
+        axes[1].set_ylabel(w("fig.energy.carbon_y"))
     for ax in axes:
         headroom(ax)
     _axes(result, axes)
     s = result.summary()
-    co2 = f", {short_number(s['co2_kg'])} kg CO2" if carbon_known else " (no grid carbon intensity given)"
-    _finish(fig, path, f"energy {short_number(s['energy_kwh'])} kWh{co2}, "
-                       f"{s['kwh_per_million_tokens']:.3g} kWh per 1M tokens", result)
+    co2 = w("fig.energy.co2", kg=short_number(s["co2_kg"])) if carbon_known else w("fig.energy.no_carbon")
+    _finish(fig, path, w("fig.energy.title", kwh=short_number(s["energy_kwh"]), co2=co2,
+                         per_million=s["kwh_per_million_tokens"]), result)
 
 
 def bill_figure(result, path: Path) -> None:
     """What each customer segment pays: the segment's total (with its cost to serve) and the bill per account."""
     s = result.summary()
-    cur = result.scenario.currency
+    cur, w = result.scenario.currency, words_for(result.scenario)
+    c = w.cur(cur)
     segments = [k[5:] for k in s if k.startswith("bill.")]
     accounts = result.accounts_by_segment()
     totals = np.asarray([float(s[f"bill.{g}"]) for g in segments])
@@ -220,10 +211,10 @@ def bill_figure(result, path: Path) -> None:
     colors = palette(segments)
     fig, (total, per) = plt.subplots(1, 2, figsize=(13, max(3.2, 0.55 * len(segments) + 2)))
     y = np.arange(len(segments))[::-1]
-    for ax, values, label in ((total, totals, f"bill of the whole segment ({cur})"),
-                              (per, each, f"bill per account ({cur})")):
+    for ax, values, label in ((total, totals, w("fig.bill.total_x", **c)), (per, each, w("fig.bill.each_x", **c))):
         ax.barh(y, values, color=[colors[g] for g in segments], height=0.6)
-        ax.set_yticks(y, [f"{g} ({accounts.get(g, 1):,} accounts)" if accounts.get(g, 1) > 1 else g for g in segments])
+        ax.set_yticks(y, [w("fig.bill.accounts", segment=g, n=accounts.get(g, 1)) if accounts.get(g, 1) > 1 else g
+                          for g in segments])
         ax.set_xlabel(label)
         ax.grid(True, axis="x", alpha=0.3)
         readable(ax, "x")
@@ -233,18 +224,19 @@ def bill_figure(result, path: Path) -> None:
     if all(f"cost_to_serve.{g}" in s for g in segments):  # what serving the segment cost, beside its bill
         cost = np.asarray([float(s[f"cost_to_serve.{g}"]) for g in segments])
         total.barh(y - 0.45, cost, color="none", edgecolor="#333333", hatch="//", height=0.22,
-                   label=f"cost to serve (GPU time + energy, {cur})")
+                   label=w("fig.bill.cost", **c))
         for yy, v in zip(y, cost):
             total.text(v, yy - 0.45, f"  {v:,.2f}", va="center", fontsize=8, color="#333333")
         total.set_xlim(0, max(totals.max(), cost.max()) * 1.3 or 1e-9)
         total.legend(loc="lower right", fontsize=8)
-    total.set_title("Segment total")
-    per.set_title("Per account")
-    _finish(fig, path, "what each customer segment pays", result)
+    total.set_title(w("fig.bill.total"))
+    per.set_title(w("fig.bill.each"))
+    _finish(fig, path, w("fig.bill.title"), result)
 
 
 def write_figures(result, folder: Path) -> None:
-    use_fonts_for(result.scenario.model_dump_json())  # every name a figure may draw
+    # every name and word a figure may draw
+    use_fonts_for(result.scenario.model_dump_json() + figure_words(words_for(result.scenario)))
     draws = dict(zip(FIGURES, (bill_figure, cost_figure, throughput_figure, latency_figure, utilization_figure,
                                energy_figure)))
     if not has_energy(result):  # no power figures given: nothing to draw

@@ -171,7 +171,7 @@ def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: 
         if figures and numeric:
             sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp, currency=sweep.points[0].scenario.currency,
                           best=best, feasible=sweep.feasible(table) if sweep.spec.optimize else None,
-                          name=sweep.spec.name or "sweep")
+                          name=sweep.spec.name or "sweep", lang=sweep.points[0].scenario.outputs.language)
         from .html import write_page
         from .pages import sweep_page
 

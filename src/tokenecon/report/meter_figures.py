@@ -16,7 +16,12 @@ style.use_cjk_font()  # CJK text renders
 __all__ = ["divergence_figure", "write_meter_report"]
 
 
-def divergence_figure(table: pd.DataFrame, reference: str, path: Path) -> None:
+def divergence_figure(table: pd.DataFrame, reference: str, path: Path, lang: str = "en") -> None:
+    from ..i18n import words
+
+    w = words(lang)
+    if lang != "en":  # the Chinese words, regular and bold
+        style.use_fonts_for(" ".join(table["tokenizer"].astype(str)) + style.figure_words(w))
     scripts = [s for s in ("chinese", "english", "code", "mixed", "all") if s in set(table["script"])]
     names = list(dict.fromkeys(table["tokenizer"]))
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
@@ -26,21 +31,22 @@ def divergence_figure(table: pd.DataFrame, reference: str, path: Path) -> None:
     for k, name in enumerate(names):
         rows = table[table["tokenizer"] == name].set_index("script").reindex(scripts)
         exact = bool(table.loc[table["tokenizer"] == name, "exact"].iloc[0])
-        label = name if exact else f"{name} (estimate)"
+        label = name if exact else w("fig.meter.estimate", name=name)
         hatch = None if exact else "//"
         offset = (k - (len(names) - 1) / 2) * width
         left.bar(x + offset, rows["tokens_per_character"], width, label=label, hatch=hatch)
         right.bar(x + offset, rows[ratio_col], width, label=label, hatch=hatch)
     for ax in (left, right):
-        ax.set_xticks(x, [f"{s}\n({int(table[(table['script'] == s)]['requests'].iloc[0]):,} req)" for s in scripts])
+        ax.set_xticks(x, [w("fig.meter.tick", script=w.messages.get(f"meter.script.{s}", s),
+                            n=int(table[(table["script"] == s)]["requests"].iloc[0])) for s in scripts])
         ax.grid(True, axis="y", alpha=0.3)
-    left.set_title("Tokens per character")
-    left.set_ylabel("tokens / character (message texts and completions)")
-    right.set_title(f"Token count relative to {reference}")
-    right.set_ylabel(f"tokens / {reference} tokens")
+    left.set_title(w("fig.meter.per_char"))
+    left.set_ylabel(w("fig.meter.per_char_y"))
+    right.set_title(w("fig.meter.ratio", reference=reference))
+    right.set_ylabel(w("fig.meter.ratio_y", reference=reference))
     right.axhline(1.0, color="black", lw=0.8)
     style.legend_below(left, ncol=3)
-    fig.suptitle("Same text, different token counts: tokenizer divergence by script", fontsize=13, fontweight="bold")
+    fig.suptitle(w("fig.meter.title"), fontsize=13, fontweight="bold")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -55,5 +61,5 @@ def write_meter_report(folder: Path, summary: dict, *, figures: bool = True, lan
 
     table = summary["table"]
     if figures:
-        divergence_figure(table, summary["totals"]["reference"], folder / "divergence.png")
+        divergence_figure(table, summary["totals"]["reference"], folder / "divergence.png", lang)
     write_page(meter_page(summary["totals"], table, folder, words(lang)), folder)

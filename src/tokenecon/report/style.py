@@ -10,12 +10,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
+from ..i18n import Words, words  # noqa: E402
 from .fonts import use_cjk_font, use_fonts_for  # noqa: E402
 
 # Chinese, Japanese and Korean names render in every figure: the figure modules register the CJK
 # font when imported (`use_cjk_font`), a run's figures when one of its names needs it (`use_fonts_for`).
 
-__all__ = ["use_cjk_font", "use_fonts_for", "palette", "legend_below", "readable", "headroom", "title_of", "short_number", "save"]
+__all__ = ["use_cjk_font", "use_fonts_for", "palette", "legend_below", "readable", "headroom", "title_of", "short_number",
+           "save", "words_for", "figure_words", "date_axis", "tz_label"]
 
 # tab10 without its grey (kept for neutral marks): distinct, colour-blind-friendlier order
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
@@ -77,8 +79,34 @@ def legend_below(ax, ncol: int | None = None, title: str | None = None) -> None:
               fontsize=8, frameon=False, title=title, title_fontsize=8)
 
 
+def words_for(scenario) -> Words:
+    """The words of a scenario's figures: its `outputs.language` (English without a scenario)."""
+    return words(scenario.outputs.language if scenario is not None else "en")
+
+
+def figure_words(w: Words) -> str:
+    """Every word a figure may draw in this language (for the fonts: Chinese labels need the CJK font)."""
+    return "".join(v for k, v in w.messages.items() if k.startswith("fig."))
+
+
 def title_of(scenario, text: str) -> str:
-    return f"{scenario.name} (seed {scenario.seed}): {text}"
+    return words_for(scenario)("fig.title", scenario=scenario.name, seed=scenario.seed, text=text)
+
+
+def tz_label(scenario) -> str:
+    """'local time (Asia/Shanghai)' or '当地时间（UTC+0800）'."""
+    return words_for(scenario)("fig.local_time", tz=scenario.timezone or scenario.start_local.strftime("UTC%z"))
+
+
+def date_axis(ax, tz, w: Words, locator=None) -> None:
+    """Concise dates on the x axis, written as the language writes them (Mar-02 or 3月02日)."""
+    import matplotlib.dates as mdates
+
+    locator = locator or mdates.AutoDateLocator(tz=tz)
+    ax.xaxis.set_major_locator(locator)
+    formats = {k: w(f"fig.{name}").split("|") if w(f"fig.{name}") else None
+               for k, name in (("formats", "dates"), ("offset_formats", "date_offsets"), ("zero_formats", "date_zeros"))}
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz, **formats))
 
 
 DPI = 110
