@@ -25,14 +25,15 @@ def _exact(values) -> list[Fraction]:
     return [Fraction(Decimal(v)) for v in values]
 
 
-def replayed(tmp_path, calls, plan, *, duration="3d", extra_customers=(), providers=1):
-    """`calls`: (seconds from start, account, input tokens, output tokens). Input 1, output 10 per 1M."""
+def replayed(tmp_path, calls, plan, *, duration="3d", extra_customers=(), providers=1, std=None):
+    """`calls`: (seconds from start, account, input tokens, output tokens). Input 1, output 10 per 1M
+    (or the `std` rate card)."""
     path = tmp_path / "calls.jsonl"
     start = 1772409600  # 2026-03-02T00:00:00Z
     path.write_text("".join(json.dumps({"created": start + at, "customer": who, "usage": {
         "prompt_tokens": i, "completion_tokens": o}}) + "\n" for at, who, i, o in calls))
     data = scenario_dict(duration=duration, billing_period="day",
-                         pricing={"std": {"type": "per_token", "input": 1, "output": 10},
+                         pricing={"std": std or {"type": "per_token", "input": 1, "output": 10},
                                   "dear": {"type": "per_token", "input": 100, "output": 1000}},
                          plans={"pro": plan})
     data["providers"][0]["replicas"] = 8
@@ -217,3 +218,70 @@ def test_granted_credit_first_whatever_the_expiry_and_a_spent_wallet_passes_on(t
     assert list(zip(credits["request_id"], credits["component"], _exact(credits["amount_exact"]))) == [
         (0, "credit:paid", Fraction(-19, 10**4)), (1, "credit:granted", Fraction(-19, 10**4))]
     assert set(_exact(_requests(result)["charge_exact"])) == {0}
+
+
+def _finishes(tmp_path, calls) -> list[float]:
+    """The finish times of `calls` with no plan lines (a plan never changes when a request finishes)."""
+    return _requests(replayed(tmp_path, calls, {"minimum_commitment": 0}, duration="1d"))["finish_s"].tolist()
+
+
+def _covered_by(result) -> dict[int, set[str]]:
+    ledger = result.ledger[result.ledger["request_id"].notna()]
+    found: dict[int, set[str]] = {}
+    for rid, component in zip(ledger["request_id"], ledger["component"]):
+        if component.startswith(("allowance:", "credit:")):
+            found.setdefault(int(rid), set()).add(component)
+    return found
+
+
+def test_allowances_and_wallets_hold_from_their_start_up_to_but_not_at_their_end(tmp_path):
+    # [at, at + valid_for): a request finishing exactly when a package or wallet starts is covered by it,
+    # one finishing exactly when it ends is not (finish times read from a first run, given to the ms)
+    calls = [(HOUR, "a0", 900, 100), (2 * HOUR, "a0", 900, 100), (3 * HOUR, "a0", 900, 100)]
+    t = _finishes(tmp_path, calls)
+    length = t[1] - t[0]
+    assert t[0] + length == t[1] and Fraction(t[0]) + Fraction(length) == Fraction(t[1])  # an exact end
+    for kind in ("package", "credit"):
+        item = {"at": f"{t[0]!r}s", "valid_for": f"{length!r}s"}
+        plan = {"packages": [{"tokens": 10**6, "price": 1, **item}]} if kind == "package" else \
+            {"credits": [{"amount": 1, "kind": "granted", **item}]}
+        covered = _covered_by(replayed(tmp_path, calls, plan, duration="1d"))
+        source = "allowance:package[0]" if kind == "package" else "credit:granted"
+        assert covered == {0: {source}}, kind
+
+
+def test_an_end_is_exact_where_its_float_sum_rounds_onto_a_finish_time(tmp_path):
+    # A credit bought at `at` and valid for `v` ends at at + v exactly. Chosen here so that the float sum
+    # at + v rounds down onto a request's finish time t while at + v > t exactly: that request is inside.
+    calls = [(HOUR, "a0", 900, 100), (2 * HOUR, "a0", 900, 100)]
+    t = _finishes(tmp_path, calls)[1]
+    found = None
+    for tenths in range(1, 200):
+        at = tenths / 10
+        v = t - at
+        for _ in range(4):
+            if at + v == t and Fraction(at) + Fraction(v) > Fraction(t):
+                found = (at, v)
+                break
+            v = float(np.nextafter(v, np.inf))
+        if found:
+            break
+    assert found is not None
+    at, v = found
+    for plan, source in (({"credits": [{"amount": 1, "kind": "granted", "at": f"{at!r}s", "valid_for": f"{v!r}s"}]},
+                          "credit:granted"),
+                         ({"packages": [{"tokens": 10**6, "price": 1, "at": f"{at!r}s", "valid_for": f"{v!r}s"}]},
+                          "allowance:package[0]")):
+        assert _covered_by(replayed(tmp_path, calls, plan, duration="1d")) == {0: {source}, 1: {source}}
+
+
+def test_a_commitment_met_exactly_has_no_true_up_and_one_unit_short_has_one(tmp_path):
+    # input at 0.000000001 per 1M tokens: a token costs 1e-15, the smallest amount. A day's usage of
+    # 1,000,000 tokens (1e-9) meets a 0.000000001 commitment exactly; 999,999 tokens fall 1e-15 short.
+    std = {"type": "per_token", "input": "0.000000001", "output": "0.000000001", "cache_write": "0.000000001",
+           "cache_write_1h": "0.000000001"}
+    for tokens, true_up in ((1_000_000, None), (999_999, Fraction(1, 10**15)), (1_000_001, None)):
+        calls = [(HOUR, "a0", tokens - 1, 1)]
+        ledger = replayed(tmp_path, calls, {"minimum_commitment": "0.000000001"}, duration="1d", std=std).ledger
+        lines = _exact(ledger.loc[ledger["component"] == "minimum_true_up", "amount_exact"])
+        assert lines == ([] if true_up is None else [true_up]), tokens

@@ -14,6 +14,8 @@ Everything is exact integer money units (1e-15); a request's net charge is the s
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from .money import exact_group_sums, running_before
@@ -115,22 +117,42 @@ def apply_plans(scenario, workload, finish: np.ndarray, provider: np.ndarray, ta
     return lines
 
 
+def _end(at: float, valid_for: float | None) -> tuple[float, float]:
+    """An end time as (time, length after it): exactly at + valid_for, never a rounded float sum."""
+    return (_INF, 0.0) if valid_for is None else (float(at), float(valid_for))
+
+
+def _end_key(end: tuple[float, float]) -> tuple[bool, Fraction]:
+    return (True, Fraction(0)) if end[0] == _INF else (False, Fraction(end[0]) + Fraction(end[1]))
+
+
+def _inside(t: np.ndarray, start: float, end: tuple[float, float]) -> np.ndarray:
+    """start <= t < end, exactly. The float sum of an end rounds; where it rounds onto a finish time
+    the comparison is decided in fractions (only a tie can differ from the exact one)."""
+    at, length = end
+    inside: np.ndarray = (t >= start) & (t < at + length)
+    if at != _INF:
+        for i in np.flatnonzero((t == at + length) & (t >= start)).tolist():
+            inside[i] = Fraction(float(t[i])) < Fraction(at) + Fraction(length)
+    return inside
+
+
 def _allowances(plan, edges, horizon):
     """(source, tokens, start, end) in consumption order: free quota, the period's subscription tokens,
-    then packages earliest-expiring first."""
+    then packages earliest-expiring first. An end is (time, length after it), see `_end`."""
     found = []
     if plan.free_quota is not None:
-        end = plan.free_quota.valid_for if plan.free_quota.valid_for is not None else _INF
-        found.append((0, end, "free_quota", plan.free_quota.tokens, 0.0))
+        found.append((0, _end(0.0, plan.free_quota.valid_for), "free_quota", plan.free_quota.tokens, 0.0))
     if plan.subscription is not None and plan.subscription.included_tokens:
         bounds = list(edges) + [horizon]
         for k in range(len(edges)):
-            found.append((1, bounds[k + 1], "subscription", plan.subscription.included_tokens, bounds[k]))
+            found.append((1, (float(bounds[k + 1]), 0.0), "subscription", plan.subscription.included_tokens,
+                          bounds[k]))
     for k, package in enumerate(plan.packages):
         if package.at < horizon:
-            end = package.at + package.valid_for if package.valid_for is not None else _INF
-            found.append((2, end, f"package[{k}]", package.tokens, package.at))
-    return [(source, tokens, start, end) for _, end, source, tokens, start in sorted(found, key=lambda a: a[:2])]
+            found.append((2, _end(package.at, package.valid_for), f"package[{k}]", package.tokens, package.at))
+    return [(source, tokens, start, end) for _, end, source, tokens, start
+            in sorted(found, key=lambda a: (a[0], _end_key(a[1])))]
 
 
 def _segment_lines(lines, plan, p, accounts, items, rows, table, finish, workload, edges, horizon) -> None:
@@ -149,7 +171,7 @@ def _segment_lines(lines, plan, p, accounts, items, rows, table, finish, workloa
     covered = np.zeros(n, dtype=np.int64)
     charge = _positions_value(np.zeros(n, np.int64), remaining, starts, quantities, units)
     for source, tokens, start, end in _allowances(plan, edges, horizon):
-        eligible = np.where((t >= start) & (t < end), remaining, 0)
+        eligible = np.where(_inside(t, start, end), remaining, 0)
         take = np.clip(tokens - running_before(eligible, first), 0, eligible)
         used = np.flatnonzero(take)
         if len(used):
@@ -201,12 +223,11 @@ def _wallets(lines, plan, p, rid, account, t, charge, first, horizon) -> None:
     wallets = []
     for k, credit in enumerate(plan.credits):
         if credit.at < horizon:
-            end = credit.at + credit.valid_for if credit.valid_for is not None else _INF
-            wallets.append((credit.kind != "granted", end, k, credit))
+            wallets.append((credit.kind != "granted", _end(credit.at, credit.valid_for), k, credit))
     remaining = charge.copy()
-    for _, end, k, credit in sorted(wallets, key=lambda w: w[:3]):
+    for _, end, k, credit in sorted(wallets, key=lambda w: (w[0], _end_key(w[1]), w[2])):
         balance = _money(credit.amount)
-        eligible = np.where((t >= credit.at) & (t < end), remaining, 0)
+        eligible = np.where(_inside(t, credit.at, end), remaining, 0)
         spent_before = running_before(eligible, first)
         take = np.clip(balance - spent_before, 0, eligible)
         used = np.flatnonzero(take)

@@ -155,6 +155,12 @@ def _gemini_flash(rng, at):  # 2.5 Flash: 0.30 / cached 0.03 / output (thoughts 
     return usage, pm(prompt - cached, "0.30") + pm(cached, "0.03") + pm(candidates + thoughts, "2.50"), parts
 
 
+def _gemini_flash_flex(rng, at):  # 2.5 Flash, flex: 0.15 / 1.25, cache hits at the context-caching price 0.03
+    usage, _, parts = _gemini(rng, at)
+    prompt, cached, _, candidates, thoughts = parts
+    return usage, pm(prompt - cached, "0.15") + pm(cached, "0.03") + pm(candidates + thoughts, "1.25"), parts
+
+
 def _deepseek_cn_v3(rng, at):  # V3 (yuan) from 2025-02-26: 0.5 / 2 / 8, off-peak (UTC 16:30-00:30) 0.25 / 1 / 4
     usage, _, parts = _deepseek(rng, at)
     prompt, hit, _, _, _ = parts
@@ -218,6 +224,8 @@ VENDORS = {  # catalog entry, currency, time zone, day, call generator, usage fo
                           _claude(("0.25", "0.03", "0.30", "0.50", "1.25")), "anthropic"),
     "gemini-batch": ("catalog:google/gemini-2.5-pro", "USD", "UTC", "2026-03-02", _gemini_batch, "gemini", "batch"),
     "gemini-flash": ("catalog:google/gemini-2.5-flash", "USD", "UTC", "2026-03-02", _gemini_flash, "gemini"),
+    "gemini-flash-flex": ("catalog:google/gemini-2.5-flash", "USD", "UTC", "2026-03-02", _gemini_flash_flex, "gemini",
+                          "flex"),
     "deepseek-cn-v3": ("catalog:deepseek-cn/deepseek-chat@2025-03-01", "CNY", "Asia/Shanghai", "2025-03-31",
                        _deepseek_cn_v3, "deepseek"),
     # V3.1 from 2025-09-05: 0.5 / 4 / 12 yuan, the night discount cancelled (calls at 16:30 UTC pay full price)
