@@ -104,6 +104,13 @@ def test_sweep_command(tmp_path, capsys):
     assert header[:2] == ["pricing.std.output", "providers.p1.replicas"]  # whole names, never cut
 
 
+def test_sweep_cells_show_counts_whole_and_fractions_to_four_digits():
+    from tokenecon.cli.experiments import _figure
+
+    assert [_figure(v) for v in (18840.0, 3804.99, 0.742391, 2.1e-05, 1234567.8, -21266.4)] == [
+        "18,840", "3,805", "0.7424", "2.1e-05", "1,234,568", "-21,266"]
+
+
 def test_sweep_command_names_the_constraints_no_point_meets(tmp_path, capsys):
     impossible = {"maximize": "revenue", "subject_to": [{"metric": "utilization", "min": 2},
                                                         {"metric": "e2e_latency_p95_s", "max": 0.001}]}

@@ -64,3 +64,6 @@ def test_every_shipped_scenario_runs_from_another_folder(scenario, tmp_path):
     wants_requests = json.loads((out / "scenario.resolved.json").read_text(encoding="utf-8"))["outputs"]["requests"]
     assert (out / "requests.csv").exists() == wants_requests
     assert check_run_folder(out) > 50  # every figure the per-request rows determine, recomputed outside tokenecon
+    if scenario.stem == "quickstart":  # docs/python-api.md quotes this run's revenue
+        assert f"result.summary()[\"revenue\"]        # '{summary['revenue']}'" in (
+            ROOT / "docs" / "python-api.md").read_text(encoding="utf-8")

@@ -104,3 +104,5 @@ def test_national_scenario_passes_through_the_reported_figures(tmp_path):
     out = tokenecon.write_run_folder(result, tmp_path / "national")
     assert (out / "national.png").exists() and (out / "milestones.csv").exists()
     assert not (out / "requests.csv").exists()  # outputs: {requests: false}
+    assert not (out / "latency_over_time.png").exists()  # the stand-in fleet's latencies mean nothing
+    assert "Time to first token" not in (out / "report.html").read_text(encoding="utf-8")

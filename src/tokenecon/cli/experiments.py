@@ -228,7 +228,7 @@ def _print_sweep(result: Sweep, name: str, points: int, executor: str, table: pd
     width = max([12] + [cells(c) + 2 for c in heads])  # whole names (providers.acme.replicas), right-aligned
     click.echo("  " + "".join(right(c, width) for c in heads))
     for _, row in table.iterrows():
-        click.echo("  " + "".join(f"{row[c]:>{width},.4g}" if isinstance(row[c], float) else right(str(row[c]), width)
+        click.echo("  " + "".join(right(_figure(row[c]) if isinstance(row[c], float) else str(row[c]), width)
                                   for c in columns))
     if best is not None:
         if best["feasible"]:
@@ -238,6 +238,11 @@ def _print_sweep(result: Sweep, name: str, points: int, executor: str, table: pd
         else:
             constraints = spec.optimize.subject_to if spec.optimize is not None else []
             click.echo(w("term.sweep.none", limits=_limits(constraints)))
+
+
+def _figure(value: float) -> str:
+    """A sweep cell: 4 significant digits, whole numbers from 10,000 up (18,840 rather than 1.884e+04)."""
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.4g}"
 
 
 def _limits(constraints) -> str:

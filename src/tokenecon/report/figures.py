@@ -241,6 +241,8 @@ def write_figures(result, folder: Path) -> None:
                                energy_figure)))
     if not has_energy(result):  # no power figures given: nothing to draw
         draws.pop("energy_over_time.png")
+    if result.scenario.supply_model is not None:  # the simulated fleet stands in for the modelled one: its
+        draws.pop("latency_over_time.png")        # latencies mean nothing (national.png draws the supply)
     if not any(k.startswith("bill.") for k in result.summary()):
         draws.pop("bill_by_segment.png")
     for name, draw in draws.items():

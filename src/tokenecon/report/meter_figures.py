@@ -40,6 +40,7 @@ def divergence_figure(table: pd.DataFrame, reference: str, path: Path, lang: str
         ax.set_xticks(x, [w("fig.meter.tick", script=w.messages.get(f"meter.script.{s}", s),
                             n=int(table[(table["script"] == s)]["requests"].iloc[0])) for s in scripts])
         ax.grid(True, axis="y", alpha=0.3)
+        style.headroom(ax)  # the tallest bar clear of the frame
     left.set_title(w("fig.meter.per_char"))
     left.set_ylabel(w("fig.meter.per_char_y"))
     right.set_title(w("fig.meter.ratio", reference=reference))

@@ -59,8 +59,9 @@ def run_answer(s: dict, accounts: dict[str, int], w: Words = EN) -> list[str]:
                      margin=w.money(margin, cur), verdict=w("run.covers" if margin >= 0 else "run.not_covers"),
                      utilization=w.pct(s[f"{p}.utilization"]), completed=s[f"{p}.requests_completed"],
                      rejected=s[f"{p}.requests_rejected"], timed_out=s[f"{p}.requests_timed_out"]))
-    out.append(w("run.latency", ttft50=w.secs(s["ttft_p50_s"]), ttft95=w.secs(s["ttft_p95_s"]),
-                 e2e50=w.secs(s["e2e_latency_p50_s"]), e2e95=w.secs(s["e2e_latency_p95_s"])))
+    if s.get("fleet_source") != "supply_model":  # a supply model's simulated fleet is a stand-in: no latency
+        out.append(w("run.latency", ttft50=w.secs(s["ttft_p50_s"]), ttft95=w.secs(s["ttft_p95_s"]),
+                     e2e50=w.secs(s["e2e_latency_p50_s"]), e2e95=w.secs(s["e2e_latency_p95_s"])))
     if s.get("batch_requests"):
         out.append(w("run.batch", n=s["batch_requests"], missed=s["batch_window_missed"],
                      expired=s["batch_window_expired"], late=s["batch_finished_late"]))
