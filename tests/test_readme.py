@@ -89,6 +89,7 @@ def test_transcripts_are_found_and_compared():
     assert shown_lines_missing(shown, "x\na: 24 h simulated in 16.0 s, seed 7\n  b 1\n") == []
     assert shown_lines_missing(shown, "  b 1\na: 24 h simulated in 1 s, seed 7\n") == ["  b 1"]  # order counts
     assert shown_lines_missing(shown, "a: 24 h simulated in 1 s, seed 7\n  b 2\n") == ["  b 1"]
+    assert shown_lines_missing(["n：模拟 19,704 小时，用时 66.1 秒，随机种子 2026"], "n：模拟 19,704 小时，用时 9.0 秒，随机种子 2026") == []
 
 
 def test_scenario_tables_quote_each_scenarios_question():

@@ -106,3 +106,6 @@ def test_national_scenario_passes_through_the_reported_figures(tmp_path):
     assert not (out / "requests.csv").exists()  # outputs: {requests: false}
     assert not (out / "latency_over_time.png").exists()  # the stand-in fleet's latencies mean nothing
     assert "Time to first token" not in (out / "report.html").read_text(encoding="utf-8")
+    from tokenecon.cli.run import _format_summary
+
+    assert "TTFT" not in _format_summary(s) and "milestones" in _format_summary(s)  # nor does the terminal

@@ -192,8 +192,9 @@ def _format_summary(s: dict, w: Words | None = None) -> str:
                            running=s["requests_running"])),
         line("tokens", w("term.tokens_line", input=s["input_tokens"], cached=s["cached_input_tokens"],
                          output=s["output_tokens"])),
-        line("latency", w("term.latency_line", ttft50=s["ttft_p50_s"], ttft95=s["ttft_p95_s"],
-                          e2e50=s["e2e_latency_p50_s"], e2e95=s["e2e_latency_p95_s"])),
+        *([] if s.get("fleet_source") == "supply_model" else  # a supply model's simulated fleet is a stand-in
+          [line("latency", w("term.latency_line", ttft50=s["ttft_p50_s"], ttft95=s["ttft_p95_s"],
+                             e2e50=s["e2e_latency_p50_s"], e2e95=s["e2e_latency_p95_s"]))]),
         line("revenue", w("term.revenue_scaled", revenue=w.money(s["revenue"], cur), scale=s["scale"]) if "scale" in s
              else w("term.revenue_exact", exact=s["revenue"], invoiced=s["revenue_invoiced"], n=s["invoices"], **w.cur(cur))),
         line("supply", w("term.supply_line", gpu=s["gpu_cost"], energy=s["energy_cost"], kwh=s["energy_kwh"],

@@ -228,7 +228,7 @@ def bill_figure(result, path: Path) -> None:
         for yy, v in zip(y, cost):
             total.text(v, yy - 0.45, f"  {v:,.2f}", va="center", fontsize=8, color="#333333")
         total.set_xlim(0, max(totals.max(), cost.max()) * 1.3 or 1e-9)
-        total.legend(loc="lower right", fontsize=8)
+        legend_below(total, ncol=1)  # under the plot: a long cost bar runs where a corner legend would sit
     total.set_title(w("fig.bill.total"))
     per.set_title(w("fig.bill.each"))
     _finish(fig, path, w("fig.bill.title"), result)
