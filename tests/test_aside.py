@@ -87,3 +87,43 @@ def test_a_fork_only_from_a_single_thread(monkeypatch):
 
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert not aside_module.can_fork()
+
+
+@needs_fork
+def test_a_users_error_in_the_child_arrives_as_itself():
+    from tokenecon.errors import ScenarioError
+
+    def refuse():
+        raise ScenarioError("must be a name (got '')", path="x.yaml", field="providers[0].name")
+
+    started = aside(refuse, fork=True)
+    with pytest.raises(ScenarioError) as caught:
+        started.wait()
+    assert str(caught.value) == "x.yaml: providers[0].name: must be a name (got '')"
+    assert (caught.value.path, caught.value.field) == ("x.yaml", "providers[0].name")
+
+
+@needs_fork
+def test_a_users_error_while_drawing_is_one_line_and_exit_2(tmp_path, monkeypatch, forking, capsys):
+    import tokenecon.report.figures as figures
+    from tokenecon.cli.group import main
+    from tokenecon.errors import InputDataError
+
+    def refuse(result, folder):
+        (folder / "half.png").write_bytes(b"")
+        raise InputDataError("fonts.ttf: expected a TrueType font")
+
+    monkeypatch.setattr(figures, "write_figures", refuse)
+    scenario = tmp_path / "s.yaml"
+    import yaml
+
+    scenario.write_text(yaml.safe_dump(scenario_dict(duration="20min")))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "kept.txt").write_text("old report")
+    with pytest.raises(SystemExit) as code:
+        main(["run", str(scenario), "--out", str(tmp_path / "out"), "--force", "-q"])
+    err = capsys.readouterr().err
+    assert code.value.code == 2
+    assert err == "tokenecon: error: fonts.ttf: expected a TrueType font\n"
+    assert (tmp_path / "out" / "kept.txt").read_text() == "old report"  # --force: the old folder survives
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "s.yaml"]

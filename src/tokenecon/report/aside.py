@@ -13,6 +13,7 @@ failure in the child is raised here, with its traceback, when the work is waited
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -20,11 +21,16 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
+from ..errors import TokenEconError
+
 __all__ = ["Aside", "aside", "can_fork"]
 
 
 class AsideError(RuntimeError):
     """The work done in the child process failed (its traceback is the message)."""
+
+
+_USER_ERROR = 3  # the child's exit code when its pipe carries a pickled TokenEconError
 
 
 def can_fork() -> bool:
@@ -54,8 +60,15 @@ class Aside:
             raise
         os.close(pipe)
         self._pid = self._pipe = None
-        if os.waitstatus_to_exitcode(status) != 0:
-            message = b"".join(chunks).decode("utf-8", "replace") or f"exit status {status}"
+        code, data = os.waitstatus_to_exitcode(status), b"".join(chunks)
+        if code == _USER_ERROR:
+            try:
+                error = pickle.loads(data)  # written by our own forked child, never by another party
+            except Exception as broken:  # noqa: BLE001
+                raise AsideError(f"drawing in the child process failed: {broken!r}") from None
+            raise error
+        if code != 0:
+            message = data.decode("utf-8", "replace") or f"exit status {status}"
             raise AsideError(f"drawing in the child process failed:\n{message}")
 
     def cancel(self) -> None:
@@ -82,6 +95,24 @@ class Aside:
             self.cancel()
 
 
+def _report(pipe: int, error: BaseException) -> int:
+    """Send the child's failure to the parent: a user's error as itself, anything else as text."""
+    try:
+        if isinstance(error, TokenEconError):
+            try:
+                data, code = pickle.dumps(error), _USER_ERROR
+            except Exception:  # noqa: BLE001 (an unpicklable error still arrives, as its text)
+                data, code = traceback.format_exc().encode("utf-8", "replace"), 1
+        else:
+            data, code = traceback.format_exc().encode("utf-8", "replace"), 1
+        view = memoryview(data)
+        while view:
+            view = view[os.write(pipe, view):]
+    except BaseException:  # noqa: BLE001
+        return 1
+    return code
+
+
 def aside(work: Callable[[], None], *, fork: bool | None = None) -> Aside:
     """Start `work` in a forked child (when `can_fork`, or `fork` says so) or do it here and now."""
     if not (can_fork() if fork is None else fork):
@@ -95,11 +126,8 @@ def aside(work: Callable[[], None], *, fork: bool | None = None) -> Aside:
             os.close(read)
             work()
             code = 0
-        except BaseException:  # noqa: BLE001 (every failure goes back to the parent)
-            try:
-                os.write(write, traceback.format_exc().encode("utf-8", "replace"))
-            except BaseException:  # noqa: BLE001
-                pass
+        except BaseException as error:  # noqa: BLE001 (every failure goes back to the parent)
+            code = _report(write, error)
         finally:
             os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
     os.close(write)
