@@ -209,3 +209,52 @@ def test_start_trace_needs_a_trace_with_absolute_times(tmp_path):
         "columns": {"time": "t", "input": "i", "output": "o"}}}]
     with pytest.raises(ScenarioError, match="start: 'trace' needs a customer replaying a trace with absolute times"):
         tokenecon.scenario_from_dict(data)
+
+
+@pytest.mark.parametrize("skip_bad", [False, True])
+@pytest.mark.parametrize("loop", [False, True])
+def test_start_trace_reads_the_trace_once(tmp_path, write_yaml, capsys, monkeypatch, skip_bad, loop):
+    """The first time of `start: trace` and the run come from one read of the file (it may be large)."""
+    from tokenecon.demand import traces
+
+    from .conftest import run_cli
+
+    path = tmp_path / "trace.csv"
+    path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:05.0,10,2\n"
+                    "2023-11-16 18:17:04.0,10,2\n2023-11-16 18:17:06.0,12,2\n")
+    data = scenario_dict(start="trace", duration="10min")
+    data["customers"] = [{"name": "replay", "arrivals": {"type": "trace", "path": str(path), "loop": loop},
+                          "providers": ["p1"]}]
+    scenario = write_yaml(data)
+    reads = []
+    real = traces._load
+    monkeypatch.setattr(traces, "_load", lambda *a: reads.append(a[0]) or real(*a))
+    traces._load_cached.cache_clear()
+    code, _, err = run_cli(["run", str(scenario), "--out", str(tmp_path / "r"), "--no-figures", "-q"]
+                           + (["--skip-bad"] if skip_bad else []), capsys)
+    assert code == 0, err
+    assert reads == [path]
+    resolved = json.loads((tmp_path / "r" / "scenario.resolved.json").read_text())
+    assert resolved["start"].startswith("2023-11-16T18:17:04")  # the earliest row, not the first line
+    requests = pd.read_csv(tmp_path / "r" / "requests.csv")
+    assert requests["arrival_s"].min() == 0.0
+    if not loop:
+        assert sorted(requests["input_tokens"]) == [10, 10, 12]
+    else:
+        assert len(requests) > 3 and set(requests["input_tokens"]) == {10, 12}
+
+
+def test_a_bad_row_is_reported_with_or_without_start_trace_from_one_read(tmp_path):
+    path = tmp_path / "trace.csv"
+    path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04.0,10,2\n"
+                    "2023-11-16 18:17:05.0,x,2\n2023-11-16 18:17:06.0,10,2\n")
+    data = scenario_dict(start="trace", duration="10min")
+    data["customers"] = [{"name": "replay", "arrivals": {"type": "trace", "path": str(path)}, "providers": ["p1"]}]
+    scenario = tokenecon.scenario_from_dict(data)  # the first good time starts the run
+    assert scenario.start == pd.Timestamp("2023-11-16T18:17:04Z").to_pydatetime()
+    with pytest.raises(InputDataError, match=r"trace.csv: line 3: bad token counts"):
+        tokenecon.run(scenario)
+    from tokenecon.scenario import skip_bad_rows
+
+    result = tokenecon.run(skip_bad_rows(scenario))
+    assert len(result.requests) == 2

@@ -47,6 +47,7 @@ class Trace:
     first_epoch_ns: int | None = None  # the first row's time (Unix nanoseconds) when the trace has absolute times
     customer_names: tuple[str, ...] = ()  # `by_customer`: every customer named by a usable row read
     cached_explicit_tokens: np.ndarray | None = None  # explicit-cache hits (part of cached); None: all zero
+    first_bad: str | None = None  # the first bad row's one-line error (raised unless `skip_bad`)
 
     @property
     def first_epoch_s(self) -> float | None:
@@ -175,6 +176,14 @@ def _bad_row(chunk: Chunk, k: int, ok_time: np.ndarray, late: np.ndarray, path: 
     return InputDataError(f"{path}: line {chunk.lines[k]}: bad {what}; fix it or set skip_bad: true")
 
 
+class _NoRows(InputDataError):
+    """No usable row: the message, and the first bad row's error (what a run without `skip_bad` reports)."""
+
+    def __init__(self, message: str, first_bad: str | None):
+        super().__init__(message)
+        self.first_bad = first_bad
+
+
 _NONE = np.iinfo(np.int64).min  # before any time
 
 
@@ -192,6 +201,8 @@ def _in_order(values, ok, kept: _Kept, latest: int) -> tuple[np.ndarray, int | N
 
 
 def _load(path: Path, spec, limit: float | None) -> Trace:
+    """The trace's usable rows within `limit` nanoseconds of its first time, bad rows skipped and
+    counted, the first of them kept as its error (`load_trace` raises it unless `skip_bad`)."""
     check_file(path, "trace file")
     unit = spec.time_unit
     if spec.format in ("openai_usage", "meter_log"):
@@ -200,6 +211,7 @@ def _load(path: Path, spec, limit: float | None) -> Trace:
         unit = "datetime"
     kept, skipped, latest = _Kept(None if limit is None else limit * 1e9), 0, int(_NONE)
     names: set[str] = set()
+    first_bad: str | None = None
     for chunk in chunks(path, spec):
         values, ok, ok_time = _parse(chunk, unit, path)
         late, stop = np.zeros(len(ok), dtype=bool), None
@@ -212,8 +224,8 @@ def _load(path: Path, spec, limit: float | None) -> Trace:
             if ok.any():
                 latest = max(latest, int(values["time"][ok].max()))
         bad = np.flatnonzero(~ok)
-        if len(bad) and not spec.skip_bad:
-            raise _bad_row(chunk, int(bad[0]), ok_time, late, path)
+        if len(bad) and first_bad is None:
+            first_bad = str(_bad_row(chunk, int(bad[0]), ok_time, late, path))
         skipped += len(bad)
         usable = {key: v[ok] for key, v in values.items()}
         if spec.by_customer:
@@ -222,7 +234,7 @@ def _load(path: Path, spec, limit: float | None) -> Trace:
         if stop is not None:
             break
     if not kept.parts or kept.first is None or kept.last is None:
-        raise InputDataError(f"{path}: no usable rows")
+        raise _NoRows(f"{path}: no usable rows", first_bad)
     values = kept.merged()
     order = np.argsort(values["time"], kind="stable")
     absolute = unit == "datetime" or spec.format in ("openai_usage", "meter_log")  # ISO times or Unix `created`
@@ -230,7 +242,7 @@ def _load(path: Path, spec, limit: float | None) -> Trace:
                  values["cached"][order], values["reasoning"][order], values["customer"][order], skipped,
                  (kept.last - kept.first) / 1e9, values["cache_write"][order], values["cache_write_1h"][order],
                  first_epoch_ns=kept.first if absolute else None, customer_names=tuple(sorted(names)),
-                 cached_explicit_tokens=values["cached_explicit"][order])
+                 cached_explicit_tokens=values["cached_explicit"][order], first_bad=first_bad)
 
 
 @lru_cache(maxsize=16)
@@ -256,7 +268,15 @@ def load_trace(path: Path, spec, duration: float | None = None) -> Trace:
     chunk at a time; an `ordered` trace is read only up to its first row beyond the horizon.
     """
     limit = None if duration is None or spec.loop else duration * spec.speed * (1 + 1e-9)
-    return _load_cached(str(path), spec.model_dump_json(), limit, _stamp(path))
+    # one read serves both settings of `skip_bad` (a run with --skip-bad, the first time of `start: trace`)
+    try:
+        trace = _load_cached(str(path), spec.model_copy(update={"skip_bad": True}).model_dump_json(), limit,
+                             _stamp(path))
+    except _NoRows as exc:
+        raise InputDataError(exc.first_bad if exc.first_bad and not spec.skip_bad else str(exc)) from None
+    if trace.first_bad is not None and not spec.skip_bad:
+        raise InputDataError(trace.first_bad)
+    return trace
 
 
 def trace_offset(trace: Trace, start, duration: float, path) -> float:

@@ -129,9 +129,9 @@ def _trace_start(data: dict, source: str, base_dir: str) -> dict:
         except ValidationError:
             continue  # the full validation names the problem
         path = Path(spec.path) if Path(spec.path).is_absolute() else Path(base_dir) / spec.path
-        # bad rows are the run's to report (or skip, with --skip-bad); the first good time starts the run
-        # (a horizon of 0: only the rows at that time are held)
-        trace = load_trace(path, spec.model_copy(update={"skip_bad": True, "loop": False}), 0.0)
+        # bad rows are the run's to report (or skip, with --skip-bad); the first good time starts the run.
+        # Read as the run reads it (its horizon, either skip_bad): the run then takes this read from the cache
+        trace = load_trace(path, spec.model_copy(update={"skip_bad": True}), _horizon(data))
         if trace.first_epoch_ns is not None:
             firsts.append(trace.first_epoch_ns)
     if not firsts:
@@ -140,6 +140,19 @@ def _trace_start(data: dict, source: str, base_dir: str) -> dict:
     # to the microsecond (a datetime's resolution), never after the first row: exact integers, no float seconds
     first = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=min(firsts) // 1000)
     return {**data, "start": first.isoformat()}
+
+
+def _horizon(data: dict) -> float:
+    """The run's duration in seconds as the scenario will read it (0 where it is not a valid one:
+    the validation names the problem, and the trace read holds only its first rows)."""
+    from ..units import parse_duration
+    from .limits import MAX_DURATION_S, MIN_DURATION_S
+
+    try:
+        duration = parse_duration(data.get("duration"))
+    except ValueError:
+        return 0.0
+    return duration if MIN_DURATION_S <= duration <= MAX_DURATION_S else 0.0
 
 
 def _first_error(exc: ValidationError, data: Any, source: str) -> ScenarioError:
