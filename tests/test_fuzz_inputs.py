@@ -262,10 +262,11 @@ def _check_meter(lines, skip_bad, bom, existing, capsys, figures=True):
         if code == 0:
             summary = json.loads((root / "out" / "summary.json").read_text())
             lines_read = _nonblank(log.read_bytes())
-            # every line metered or skipped; a metered line whose audit names no known model is counted
-            # among the skipped too (its audit is), so the two may overlap
-            assert summary["requests"] <= lines_read <= summary["requests"] + summary["skipped_lines"]
-            assert summary["skipped_lines"] <= lines_read
+            # every line either metered or skipped, never both (a metered line whose model has no known
+            # tokenizer is metered; only its audit is left out, and counted apart)
+            assert summary["requests"] + summary["skipped_lines"] == lines_read, (summary, lines_read)
+            assert summary["unaudited_requests"] <= summary["requests"]
+            assert summary["audited_requests"] + summary["unaudited_requests"] <= summary["requests"]
 
 
 def _nonblank(data: bytes) -> int:

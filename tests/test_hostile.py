@@ -282,10 +282,15 @@ def test_a_bad_log_line_is_named_and_skip_bad_skips_it(line, message, tmp_path, 
     code, out, err = run_cli(["meter", str(log), "-t", "o200k_base", "--out", str(tmp_path / "m"), "--skip-bad",
                               "--no-figures"], capsys)
     assert code == 0, err
-    # a line whose usage names no known model is metered, its audit skipped and counted
-    assert f"metered {3 if 'unknown model' in message else 2} requests (1 bad lines skipped)" in out
+    # a line whose usage names no known model is metered, not skipped: only its audit is left out (and counted)
+    unknown = "unknown model" in message
+    assert f"metered {3 if unknown else 2} requests ({0 if unknown else 1} bad lines skipped)" in out
     summary = json.loads((tmp_path / "m" / "summary.json").read_text())
-    assert summary["skipped_lines"] == 1
+    assert summary["skipped_lines"] == (0 if unknown else 1)
+    assert summary["unaudited_requests"] == (1 if unknown else 0)
+    assert ("not audited: 1 requests" in out) == unknown
+    if unknown:
+        assert "line 2: unknown model" in summary["unaudited"][0] and summary["skipped"] == []
 
 
 def test_a_log_starting_with_a_bom_keeps_its_first_request(tmp_path, capsys):

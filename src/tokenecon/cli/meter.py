@@ -117,6 +117,8 @@ def _print_meter(totals: dict, everything: pd.DataFrame, logs: tuple[Path, ...],
     if totals["audited_requests"]:
         click.echo("  " + w("term.meter.audit", n=totals["audited_requests"], more=totals["audit_billed_more"],
                             less=totals["audit_billed_less"]))
+    if totals.get("unaudited_requests"):
+        click.echo("  " + w("term.meter.unaudited", n=totals["unaudited_requests"]))
 
 
 @cli.command()

@@ -124,6 +124,8 @@ MESSAGES: dict[str, str] = {
     "meter.part": "{tokenizer} {tokens:,} tokens ({ratio:.3f} x {reference})",
     "meter.audit": "Of {n:,} requests with reported usage, {more:,} were billed for more tokens than the text holds "
                    "and {less:,} for fewer.",
+    "meter.unaudited": "{n:,} requests with reported usage were metered but not audited: no tokenizer is known "
+                       "for their model.",
     "meter.t.tokens": "Tokens per tokenizer and script",
     # metric names (sweep and replication tables; English uses the summary's own names)
     "metric.requests_arrived": "requests_arrived",
@@ -209,6 +211,8 @@ MESSAGES: dict[str, str] = {
     "term.meter.estimate": "* an estimate (characters / 4), not a tokenizer",
     "term.meter.audit": "audit: {n:,} requests with reported usage: {more:,} billed for more tokens than the text "
                         "holds, {less:,} for fewer",
+    "term.meter.unaudited": "not audited: {n:,} requests with reported usage whose model has no known tokenizer "
+                            "(metered; listed in summary.json)",
     "term.meter.calibration": "calibration: {path} (use it as token_calibration in a scenario)",
     # figures: titles, axis labels and legends
     "fig.title": "{scenario} (seed {seed}): {text}",

@@ -8,7 +8,8 @@ writes a folder atomically:
 - ``audit.csv``: requests whose log carries provider-reported usage, metered with the model's
   own tokenizer: reported vs metered input and output, the difference and a verdict;
 - ``summary.csv``: per tokenizer and script: characters, content tokens, tokens per character,
-  and the ratio to the reference tokenizer; ``summary.json``: totals and skipped lines;
+  and the ratio to the reference tokenizer; ``summary.json``: totals, skipped lines and (with
+  ``skip_bad``) the requests metered but not audited because no tokenizer is known for their model;
 - ``divergence.png``: tokens per character and ratio to the reference, by script.
 """
 
@@ -84,6 +85,7 @@ class _Auditor:
         self.override = override
         self.meters = meters
         self.rows = self.billed_more = self.billed_less = 0
+        self.unaudited: list[str] = []  # with skip_bad: requests metered, audit skipped (model without a tokenizer)
 
     def meter_for(self, request: LogRequest) -> Meter:
         name = self.override
@@ -96,18 +98,17 @@ class _Auditor:
             self.meters[name] = Meter(name)
         return self.meters[name]
 
-    def audit(self, chunk: list[LogRequest], writer: _Writer, bad: Callable[[str], None] | None = None) -> None:
-        """Audit the requests with reported usage; `bad(message)` (the reader's, with --skip-bad)
-        takes a line whose model has no known tokenizer instead of stopping."""
-        for name, group in self._by_tokenizer(chunk, bad).items():
+    def audit(self, chunk: list[LogRequest], writer: _Writer, skip: bool = False) -> None:
+        """Audit the requests with reported usage; with `skip` (--skip-bad) a line whose model has no
+        known tokenizer is not audited (it is metered, not skipped) and is counted in `unaudited`."""
+        for name, group in self._by_tokenizer(chunk, skip).items():
             meter = self.meters[name]
             inputs = prompt_counts(meter, [r for r, _ in group])
             outputs = meter.count_many([r.completion for r, _ in group])
             for (r, u), metered_in, metered_out in zip(group, inputs, outputs):
                 writer.writerow(self._row(r, u, name, metered_in, metered_out))
 
-    def _by_tokenizer(self, chunk: list[LogRequest], bad: Callable[[str], None] | None,
-                      ) -> dict[str, list[tuple[LogRequest, TokenUsage]]]:
+    def _by_tokenizer(self, chunk: list[LogRequest], skip: bool) -> dict[str, list[tuple[LogRequest, TokenUsage]]]:
         """The requests that report input or output tokens, with their usage, by the tokenizer that meters them."""
         groups: dict[str, list[tuple[LogRequest, TokenUsage]]] = defaultdict(list)
         for r in chunk:
@@ -117,9 +118,9 @@ class _Auditor:
             try:
                 groups[self.meter_for(r).name].append((r, u))
             except TokenEconError as exc:
-                if bad is None:
+                if not skip:
                     raise
-                bad(str(exc))
+                self.unaudited.append(str(exc))
         return groups
 
     def _row(self, r: LogRequest, u: TokenUsage, tokenizer: str, metered_in: int, metered_out: int) -> list[object]:
@@ -203,7 +204,7 @@ def _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progres
                 chars[scripts[i]] += n_chars[i]
                 requests[scripts[i]] += 1
                 counts_csv.writerow(row)
-            auditor.audit(chunk, audit_csv, reader.bad)
+            auditor.audit(chunk, audit_csv, reader.skip_bad)
             total += len(chunk)
             bar.update(reader.bytes_read - bar.n)
     bar.close()
@@ -211,13 +212,13 @@ def _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progres
     totals = {
         "requests": total, "skipped_lines": len(reader.skipped), "tokenizers": tokenizers, "reference": reference,
         "audited_requests": auditor.rows, "audit_billed_more": auditor.billed_more,
-        "audit_billed_less": auditor.billed_less,
+        "audit_billed_less": auditor.billed_less, "unaudited_requests": len(auditor.unaudited),
         "cache_hits": sum(m.hits for m in meters.values()), "cache_misses": sum(m.misses for m in meters.values()),
     }
     if total == 0:
         raise TokenEconError(f"{', '.join(map(str, reader.paths))}: no requests to meter "
                              f"({len(reader.skipped)} bad lines skipped)")
-    return {"table": pd.DataFrame(rows), "totals": totals, "skipped": reader.skipped}
+    return {"table": pd.DataFrame(rows), "totals": totals, "skipped": reader.skipped, "unaudited": auditor.unaudited}
 
 
 def _script_table(tokenizers, reference, meters, chars, tokens, requests) -> list[dict]:
@@ -240,7 +241,7 @@ def _script_table(tokenizers, reference, meters, chars, tokens, requests) -> lis
 def _write_summary(tmp: Path, summary: dict) -> None:
     table: pd.DataFrame = summary["table"]
     table.to_csv(tmp / "summary.csv", index=False)
-    data = dict(summary["totals"], skipped=summary["skipped"][:100])
+    data = dict(summary["totals"], skipped=summary["skipped"][:100], unaudited=summary["unaudited"][:100])
     (tmp / "summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -307,6 +307,8 @@ def meter_page(summary: dict, table, folder: Path, w: Words = EN) -> Page:
     if summary.get("audited_requests"):
         answer.append(w("meter.audit", n=summary["audited_requests"], more=summary["audit_billed_more"],
                         less=summary["audit_billed_less"]))
+    if summary.get("unaudited_requests"):
+        answer.append(w("meter.unaudited", n=summary["unaudited_requests"]))
     cols = [c for c in ("tokenizer", "script", "requests", "characters", "tokens", "tokens_per_character",
                         ratio) if c in table]
     heads = [w("meter.col.ratio", reference=ref) if c == ratio else w(f"meter.col.{c}") for c in cols]
