@@ -11,7 +11,7 @@ import pytest
 import tokenecon
 from tokenecon.errors import InputDataError
 
-from .conftest import ROOT, scenario_dict
+from .conftest import BASE, ROOT, scenario_dict
 
 AZURE = ROOT / "scenarios" / "data" / "azure-llm-inference-2023" / "AzureLLMInferenceTrace_code.csv"
 
@@ -258,3 +258,26 @@ def test_a_bad_row_is_reported_with_or_without_start_trace_from_one_read(tmp_pat
 
     result = tokenecon.run(skip_bad_rows(scenario))
     assert len(result.requests) == 2
+
+
+def test_validate_counts_the_customers_of_a_by_customer_trace(tmp_path, write_yaml, capsys):
+    """A segment replayed by_customer bills one account per customer in the trace (not its `count`):
+    validate says so as the run does."""
+    from .conftest import run_cli
+
+    path = tmp_path / "usage.csv"
+    path.write_text("t,who,prompt,completion\n0,alice,100,10\n1,bob,100,10\n2,carol,100,10\n3,alice,100,10\n")
+    data = scenario_dict(duration="1h")
+    data["customers"] = [
+        {"name": "replay", "count": 5, "providers": ["p1"], "arrivals": {
+            "type": "trace", "path": str(path), "format": "csv", "time_unit": "s", "by_customer": True,
+            "columns": {"time": "t", "input": "prompt", "output": "completion", "customer": "who"}}},
+        {**BASE["customers"][0], "name": "drawn", "count": 4}]
+    scenario = write_yaml(data)
+    code, out, err = run_cli(["validate", str(scenario), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["accounts"] == 3 + 4
+    code, out, err = run_cli(["validate", str(scenario)], capsys)
+    assert code == 0 and "2 customer segments, 7 accounts" in out, out
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    assert sum(result.accounts_by_segment().values()) == 7
