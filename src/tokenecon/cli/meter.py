@@ -118,7 +118,7 @@ def _print_meter(totals: dict, everything: pd.DataFrame, logs: tuple[Path, ...],
         click.echo("  " + w("term.meter.audit", n=totals["audited_requests"], more=totals["audit_billed_more"],
                             less=totals["audit_billed_less"]))
     if totals.get("unaudited_requests"):
-        click.echo("  " + w("term.meter.unaudited", n=totals["unaudited_requests"]))
+        click.echo("  " + w("term.meter.unaudited", n=totals["unaudited_requests"], file="summary.json"))
 
 
 @cli.command()

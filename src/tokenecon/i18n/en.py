@@ -212,7 +212,7 @@ MESSAGES: dict[str, str] = {
     "term.meter.audit": "audit: {n:,} requests with reported usage: {more:,} billed for more tokens than the text "
                         "holds, {less:,} for fewer",
     "term.meter.unaudited": "not audited: {n:,} requests with reported usage whose model has no known tokenizer "
-                            "(metered; listed in summary.json)",
+                            "(metered; listed in {file})",
     "term.meter.calibration": "calibration: {path} (use it as token_calibration in a scenario)",
     # figures: titles, axis labels and legends
     "fig.title": "{scenario} (seed {seed}): {text}",

@@ -213,7 +213,7 @@ MESSAGES: dict[str, str] = {
     "term.meter.vs": "相对 {reference}",
     "term.meter.estimate": "* 估计值（字符数 / 4），不是分词器",
     "term.meter.audit": "审计：{n:,} 个带有上报用量的请求中，{more:,} 个计费词元多于文本实际词元，{less:,} 个少于实际",
-    "term.meter.unaudited": "未审计：{n:,} 个带有上报用量的请求，其模型没有已知的分词器（已计量；见 summary.json）",
+    "term.meter.unaudited": "未审计：{n:,} 个带有上报用量的请求，其模型没有已知的分词器（已计量；见 {file}）",
     "term.meter.calibration": "校准文件：{path}（可在场景中作为 token_calibration 使用）",
     "meter.script.chinese": "中文",
     "meter.script.english": "英文",
