@@ -30,6 +30,19 @@ def test_help_and_validate_load_no_pandas_or_matplotlib():
     assert "pandas" not in loaded and "matplotlib" not in loaded
 
 
+def test_a_run_of_drawn_demand_loads_no_trace_reader_or_tokenizer(tmp_path):
+    """Traces and corpora (the meter's tokenizers) are imported only by scenarios that use them."""
+    code = ("import sys\nimport tokenecon\nfrom tests.conftest import scenario_dict\n"
+            "tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration='10min')))\n"
+            "print('LOADED:', ' '.join(m for m in ('tokenecon.meter', 'tokenecon.demand.traces', "
+            "'tokenecon.demand.corpus', 'tiktoken') if m in sys.modules))")
+    from .conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.rsplit("LOADED:", 1)[1].split() == []
+
+
 @pytest.mark.slow
 def test_writing_figures_keeps_the_users_backend(tmp_path):
     code = (

@@ -13,6 +13,7 @@ served it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,10 +25,14 @@ from ..timegrid import index_of
 
 from .arrivals import poisson_arrival_times
 from .behaviour import elastic_keep, request_prices, shift_to_offpeak
-from .corpus import corpus_counts
 from .sizes import draw_sizes
-from .traces import Trace, load_trace, replay, trace_offset
 from .streams import stream
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .traces import Trace
+
+# Traces and corpora (the meter's tokenizers) are imported where a scenario uses them: a run of
+# drawn demand starts without them.
 
 __all__ = ["Workload", "build_workload", "account_names", "provider_ratios"]
 
@@ -85,6 +90,8 @@ def account_names(customer: CustomerSpec, scenario: Scenario | None = None) -> l
     """``sme`` with count 50 -> ``sme-01`` ... ``sme-50``; count 1 -> ``sme``; a trace replayed
     `by_customer` -> one account per customer named in the trace."""
     if customer.arrivals.type == "trace" and customer.arrivals.by_customer and scenario is not None:
+        from .traces import load_trace
+
         names = load_trace(scenario.resolve_path(customer.arrivals.path), customer.arrivals,
                            scenario.duration).customer_names
         return [f"{customer.name}:{n}" for n in names] or [customer.name]
@@ -177,6 +184,8 @@ def _replayed(scenario: Scenario, customer: CustomerSpec, arrivals: TraceArrival
               accounts_of_segment: list[str]) -> dict[str, np.ndarray]:
     """A trace segment: the trace's times and sizes (in reference tokens, like size distributions), and accounts
     by the trace's customer column (`by_customer`) or drawn."""
+    from .traces import load_trace, replay, trace_offset
+
     seed, name = scenario.seed, customer.name
     path = scenario.resolve_path(arrivals.path)
     trace = load_trace(path, arrivals, scenario.duration)
@@ -202,6 +211,8 @@ def _sizes(scenario: Scenario, customer: CustomerSpec, ratios: list[float], n: i
         ref_in = draw_sizes(customer.input_tokens, n, stream(seed, "input_tokens", name), scenario.resolve_path)
         ref_out = draw_sizes(customer.output_tokens, n, stream(seed, "output_tokens", name), scenario.resolve_path)
         return np.stack([_convert(ref_in, r) for r in ratios]), np.stack([_convert(ref_out, r) for r in ratios])
+    from .corpus import corpus_counts
+
     path = scenario.resolve_path(customer.corpus.path)
     entry = None
     inputs = np.ones((len(scenario.providers), n), dtype=np.int64)
@@ -302,7 +313,16 @@ def build_workload(scenario: Scenario, signal: dict[int, tuple[np.ndarray, np.nd
         cache_write_1h_tokens=merged_rows("writes_1h"),
         cached_explicit_tokens=merged_rows("explicit"),
         service_tier=merged("tier", np.int8),
-        trace_rows_skipped={c.name: load_trace(scenario.resolve_path(c.arrivals.path), c.arrivals,
-                                               scenario.duration).skipped
-                            for c in scenario.customers if c.arrivals.type == "trace"},
+        trace_rows_skipped=_trace_rows_skipped(scenario),
     )
+
+
+def _trace_rows_skipped(scenario: Scenario) -> dict[str, int]:
+    """Per replayed segment: the bad trace rows skipped (`--skip-bad`)."""
+    traced = [(c.name, c.arrivals) for c in scenario.customers if isinstance(c.arrivals, TraceArrivals)]
+    if not traced:
+        return {}
+    from .traces import load_trace
+
+    return {name: load_trace(scenario.resolve_path(arrivals.path), arrivals, scenario.duration).skipped
+            for name, arrivals in traced}
