@@ -33,6 +33,18 @@ def test_money_text_of_amounts_with_fewer_decimals(values, zeros):
     assert format_money_array(np.asarray(scaled, dtype=np.int64)) == [format_money(v) for v in scaled]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
+                | st.floats(min_value=1e-5, max_value=1e17), max_size=40))
+def test_float_text_is_repr_in_bulk(values):
+    """Floats written in bulk (orjson, from 1e-4 to 1e16) and one by one elsewhere: repr's text, NaN empty."""
+    from tokenecon.textcols import _bulk, float_text
+
+    assert _bulk() is not None  # the bulk writer is installed and agrees with repr on the probe values
+    array = np.asarray(values, dtype=np.float64)
+    assert float_text(array) == ["" if v != v else repr(v) for v in values]
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_float_columns_sharing_values_write_as_pandas_does(data):

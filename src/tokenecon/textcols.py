@@ -2,14 +2,17 @@
 
 The digits of every value are computed arithmetically into one byte matrix; the characters a
 value does not use become NUL bytes, deleted in one pass, and one decode and split gives the strings. Used for the money
-columns of the tables (`money_text`) and integer CSV columns (`int_text`).
+columns of the tables (`money_text`) and integer CSV columns (`int_text`). Floats (`float_text`)
+are Python's shortest round-trip repr, written in bulk by orjson where its text is the same.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-__all__ = ["int_text", "money_text"]
+__all__ = ["int_text", "money_text", "float_text"]
 
 _FRACTION = 15  # money units are 1e-15 of the currency
 _SAFE = 2**62  # beyond this (or for object arrays of exact integers) values go one by one
@@ -105,3 +108,57 @@ def _trailing_zeros(fraction: np.ndarray) -> int:
     while zeros < _FRACTION and divisor % 10 ** (zeros + 1) == 0:
         zeros += 1
     return zeros
+
+
+# orjson writes a float's shortest round-trip digits as repr does, in positional notation over a
+# wider range: from 1e-4 to 1e16 (and zero) the two texts are the same; outside it (and for NaN
+# and infinities) repr formats the value.
+_PLAIN_LOW, _PLAIN_HIGH = 1e-4, 1e16
+_PROBE = np.asarray([0.0, -0.0, 1e-4, 0.00012345678901234567, 0.1, 0.30000000000000004, 1.0, -2.5, 100.0,
+                     123456.789, 86399.99999999999, 2.0**53, 2.0**53 + 2, 1e15, 9999999999999998.0,
+                     0.6504438307149486, 1 / 3, -7.0e-4], dtype=np.float64)
+
+
+def _bulk_repr():
+    """orjson's float writer, if installed and its text is repr's on the probe values; else None."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover (a dependency; repr is the fallback)
+        return None
+    option = orjson.OPT_SERIALIZE_NUMPY
+
+    def write(values: np.ndarray) -> list[str]:
+        if not len(values):
+            return []
+        return orjson.dumps(np.ascontiguousarray(values, dtype=np.float64), option=option)[1:-1].decode("ascii").split(",")
+
+    try:
+        same = write(_PROBE) == list(map(float.__repr__, _PROBE.tolist()))
+    except Exception:  # pragma: no cover (an orjson that cannot write numpy floats)
+        return None
+    return write if same else None
+
+
+@lru_cache(maxsize=1)
+def _bulk():  # imported and checked on first use
+    return _bulk_repr()
+
+
+def float_text(values: np.ndarray) -> list[str]:
+    """`repr(float(v))` for every float64, and "" for NaN (as pandas writes a CSV)."""
+    values = np.asarray(values, dtype=np.float64)
+    magnitude = np.abs(values)
+    plain = ((magnitude >= _PLAIN_LOW) & (magnitude < _PLAIN_HIGH)) | (values == 0)
+    bulk = _bulk()
+    if bulk is None or not plain.any():
+        text = list(map(float.__repr__, values.tolist()))
+    elif plain.all():
+        text = bulk(values)
+    else:
+        cells = np.empty(len(values), dtype=object)
+        cells[plain] = bulk(values[plain])
+        cells[~plain] = list(map(float.__repr__, values[~plain].tolist()))
+        text = cells.tolist()
+    for k in np.flatnonzero(np.isnan(values)).tolist():
+        text[k] = ""
+    return text

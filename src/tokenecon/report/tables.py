@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TokenEconError
-from ..textcols import int_text
+from ..textcols import float_text, int_text
 
 __all__ = ["FORMATS", "write_table", "csv_text", "table_name"]
 
@@ -113,8 +113,9 @@ def _column_text(column: pd.Series, floats: list[tuple[np.ndarray, list[str]]]) 
 
 def _float_repr(values: np.ndarray) -> list[str]:
     """Each float as pandas writes it: the shortest round-trip repr, empty for NaN."""
-    # float64: Python's repr (numpy's str of a float64 is the same shortest round trip, slower)
-    text = list(map(float.__repr__, values.tolist())) if values.dtype == np.float64 else values.astype(str).tolist()
+    if values.dtype == np.float64:
+        return float_text(values)
+    text = values.astype(str).tolist()
     for k in np.flatnonzero(np.isnan(values)).tolist():
         text[k] = ""
     return text
