@@ -1,9 +1,11 @@
 """tokenecon's bills against the published rules and against LiteLLM, on random reported usage.
 
-For each vendor entry (o4-mini, gpt-4o, gpt-5 chat/Responses/batch, gpt-5.4 around 272K, Claude
-Sonnet 4 around 200K and Haiku 4.5 with 5-minute and 1-hour cache writes and batch, Gemini 2.5 Pro
-around 200K with thoughts, DeepSeek V3.2 and R1/V3 with the off-peak window in USD and CNY,
-qwen-plus tiers with thinking), N random calls (many at tier edges and window edges) are written
+For each vendor entry (o4-mini standard/batch, gpt-4o, gpt-5 chat/Responses/batch/flex, gpt-5-mini,
+gpt-4.1 priority, gpt-5.4 around 272K, Claude Sonnet 4 around 200K, Opus 4.5 standard/batch, Haiku
+4.5 standard/batch and Haiku 3 with 5-minute and 1-hour cache writes, Gemini 2.5 Pro around 200K
+with thoughts standard/batch/flex, 2.5 Flash standard/batch, Flash-Lite batch, DeepSeek V3.2 chat
+and reasoner, R1/V3 with the off-peak window in USD and CNY, CNY V3.1 and V3.2, qwen-plus tiers
+with thinking, explicit cache and batch, qwen3-max, doubao-seed-1.6, kimi-k2), N random calls (many at tier edges and window edges) are written
 as a usage log in the vendor's own format, billed by tokenecon twice (Python API, and `tokenecon
 run` from another folder), by the published rule in fractions, and, where LiteLLM prices the
 model, by `litellm.cost_per_token` (offline: LITELLM_LOCAL_MODEL_COST_MAP=True; Sonnet 4 is compared
@@ -13,7 +15,11 @@ with LiteLLM's claude-sonnet-4-5 entry, same list prices, as it ships no Anthrop
     N=60 python benchmarks/litellm_bills.py [--out DIR] [CASE ...]
 
 Prints, per case, how many tokenecon charges equal the rule (exactly) and how many LiteLLM costs
-differ from it by more than 1e-9 relative, with the largest differences.
+differ from it by more than 1e-9 relative, with the largest differences. Batch cases are priced
+with LiteLLM's `batch_cost_calculator` (its `cost_per_token(service_tier="batch")` uses standard
+prices). Where LiteLLM differs, its price map lacks the rule: Sonnet 4 above 200K input (no
+long-context prices in the entry compared), Anthropic batch 1-hour cache writes (billed at the
+5-minute batch price), o4-mini batch cache reads (no batch cache-read price: billed unhalved).
 """
 
 import json, os, random, subprocess, sys, copy
@@ -177,6 +183,108 @@ CASES.update({
     "claude-haiku-4.5-5m-only": ("catalog:anthropic/claude-haiku-4.5", "USD", "UTC", "2026-03-02",
                                  anthropic_plain(("1", "0.10", "1.25", "2", "5")), None, "anthropic"),
 })
+
+def gemini_cached_apart(low, high, edge=200_000):
+    """Gemini in batch or flex: input and output at the tier's discounted prices, cache hits at the
+    context-caching price (Google: cache and batch/flex discounts do not stack)."""
+    return gemini(low, high, edge)
+
+def flash(prices):  # a Gemini model with one price list (no 200K tier)
+    return gemini(prices, prices)
+
+def qwen_batch():
+    """qwen-plus in batch: half price, and no cache discount (cache hits at the batch input price)."""
+    tiers = [("0.8", "2", "8"), ("2.4", "20", "24"), ("4.8", "48", "64")]
+    def gen(at):
+        prompt = rng.choice([rng.randint(127_997, 128_003), rng.randint(255_997, 256_003), rng.randint(1, 1_000_000)])
+        cached = split(prompt)
+        completion = rng.randint(1, 20_000)
+        reasoning = split(completion, 0.5, 0.05)
+        u = {"prompt_tokens": prompt, "completion_tokens": completion, "prompt_tokens_details": {"cached_tokens": cached},
+             "completion_tokens_details": {"reasoning_tokens": reasoning}}
+        t = tiers[0 if prompt <= 128_000 else 1 if prompt <= 256_000 else 2]
+        out = pm(completion, t[2]) if reasoning else pm(completion, t[1])
+        return u, (pm(prompt, t[0]) + out) / 2
+    return gen
+
+def qwen_explicit():
+    """qwen-plus with the explicit cache (cache_type: ephemeral): writes 125% of input, hits 10%."""
+    tiers = [("0.8", "2"), ("2.4", "20"), ("4.8", "48")]
+    def gen(at):
+        prompt = rng.choice([rng.randint(127_997, 128_003), rng.randint(255_997, 256_003), rng.randint(1024, 400_000)])
+        cached = split(prompt)
+        writes = split(prompt - cached)
+        completion = rng.randint(1, 20_000)
+        u = {"prompt_tokens": prompt, "completion_tokens": completion,
+             "prompt_tokens_details": {"cached_tokens": cached, "cache_creation_input_tokens": writes,
+                                       "cache_type": "ephemeral"}}
+        t = tiers[0 if prompt <= 128_000 else 1 if prompt <= 256_000 else 2]
+        inp = Fraction(t[0]) / M
+        return u, (prompt - cached - writes) * inp + cached * inp / 10 + writes * inp * 5 / 4 + pm(completion, t[1])
+    return gen
+
+def tiered_chat(edges, tiers):
+    """OpenAI-compatible usage under per-request tiers: (input, cached, output) per tier."""
+    def gen(at):
+        prompt = rng.choice([rng.randint(e - 3, e + 3) for e in edges] + [rng.randint(1, 2 * edges[-1])])
+        cached = split(prompt)
+        completion = rng.randint(1, 30_000)
+        reasoning = split(completion, 0.4, 0.05)
+        u = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+             "prompt_tokens_details": {"cached_tokens": cached},
+             "completion_tokens_details": {"reasoning_tokens": reasoning}}
+        p = next((t for e, t in zip(edges, tiers) if prompt <= e), tiers[-1])
+        return u, pm(prompt - cached, p[0]) + pm(cached, p[1]) + pm(completion, p[2])
+    return gen
+
+CASES.update({
+    # OpenAI service tiers: batch and flex halve every class, cached included (the discounts stack);
+    # priority is the priority price list (gpt-4.1 3.50 / 0.875 / 14)
+    "o4-mini-batch": ("catalog:openai/o4-mini", "USD", "UTC", "2026-03-02", openai("o4-mini", ("0.55", "0.1375", "2.20")),
+                      "o4-mini", "auto", "batch"),
+    "gpt-5-flex": ("catalog:openai/gpt-5", "USD", "UTC", "2026-03-02", openai("gpt-5", ("0.625", "0.0625", "5")),
+                   "gpt-5", "auto", "flex"),
+    "gpt-4.1-priority": ("catalog:openai/gpt-4.1", "USD", "UTC", "2026-03-02", openai("gpt-4.1", ("3.50", "0.875", "14")),
+                         "gpt-4.1", "auto", "priority"),
+    "gpt-5-mini": ("catalog:openai/gpt-5-mini", "USD", "UTC", "2026-03-02", openai("gpt-5-mini", ("0.25", "0.025", "2")),
+                   "gpt-5-mini", "auto"),
+    "claude-opus-4.5": ("catalog:anthropic/claude-opus-4.5", "USD", "UTC", "2026-03-02",
+                        anthropic(("5", "0.50", "6.25", "10", "25")), "claude-opus-4-5", "auto"),
+    "claude-opus-4.5-batch": ("catalog:anthropic/claude-opus-4.5", "USD", "UTC", "2026-03-02",
+                              halved(anthropic(("5", "0.50", "6.25", "10", "25"))), "claude-opus-4-5", "auto", "batch"),
+    "claude-haiku-3": ("catalog:anthropic/claude-haiku-3", "USD", "UTC", "2026-03-02",
+                       anthropic(("0.25", "0.03", "0.30", "0.50", "1.25")), None, "auto"),
+    "gemini-2.5-pro-batch": ("catalog:google/gemini-2.5-pro", "USD", "UTC", "2026-03-02",
+                             gemini_cached_apart(("0.625", "0.125", "5"), ("1.25", "0.25", "7.50")),
+                             "gemini/gemini-2.5-pro", "auto", "batch"),
+    "gemini-2.5-pro-flex": ("catalog:google/gemini-2.5-pro", "USD", "UTC", "2026-03-02",
+                            gemini_cached_apart(("0.625", "0.125", "5"), ("1.25", "0.25", "7.50")),
+                            "gemini/gemini-2.5-pro", "auto", "flex"),
+    "gemini-2.5-flash": ("catalog:google/gemini-2.5-flash", "USD", "UTC", "2026-03-02", flash(("0.30", "0.03", "2.50")),
+                         "gemini/gemini-2.5-flash", "auto"),
+    "gemini-2.5-flash-batch": ("catalog:google/gemini-2.5-flash", "USD", "UTC", "2026-03-02",
+                               flash(("0.15", "0.03", "1.25")), "gemini/gemini-2.5-flash", "auto", "batch"),
+    "gemini-2.5-flash-lite-batch": ("catalog:google/gemini-2.5-flash-lite", "USD", "UTC", "2026-03-02",
+                                    flash(("0.05", "0.01", "0.20")), "gemini/gemini-2.5-flash-lite", "auto", "batch"),
+    "deepseek-reasoner-v3.2": ("catalog:deepseek/deepseek-reasoner", "USD", "UTC", "2025-10-06",
+                               deepseek(("0.028", "0.28", "0.42")), "deepseek/deepseek-reasoner", "auto"),
+    "deepseek-chat-cn-v3.1": ("catalog:deepseek-cn/deepseek-chat@2025-09-10", "CNY", "Asia/Shanghai", "2025-09-10",
+                              deepseek(("0.5", "4", "12")), None, "auto"),
+    "deepseek-reasoner-cn-v3.2": ("catalog:deepseek-cn/deepseek-reasoner", "CNY", "Asia/Shanghai", "2025-10-06",
+                                  deepseek(("0.2", "2", "3")), None, "auto"),
+    "qwen-plus-batch": ("catalog:alibaba/qwen-plus", "CNY", "Asia/Shanghai", "2026-03-02", qwen_batch(), None, "qwen",
+                        "batch"),
+    "qwen-plus-explicit-cache": ("catalog:alibaba/qwen-plus", "CNY", "Asia/Shanghai", "2026-03-02", qwen_explicit(),
+                                 None, "qwen"),
+    "qwen3-max": ("catalog:alibaba/qwen3-max", "CNY", "Asia/Shanghai", "2026-03-02",
+                  tiered_chat([32_000, 128_000], [("2.5", "0.5", "10"), ("4", "0.8", "16"), ("7", "1.4", "28")]),
+                  None, "openai_chat"),
+    "doubao-seed-1.6": ("catalog:volcengine/doubao-seed-1.6", "CNY", "Asia/Shanghai", "2026-03-02",
+                        tiered_chat([32_000, 128_000], [("0.80", "0.16", "8"), ("1.20", "0.16", "16"),
+                                                        ("2.40", "0.16", "24")]), None, "openai_chat"),
+    "kimi-k2": ("catalog:moonshot/kimi-k2", "CNY", "Asia/Shanghai", "2026-03-02", openai("kimi-k2", ("4", "1", "16")),
+                None, "openai_chat"),
+})
 N = int(os.environ.get("N", "60"))
 
 SCEN = {
@@ -222,7 +330,11 @@ def litellm_cost(model, vendor_usage, kind, tier=None):
                       total_tokens=u["prompt_tokens"] + u["completion_tokens"],
                       prompt_tokens_details=PromptTokensDetailsWrapper(cached_tokens=u.get("prompt_tokens_details", {}).get("cached_tokens", u.get("prompt_cache_hit_tokens", 0))),
                       completion_tokens_details=CompletionTokensDetailsWrapper(reasoning_tokens=u["completion_tokens_details"]["reasoning_tokens"]))
-    a, b = litellm.cost_per_token(model=model, usage_object=usage, service_tier=tier)
+    if tier == "batch":  # cost_per_token(service_tier="batch") prices at standard rates; batches have their own
+        from litellm.cost_calculator import batch_cost_calculator
+        a, b = batch_cost_calculator(usage, model)
+    else:
+        a, b = litellm.cost_per_token(model=model, usage_object=usage, service_tier=tier)
     return Fraction(a) + Fraction(b)
 
 def main():
