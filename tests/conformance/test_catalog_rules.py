@@ -129,3 +129,41 @@ def test_csv_trace_explicit_hits_beyond_the_cached_tokens_are_a_bad_row(tmp_path
     with pytest.raises(TokenEconError, match=r"calls.csv: line 3: bad token counts .*cached_explicit <= cached"):
         _csv_trace_run(tmp_path, "catalog:alibaba/qwen-plus", "CNY", [(2_000, 5, 100, 100, 0, 0),
                                                                       (2_000, 5, 100, 101, 0, 0)])
+
+
+LITELLM_TIERS = {  # as LiteLLM's price map gives them (USD per token)
+    "gemini/gemini-2.5-pro": {
+        "litellm_provider": "gemini", "mode": "chat", "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05,
+        "cache_read_input_token_cost": 1.25e-07, "input_cost_per_token_batches": 6.25e-07,
+        "output_cost_per_token_batches": 5e-06, "cache_read_input_token_cost_batches": 1.25e-07,
+        "input_cost_per_token_flex": 6.25e-07, "output_cost_per_token_flex": 5e-06,
+        "cache_read_input_token_cost_flex": 1.25e-07},
+    "gpt-5": {
+        "litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05,
+        "cache_read_input_token_cost": 1.25e-07, "input_cost_per_token_batches": 6.25e-07,
+        "output_cost_per_token_batches": 5e-06, "cache_read_input_token_cost_batches": 6.25e-08,
+        "input_cost_per_token_priority": 2.5e-06, "output_cost_per_token_priority": 2e-05,
+        "cache_read_input_token_cost_priority": 2.5e-07},
+    "o4-mini": {  # flex cache reads at 1.38e-07: not half of 2.75e-07, not one multiplier
+        "litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1.1e-06, "output_cost_per_token": 4.4e-06,
+        "cache_read_input_token_cost": 2.75e-07, "input_cost_per_token_batches": 5.5e-07,
+        "output_cost_per_token_batches": 2.2e-06, "input_cost_per_token_flex": 5.5e-07,
+        "output_cost_per_token_flex": 2.2e-06, "cache_read_input_token_cost_flex": 1.38e-07},
+}
+
+
+def test_litellm_service_tier_prices_keep_their_cache_read_rule(tmp_path):
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(LITELLM_TIERS))
+    entries = {e.model: e.pricing for e in import_litellm(path, effective=date(2026, 11, 28))[0]}
+    not_cache_reads = ["input", "cache_write", "cache_write_1h", "output", "reasoning"]
+    assert entries["gemini-2.5-pro"]["service_tiers"] == {
+        "batch": {"multiplier": 0.5, "classes": not_cache_reads}, "flex": {"multiplier": 0.5, "classes": not_cache_reads}}
+    assert entries["gpt-5"]["service_tiers"] == {"batch": 0.5, "priority": 2}
+    assert entries["o4-mini"]["service_tiers"] == {"batch": 0.5}  # batch gives no cache-read price: they stack
+    # Gemini 2.5 Pro in batch: 60,000 uncached at 0.625, 40,000 cache hits at 0.125 (not 0.0625), 1,000 output at 5
+    for pricing in (entries["gemini-2.5-pro"], {**next(e for e in catalog_entries()
+                                                       if e.key == "google/gemini-2.5-pro").pricing}):
+        assert _charge(pricing, input_tokens=[100_000], cached_input_tokens=[40_000], output_tokens=[1_000],
+                       service_tier=np.asarray([3])) == (60_000 * Fraction("0.625") + 40_000 * Fraction("0.125")
+                                                         + 1_000 * 5) / M

@@ -6,8 +6,9 @@ Field names (USD per token): ``input_cost_per_token``, ``output_cost_per_token``
 ``input_cost_per_token_above_<N>k_tokens`` / ``output_..._above_<N>k_tokens`` (the whole request
 at the higher rate above N thousand input tokens; a price not given above the threshold keeps
 the base price), ``tiered_pricing`` lists (Alibaba's per-request tiers: ``range: [start, end]``,
-start < input <= end), ``input_cost_per_token_batches`` (a batch multiplier when input and
-output are discounted alike). Cache-write prices are written out explicitly as LiteLLM falls
+start < input <= end), ``*_batches`` / ``*_flex`` / ``*_priority`` (a service-tier multiplier when
+input and output are discounted alike; cache reads left out of it where the tier's cache-read
+price is the standard one). Cache-write prices are written out explicitly as LiteLLM falls
 back to them (the input price; a 1-hour write the 5-minute price; a write price of 0, no
 write fee, is the input price too: DeepSeek bills a written token as a cache miss). Model names keep their
 qualifiers: ``openrouter/deepseek/deepseek-chat`` stays apart from ``deepseek/deepseek-chat``.
@@ -118,14 +119,35 @@ def _thresholds(item: dict) -> dict:
             "tiers": [{"up_to": up_to, **rates} for up_to, rates in zip(bounds, tiers)]}
 
 
-def _batch(item: dict) -> dict | None:
-    batch_in, batch_out = item.get("input_cost_per_token_batches"), item.get("output_cost_per_token_batches")
-    base_in, base_out = item.get("input_cost_per_token"), item.get("output_cost_per_token")
-    if batch_in is None or batch_out is None or not base_in or not base_out:
+_TIER_SUFFIXES = {"batch": "_batches", "flex": "_flex", "priority": "_priority"}
+_NOT_CACHE_READS = ["input", "cache_write", "cache_write_1h", "output", "reasoning"]
+
+
+def _ratio(item: dict, field: str, suffix: str) -> Decimal | None:
+    tier, base = item.get(field + suffix), item.get(field)
+    if tier is None or not base or isinstance(tier, bool) or not isinstance(tier, (int, float)):
         return None
-    ratio_in = Decimal(str(batch_in)) / Decimal(str(base_in))
-    ratio_out = Decimal(str(batch_out)) / Decimal(str(base_out))
-    return {"batch": _number(ratio_in.normalize())} if ratio_in == ratio_out else None
+    return (Decimal(str(tier)) / Decimal(str(base))).normalize()
+
+
+def _service_tiers(item: dict) -> dict:
+    """Service-tier multipliers from ``*_batches`` / ``*_flex`` / ``*_priority`` prices, where input and
+    output are discounted alike. The tier's cache-read price decides the cache reads: the same
+    multiplier (discounts stack), the standard cache-read price (Google: the cache discount takes
+    precedence: the multiplier names every class but cache reads), or none given (the multiplier
+    applies to every class, as the vendors' published rules stack them). Any other cache-read
+    ratio cannot be one multiplier: that tier is not imported."""
+    tiers: dict = {}
+    for tier, suffix in _TIER_SUFFIXES.items():
+        ratio = _ratio(item, "input_cost_per_token", suffix)
+        if ratio is None or ratio != _ratio(item, "output_cost_per_token", suffix):
+            continue
+        cache = _ratio(item, "cache_read_input_token_cost", suffix)
+        if cache is None or cache == ratio:
+            tiers[tier] = _number(ratio)
+        elif cache == 1:
+            tiers[tier] = {"multiplier": _number(ratio), "classes": list(_NOT_CACHE_READS)}
+    return tiers
 
 
 def _name(key: str, provider: str) -> str:
@@ -158,9 +180,9 @@ def import_litellm(path: Path, *, effective: date | None = None) -> tuple[list[C
             if field in item or not tiered:
                 _price_check(path, model, field, item[field])
         pricing = _tiered(path, model, item) if tiered else _thresholds(item)
-        batch = _batch(item)
-        if batch is not None:
-            pricing["service_tiers"] = batch
+        service_tiers = _service_tiers(item)
+        if service_tiers:
+            pricing["service_tiers"] = service_tiers
         provider = str(item.get("litellm_provider", "litellm"))
         name = _name(model, provider)
         if (provider, name) in seen:  # "gpt-4o" and "openai/gpt-4o": keep the key as written
