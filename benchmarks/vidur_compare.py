@@ -1,14 +1,16 @@
 """tokenecon's serving model against Vidur on identical requests (Llama-2-70B, 2x A100, TP2).
 
 Replays Vidur's workloads through one replica with the built-in profile ``llama2-70b-a100x2-tp2``,
-``kv_cache_tokens: 53248`` and the given scheduler, and prints each figure beside Vidur's:
+``kv_cache_tokens: 53248`` and the given scheduler, and prints each figure beside Vidur's (every answer
+from one training of Vidur's execution-time predictor, the one the profile's times come from):
 
 - the decode-heavy reference (a 256-token prompt and 1,024 output tokens per request; Poisson at
   0.25, 0.45 and 0.62 requests/s, and an overload burst at 2 requests/s): TTFT and end-to-end
   p50/p95 and the saturated throughput (requests/s between the 20th and 80th percentile
   completion, as Vidur measures it);
 - the other mixes of tests/data/vidur/workloads/ (prefill-heavy 4,000/96, Azure coding-trace
-  lengths, half coding and half chat; three loads and a burst each), against Vidur's `vllm`
+  lengths, half coding and half chat, three loads and a burst each; long outputs 500/2,000, short
+  chat 200/150 and heavy-tailed lengths at two to four loads), against Vidur's `vllm`
   scheduler (``prefill_first``) or its `sarathi` scheduler with 512-token chunks (``chunked``):
   TTFT, time per output token and end-to-end p50/p95/p99, throughput and pre-emptions.
 
@@ -131,8 +133,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--scheduler", default="prefill_first", choices=["prefill_first", "chunked", "overlap"])
     args = parser.parse_args()
-    # overlap has no KV memory and no attention term: the profile's step at this workload's mean context
-    extra = {"kv_cache_tokens": None, "decode_step_s": {"base": 0.057536, "per_sequence": 0.00019571,
+    # overlap has no KV memory and no attention term: a line through the profile's step at this workload's mean
+    # context (767.5 tokens), which replaces its decode table
+    extra = {"kv_cache_tokens": None, "decode_step_s": {"base": 0.055334, "per_sequence": 0.00026722,
                                                         "per_context_token": 0.0}} if args.scheduler == "overlap" else {}
     print(f"{'case':<14} {'figure':<16} {'tokenecon':>10} {'Vidur':>10} {'diff':>7}")
     for case, figure, ours, theirs in compare(args.data, args.scheduler, **extra):

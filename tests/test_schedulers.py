@@ -59,6 +59,44 @@ def test_chunked_iteration_budget():
     assert np.allclose(list(records.finish_s), [0.33, 0.36])
 
 
+def test_decode_step_by_batch_size_worked_by_hand():
+    """decode_step_s_by_batch {1: [0.05, 0], 3: [0.03, 1e-4]}: at 2 sequences 0.04 s + 5e-5 s per context token.
+
+    A (10-token prompt, 4 output) at 0: prefill to 0.01, then steps alone of 0.05 s. B (20 tokens,
+    2 output) arrives at 0.02 and waits for A's step (to 0.06, A has 2 tokens); its prefill ends at
+    0.08. Together A holds 12 tokens of context and B 21: 0.04 + 5e-5 * 33 = 0.04165 s, B done at
+    0.12165 (A has 3 tokens); A's last step alone: 0.17165.
+    """
+    records, _ = serve([(0.0, 10, 4), (0.02, 20, 2)], base=1.0, per_sequence=1.0, scheduler="prefill_first",
+                       decode_step_s_by_batch={1: [0.05, 0.0], 3: [0.03, 1e-4]})
+    assert np.allclose(list(records.first_token_s), [0.01, 0.08])
+    assert np.allclose(list(records.finish_s), [0.17165, 0.12165])
+
+
+def test_decode_table_between_and_beyond_its_batch_sizes():
+    from tokenecon.sim.timing import DecodeStep
+
+    step = DecodeStep(table={1: (0.01, 0.0), 2: (0.015, 1e-6)}, size=4)
+    assert np.allclose(step.fixed[1:5], [0.01, 0.015, 0.02, 0.025]) and np.allclose(step.per_context[2:5], 1e-6)
+    falling = DecodeStep(table={1: (0.05, 0.0), 3: (0.03, 1e-4)}, size=3)
+    falling.extend(6)  # beyond the table a falling step time stays at its last value
+    assert np.allclose(falling.fixed[1:7], [0.05, 0.04, 0.03, 0.03, 0.03, 0.03])
+    assert np.allclose(falling.per_context[2:7], [5e-5, 1e-4, 1e-4, 1e-4, 1e-4])
+    line = DecodeStep(0.02, 0.01, 1e-7, size=2)
+    line.extend(5)
+    assert np.allclose(line.fixed, [0.02 + 0.01 * b for b in range(6)]) and np.allclose(line.per_context, 1e-7)
+
+
+def test_chunked_iteration_pays_the_prefill_attention_kernel_beside_decoding():
+    """As test_chunked_iteration_budget, with prefill_attention_overhead_s 0.005: an iteration with both
+    decoding sequences and prefill chunks takes 0.005 s more (to 0.284 and 0.34); a prefill-only
+    iteration does not; B's last step alone ends at 0.37."""
+    records, _ = serve([(0.0, 150, 3), (0.12, 120, 2)], base=0.02, per_sequence=0.01, scheduler="chunked",
+                       chunk_tokens=100, prefill_attention_overhead_s=0.005)
+    assert np.allclose(list(records.first_token_s), [0.15, 0.34])
+    assert np.allclose(list(records.finish_s), [0.34, 0.37])
+
+
 def test_kv_preemption_recomputes_the_last_admitted():
     """5 KV blocks of 4 tokens; 4-token prompts, 8 output tokens each, steps of 0.01 s.
 
@@ -100,6 +138,18 @@ def test_a_request_that_cannot_fit_in_kv_memory_is_refused():
     assert list(records.status) == [1, 2] and records.reason[1] > 0
 
 
+def test_profile_decode_table_and_a_decode_step_given_beside_it():
+    def performance(**given):
+        data = scenario_dict(providers=[dict(scenario_dict()["providers"][0],
+                                             performance={"profile": "llama2-70b-a100x2-tp2", **given})])
+        return tokenecon.scenario_from_dict(data).providers[0].performance
+
+    table = performance().decode_step_s_by_batch
+    assert len(table) == 64 and table[64][0] > table[8][0] > table[12][0]  # steps, not a line
+    assert performance(decode_step_s={"base": 0.05}).decode_step_s_by_batch is None  # a step given replaces it
+    assert performance(decode_step_s_by_batch={1: [0.04, 0.0]}).decode_step_s_by_batch == {1: (0.04, 0.0)}
+
+
 def test_profile_with_overrides():
     perf = {"profile": "llama2-70b-a100x2-tp2", "max_batch": 32, "decode_step_s": {"base": 0.05}}
     sc = tokenecon.scenario_from_dict(scenario_dict(providers=[dict(scenario_dict()["providers"][0],
@@ -114,6 +164,11 @@ def test_profile_with_overrides():
     ({"prefill_tokens_per_s": 1000, "decode_step_s": {"base": 0.01, "per_sequence": 0, "per_context_token": 1e-7},
       "scheduler": "overlap"}, "per_context_token needs scheduler prefill_first or chunked"),
     ({"decode_step_s": {"base": 0.01, "per_sequence": 0}}, "give prefill_tokens_per_s or prefill_s_by_tokens"),
+    ({"prefill_tokens_per_s": 1000, "decode_step_s_by_batch": {1: [0.01, 0]}, "scheduler": "overlap"},
+     "decode_step_s_by_batch needs scheduler prefill_first or chunked"),
+    ({"prefill_tokens_per_s": 1000}, "give decode_step_s or decode_step_s_by_batch"),
+    ({"prefill_tokens_per_s": 1000, "decode_step_s_by_batch": {1: [0.01, 0], 8: [0, 0]}},
+     r"decode_step_s_by_batch\[8\]: seconds and seconds per context token cannot both be 0"),
 ])
 def test_bad_performance_blocks_are_named(perf, message):
     data = scenario_dict(providers=[dict(scenario_dict()["providers"][0], performance=perf)])

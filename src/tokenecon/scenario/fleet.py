@@ -80,7 +80,14 @@ class PerformanceSpec(Spec):
         default=0.0, ge=0, description="seconds of prefill attention per token and per token it attends to: "
         "a pass's prefill time is that of one prompt of all its tokens, less this times (tokens squared less the sum "
         "over its chunks of chunk tokens times the tokens before and in the chunk); 0: a pass costs as one prompt")
-    decode_step_s: DecodeStepSpec
+    prefill_attention_overhead_s: float = Field(
+        default=0.0, ge=0, description="fixed seconds of a pass's prefill attention kernel: an iteration that prefills "
+        "chunks beside decoding sequences runs it besides the decode step's attention")
+    decode_step_s: DecodeStepSpec | None = None
+    decode_step_s_by_batch: dict[Annotated[int, Field(ge=1, le=10**6)],
+                                 tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]]] | None = Field(
+        default=None, description="measured decode step by batch size b: [seconds, seconds per context token of the "
+        "batch], interpolated between the sizes given (replaces decode_step_s; prefill_first and chunked only)")
     max_batch: int | None = Field(default=64, ge=1, le=10**6, description="sequence cap per replica; null means unbounded")
     max_prefill_tokens: int = Field(default=4096, ge=1, le=10**9, description="prefill_first: tokens per prefill iteration")
     chunk_tokens: int = Field(default=2048, ge=1, le=10**9, description="chunked: token budget of each iteration")
@@ -100,8 +107,16 @@ class PerformanceSpec(Spec):
     def _consistent(self) -> "PerformanceSpec":
         if self.prefill_tokens_per_s is None and self.prefill_s_by_tokens is None:
             raise ValueError("give prefill_tokens_per_s or prefill_s_by_tokens (or a profile)")
+        if self.decode_step_s is None and not self.decode_step_s_by_batch:
+            raise ValueError("give decode_step_s or decode_step_s_by_batch (or a profile)")
+        for b, (fixed, per_context) in (self.decode_step_s_by_batch or {}).items():
+            if fixed == 0 and per_context == 0:
+                raise ValueError(f"decode_step_s_by_batch[{b}]: seconds and seconds per context token cannot both "
+                                 "be 0 (decode would take no time)")
         if self.scheduler == "overlap":
-            if self.decode_step_s.per_context_token:
+            if self.decode_step_s_by_batch:
+                raise ValueError("decode_step_s_by_batch needs scheduler prefill_first or chunked")
+            if self.decode_step_s is not None and self.decode_step_s.per_context_token:
                 raise ValueError("decode_step_s.per_context_token needs scheduler prefill_first or chunked")
             if self.kv_cache_tokens is not None:
                 raise ValueError("kv_cache_tokens needs scheduler prefill_first or chunked")

@@ -13,8 +13,8 @@ Schedulers (``performance.scheduler``):
 A pass of several prompts or chunks costs the prefill of all its tokens corrected for attention
 (`PrefillTime.batch`): a chunk of c tokens after k tokens of context attends to k + c of them.
 
-A decode step with b sequences holding C tokens of context takes
-``base + per_sequence * b + per_context_token * C``. Admission takes the prompt's KV blocks (less
+A decode step with b sequences holding C tokens of context takes ``fixed[b] + per_context[b] * C``
+(`DecodeStep`: a line ``base + per_sequence * b + per_context_token * C`` or a measured table by b). Admission takes the prompt's KV blocks (less
 a 1% watermark, as vLLM keeps); each decode step takes a new block for a sequence whose last
 block is full; when the next step does not fit, the last admitted sequence is pre-empted: its
 blocks are freed and it goes back to the head of the replica's queue to recompute its prompt
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.fleet import PerformanceSpec
     from .provider import Pool
     from .records import Records
-    from .timing import PrefillTime
+    from .timing import DecodeStep, PrefillTime
 
 __all__ = ["IterationReplica"]
 
@@ -56,14 +56,14 @@ WATERMARK = 0.01  # share of KV blocks admission leaves free (vLLM's default)
 class IterationReplica:
     __slots__ = (
         "env", "pool", "records", "prompt", "uncached", "output", "prefill_time", "chunked", "budget",
-        "base", "per_seq", "per_ctx", "bs", "bounded", "total_blocks", "free", "watermark", "phase",
+        "step", "step_fixed", "step_ctx", "bs", "bounded", "total_blocks", "free", "watermark", "phase",
         "incoming", "redo", "running", "heap", "batch", "chunks", "prefilling", "steps", "ctx0", "share", "load",
         "pending", "kind", "in_boundary", "run_start", "run_m", "run_a", "run_d", "prefill_end",
         "busy_total", "busy_since", "area", "area_time", "prefill_total", "kv_area", "kv_time", "preempted",
     )
 
     def __init__(self, env: simpy.Environment, pool: Pool, records: Records, prompt: array[int], uncached: array[int],
-                 output: array[int], perf: PerformanceSpec, prefill_time: PrefillTime) -> None:
+                 output: array[int], perf: PerformanceSpec, prefill_time: PrefillTime, step: DecodeStep) -> None:
         self.env = env
         self.pool = pool
         self.records = records
@@ -73,8 +73,7 @@ class IterationReplica:
         self.prefill_time = prefill_time
         self.chunked = perf.scheduler == "chunked"
         self.budget = perf.chunk_tokens if self.chunked else perf.max_prefill_tokens
-        step = perf.decode_step_s
-        self.base, self.per_seq, self.per_ctx = step.base, step.per_sequence, step.per_context_token
+        self.step, self.step_fixed, self.step_ctx = step, step.fixed, step.per_context  # lists by batch size
         self.bs = perf.kv_block_tokens
         kv_cache_tokens = perf.kv_cache_tokens
         self.bounded = kv_cache_tokens is not None
@@ -361,8 +360,11 @@ class IterationReplica:
             m = min(m, self._safe_steps(s, b))
             if self.incoming and not self.chunked and self._fits(self.incoming[0]):
                 m = 1  # a sequence pre-empted for this step fits again: it is prefilled after the step
-        a = self.base + self.per_seq * b + self.per_ctx * (self.ctx0 + b * s)
-        d = self.per_ctx * b
+        if b >= len(self.step_fixed):
+            self.step.extend(b)
+        k = self.step_ctx[b]
+        a = self.step_fixed[b] + k * (self.ctx0 + b * s)
+        d = k * b
         self.kind = _DECODE
         self.run_start, self.run_m, self.run_a, self.run_d = now, m, a, d
         self._schedule(_series(a, d, m))
@@ -407,8 +409,9 @@ class IterationReplica:
                 attended += take * (item[2] + take)
         prefill = self.prefill_time
         if b:
-            s = self.steps
-            self.run_a = self.base + self.per_seq * b + self.per_ctx * (self.ctx0 + b * s)
+            if b >= len(self.step_fixed):
+                self.step.extend(b)
+            self.run_a = self.step_fixed[b] + self.step_ctx[b] * (self.ctx0 + b * self.steps)
             # the chunks cost what they add to a pass of the b decode tokens (decode attention is in the step)
             duration = self.run_a + (prefill.added(tokens, attended, b) if tokens else 0.0)
             self.share += self.run_a / b

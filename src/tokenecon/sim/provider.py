@@ -25,7 +25,7 @@ from .records import (BATCH, BATCH_EXPIRED, FLEX, FLEX_BUSY, PRIORITY, QUEUE_FUL
                       RATE_TPM, REJECTED, TIMED_OUT, Records)
 from .iteration import IterationReplica
 from .replica import Replica
-from .timing import PrefillTime
+from .timing import DecodeStep, PrefillTime
 
 __all__ = ["Provider", "Pool"]
 
@@ -145,11 +145,13 @@ class Pool:
         prefill_time = PrefillTime.of(perf)
         self.replicas: list[Replica | IterationReplica]
         if perf.scheduler == "overlap":
-            self.replicas = [Replica(env, self, records, uncached, output, prefill_time,
-                                     perf.decode_step_s.base, perf.decode_step_s.per_sequence)
+            step = perf.decode_step_s
+            assert step is not None  # overlap takes no decode table (scenario validation)
+            self.replicas = [Replica(env, self, records, uncached, output, prefill_time, step.base, step.per_sequence)
                              for _ in range(replicas)]
         else:
-            self.replicas = [IterationReplica(env, self, records, prompt, uncached, output, perf, prefill_time)
+            step_time = DecodeStep.of(perf)  # shared by the replicas: read-only lists, grown in place
+            self.replicas = [IterationReplica(env, self, records, prompt, uncached, output, perf, prefill_time, step_time)
                              for _ in range(replicas)]
 
     @property
