@@ -285,3 +285,33 @@ def test_a_commitment_met_exactly_has_no_true_up_and_one_unit_short_has_one(tmp_
         ledger = replayed(tmp_path, calls, {"minimum_commitment": "0.000000001"}, duration="1d", std=std).ledger
         lines = _exact(ledger.loc[ledger["component"] == "minimum_true_up", "amount_exact"])
         assert lines == ([] if true_up is None else [true_up]), tokens
+
+
+def test_packages_and_wallets_are_used_earliest_expiry_first(tmp_path):
+    # Bought at 0: package[0] 400 tokens, no expiry; package[1] 200 tokens, valid 2 h (ends 2 h); bought at
+    # 1.5 h: package[2] 350 tokens, valid 1 h (ends 2.5 h, though 2 x its validity is shorter than package[1]'s).
+    # A request finishing after 1.75 h of 500 input and 100 output tokens takes positions [0, 200) from
+    # package[1], [200, 550) from package[2] (300 input, 50 output) and the last 50 output tokens from
+    # package[0]. Wallets likewise: the paid credit valid 2 h pays before the one without expiry.
+    plan = {"packages": [{"tokens": 400, "price": 1}, {"tokens": 200, "price": 1, "valid_for": "2h"},
+                         {"tokens": 350, "price": 1, "at": "1.5h", "valid_for": "1h"}]}
+    ledger = replayed(tmp_path, [(int(1.75 * HOUR), "a0", 500, 100)], plan, duration="1d").ledger
+    used = ledger[ledger["component"].str.startswith("allowance:")]
+    assert dict(zip(used["component"], zip(used["quantity"], _exact(used["amount_exact"])))) == {
+        "allowance:package[1]": (200, Fraction(-200, M)), "allowance:package[2]": (350, Fraction(-800, M)),
+        "allowance:package[0]": (50, Fraction(-500, M))}
+    plan = {"credits": [{"amount": 1, "kind": "paid"}, {"amount": "0.0001", "kind": "paid", "valid_for": "2h"}]}
+    result = replayed(tmp_path, [(HOUR, "a0", 900, 100)], plan, duration="1d")
+    moves = result.wallets[result.wallets["change_exact"].map(Decimal) < 0]
+    assert list(zip(moves["wallet"], moves["change_exact"].map(Decimal))) == [
+        ("paid[1]", Decimal("-0.0001")), ("paid[0]", Decimal("-0.0018"))]
+
+
+def test_a_package_shorter_than_a_float_step_still_covers_a_request_finishing_when_it_is_bought(tmp_path):
+    # valid for 1e-13 s from a finish time t of about 1 h: t + 1e-13 rounds to t in floats, yet
+    # [t, t + 1e-13) holds t
+    calls = [(HOUR, "a0", 900, 100)]
+    t = _finishes(tmp_path, calls)[0]
+    assert t + 1e-13 == t
+    plan = {"packages": [{"tokens": 10**6, "price": 1, "at": f"{t!r}s", "valid_for": "1e-13s"}]}
+    assert _covered_by(replayed(tmp_path, calls, plan, duration="1d")) == {0: {"allowance:package[0]"}}
