@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import yaml
 
-from .conftest import run_cli
+import tokenecon
+
+from .conftest import run_cli, scenario_dict
 
 
 def write_measurements(path, rows_decode, rows_prefill):
@@ -49,3 +51,24 @@ def test_bad_measurements_are_one_line_errors(tmp_path, capsys):
     path.write_text("batch,step\n1,2\n")
     code, _, err = run_cli(["profile", "fit", str(path)], capsys)
     assert code == 2 and "no column 'batch_size'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_decode_table_recovers_steps_by_batch_size(tmp_path, capsys):
+    """A staircase in batch size (as GEMMs on padded tokens give) plus attention per context token: the table
+    keeps each batch size's seconds and slope; one context measured takes the line's slope."""
+    truth = {1: (0.050, 1e-7), 8: (0.052, 1.2e-7), 9: (0.049, 1.1e-7), 64: (0.060, 1.3e-7)}
+    decode = [(b, c, s + k * b * c) for b, (s, k) in truth.items() for c in (256, 1024, 3072)]
+    decode.append((16, 512, 0.0512))
+    path = tmp_path / "m.csv"
+    write_measurements(path, decode, [(64, 0.06), (1024, 0.4)])
+    code, out, _ = run_cli(["profile", "fit", str(path), "--decode-table"], capsys)
+    assert code == 0 and "decode: 13 rows" in out
+    perf = yaml.safe_load(out)["performance"]
+    assert "decode_step_s" not in perf
+    table = perf["decode_step_s_by_batch"]
+    for b, (s, k) in truth.items():
+        assert abs(table[b][0] - s) < 1e-9 and abs(table[b][1] - k) < 1e-13
+    line_slope = yaml.safe_load(run_cli(["profile", "fit", str(path)], capsys)[1])["performance"]["decode_step_s"]
+    assert table[16][1] == line_slope["per_context_token"] and abs(table[16][0] + table[16][1] * 16 * 512 - 0.0512) < 1e-6  # 6 digits
+    data = scenario_dict(providers=[dict(scenario_dict()["providers"][0], performance={**perf, "scheduler": "chunked"})])
+    assert tokenecon.scenario_from_dict(data).providers[0].performance.decode_step_s_by_batch[9] == tuple(table[9])

@@ -39,7 +39,9 @@ def profile_list() -> None:
 @click.argument("measurements", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--prefill-table", is_flag=True, help="Keep measured prefill times by prompt length (interpolated) "
                                                      "instead of a rate plus a fixed cost.")
-def profile_fit(measurements: Path, prefill_table: bool) -> None:
+@click.option("--decode-table", is_flag=True, help="Fit the decode step for each measured batch size "
+                                                    "(decode_step_s_by_batch) instead of one line in batch size.")
+def profile_fit(measurements: Path, prefill_table: bool, decode_table: bool) -> None:
     """Fit a performance block from measured decode steps and prefills; print it with the fit error.
 
     MEASUREMENTS is a CSV with columns batch_size, context_tokens, step_s (decode rows) and
@@ -47,13 +49,13 @@ def profile_fit(measurements: Path, prefill_table: bool) -> None:
 
     \b
     Example:
-      tokenecon profile fit measurements.csv --prefill-table
+      tokenecon profile fit measurements.csv --prefill-table --decode-table
     """
     import yaml
 
     from ..scenario.profile_fit import fit_profile
 
-    fit = fit_profile(measurements, table=prefill_table)
+    fit = fit_profile(measurements, table=prefill_table, decode_table=decode_table)
     click.echo(f"# fitted from {measurements}")
     click.echo(f"# decode: {fit.decode_rows} rows, rmse {1000 * fit.decode_rmse_s:.2f} ms, "
                f"largest error {100 * fit.decode_max_error:.1f}%")

@@ -4,8 +4,11 @@ The measurements file is a CSV with two kinds of rows (a row fills one group, le
 - decode: ``batch_size, context_tokens, step_s`` (context: mean tokens per sequence in the batch);
 - prefill: ``prompt_tokens, prefill_s`` (one prompt prefilled alone).
 Decode fits ``step_s = base + per_sequence * b + per_context_token * b * context`` by least squares
-(terms that would come out negative are dropped); prefill fits ``prefill_s = overhead + tokens / rate``,
-or keeps the measured medians by prompt length as a table. Errors are reported per group.
+(terms that would come out negative are dropped), or, as a table by batch size
+(``decode_step_s_by_batch``), ``step_s = seconds + per_context_token * b * context`` for each batch size
+measured at two contexts or more (at one context, the line's per_context_token); prefill fits
+``prefill_s = overhead + tokens / rate``, or keeps the measured medians by prompt length as a table.
+Errors are reported per group.
 """
 
 from __future__ import annotations
@@ -63,8 +66,26 @@ def _errors(predicted: np.ndarray, measured: np.ndarray) -> tuple[float, float]:
             float(np.max(np.abs(predicted - measured) / measured)))
 
 
-def fit_profile(path: Path, table: bool = False) -> ProfileFit:
-    """Fit the decode step and the prefill of `path`; `table` keeps prefill medians by prompt length."""
+def _decode_table(b: np.ndarray, ctx: np.ndarray, step: np.ndarray, per_context: float) -> dict[int, list[float]]:
+    """For each batch size: [seconds, seconds per context token] (least squares; one context: the line's slope)."""
+    table: dict[int, list[float]] = {}
+    for size in np.unique(b):
+        rows = b == size
+        context = size * ctx[rows]
+        if len(np.unique(context)) > 1:
+            fit = _least_squares([np.ones_like(context), context], ["seconds", "per_token"], step[rows])
+            seconds, per_token = fit["seconds"], fit["per_token"]
+        else:
+            seconds, per_token = max(float(np.mean(step[rows] - per_context * context)), 0.0), per_context
+        if seconds == 0 and per_token == 0:
+            seconds = float(np.mean(step[rows]))
+        table[int(size)] = [float(f"{seconds:.6g}"), float(f"{per_token:.6g}")]
+    return table
+
+
+def fit_profile(path: Path, table: bool = False, decode_table: bool = False) -> ProfileFit:
+    """Fit the decode step and the prefill of `path`; `table` keeps prefill medians by prompt length,
+    `decode_table` fits the decode step for each batch size."""
     try:
         frame = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -79,9 +100,17 @@ def fit_profile(path: Path, table: bool = False) -> ProfileFit:
     b, ctx, step = decode.T
     step_fit = _least_squares([np.ones_like(b), b, b * ctx], ["base", "per_sequence", "per_context_token"], step)
     predicted = step_fit["base"] + step_fit["per_sequence"] * b + step_fit["per_context_token"] * b * ctx
+    performance: dict = {"decode_step_s": {k: float(f"{v:.6g}") for k, v in step_fit.items()}}
+    if decode_table:
+        if (b < 1).any() or (b != np.round(b)).any():
+            raise InputDataError(f"{path}: batch_size must be whole numbers of at least 1 for a decode table")
+        from ..sim.timing import DecodeStep
+        performance = {"decode_step_s_by_batch": _decode_table(b, ctx, step, step_fit["per_context_token"])}
+        steps = DecodeStep(table={k: (v[0], v[1]) for k, v in performance["decode_step_s_by_batch"].items()},
+                           size=int(b.max()))
+        predicted = np.asarray([steps.fixed[int(n)] + steps.per_context[int(n)] * n * c for n, c in zip(b, ctx)])
     decode_rmse, decode_max = _errors(predicted, step)
     tokens, seconds = prefill.T
-    performance: dict = {"decode_step_s": {k: float(f"{v:.6g}") for k, v in step_fit.items()}}
     if table:
         medians = pd.Series(seconds).groupby(tokens).median()
         performance["prefill_s_by_tokens"] = {int(t): float(f"{s:.6g}") for t, s in zip(medians.index.tolist(), medians.tolist())}
