@@ -169,6 +169,10 @@ def test_profile_with_overrides():
     ({"prefill_tokens_per_s": 1000}, "give decode_step_s or decode_step_s_by_batch"),
     ({"prefill_tokens_per_s": 1000, "decode_step_s_by_batch": {1: [0.01, 0], 8: [0, 0]}},
      r"decode_step_s_by_batch\[8\]: seconds and seconds per context token cannot both be 0"),
+    ({"prefill_tokens_per_s": 1000, "decode_step_s_by_batch": {1: [1e300, 0]}},
+     "decode_step_s_by_batch must be finite and within"),
+    ({"prefill_s_by_tokens": {10: float("inf")}, "decode_step_s": {"base": 0.01, "per_sequence": 0}},
+     "prefill_s_by_tokens must be finite and within"),
 ])
 def test_bad_performance_blocks_are_named(perf, message):
     data = scenario_dict(providers=[dict(scenario_dict()["providers"][0], performance=perf)])

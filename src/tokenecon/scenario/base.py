@@ -107,6 +107,8 @@ class Spec(BaseModel):
         # every number a scenario holds is finite and bounded: nothing overflows later
         for name in type(self).model_fields:
             value = getattr(self, name)
+            if isinstance(value, dict):  # measured tables: {tokens: seconds}, {batch size: (seconds, per token)}
+                value = list(value.values())
             for item in value if isinstance(value, (list, tuple)) else (value,):
                 for number in item if isinstance(item, tuple) else (item,):
                     if isinstance(number, float):
