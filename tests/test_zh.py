@@ -54,6 +54,12 @@ def test_chinese_numbers_name_wan_and_yi_beside_the_exact_digits():
     assert zh.money(2.5, "XYZ") == "2.50 XYZ"  # a code without a Chinese name stays a code
     assert words("en").money(14_184_556_533.33, "CNY") == "CNY 14,184,556,533.33"
     assert zh.secs(float("nan")) == "无" and zh.change(5, 5) == "持平" and zh.change(11, 10) == "+10.0%"
+    from tokenecon.report.style import figure_language, short_number
+
+    with figure_language(zh, fonts=False):  # figure ticks and titles: 万 / 亿 / 万亿
+        assert [short_number(v) for v in (2320, 12_300, 4.2e9, 1.4e14, -5e8, 1e11, 99_995_000)] == [
+            "2,320", "1.23万", "42亿", "140万亿", "-5亿", "1000亿", "9999.5万"]
+    assert [short_number(v) for v in (12_300, 4.2e9)] == ["12.3k", "4.2bn"]  # English again after
 
 
 def test_a_chinese_run_answers_in_chinese_in_the_terminal_and_the_page(tmp_path, write_yaml, capsys):
@@ -150,6 +156,10 @@ def test_chinese_figures_draw_every_word_in_chinese_with_every_glyph(tmp_path, m
                for word in re.findall(r"[A-Za-z]{4,}", re.sub(r"\{[^}]*\}", "", v))} - {"TTFT"}
     texts = [t for ts in drawn.values() for t in ts]
     assert len(english) > 100 and [t for t in texts if set(re.findall(r"[A-Za-z]+", t)) & english] == []
+    # every Chinese character drawn at its weight (regular or bold), none left to the thin variable font
+    from tokenecon.report import fonts
+
+    assert {ch for text in texts for ch in text if fonts._is_cjk(ch)} <= fonts._static_chars
     titles = {Path(p).name: ts for p, ts in drawn.items()}
     assert any(t.startswith("zh_run（随机种子 1）：各客户群支付多少") for t in titles["bill_by_segment.png"])
     assert "当地时间（UTC+0000）" in titles["cost_over_time.png"]

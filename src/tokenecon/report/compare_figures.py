@@ -10,8 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .style import (date_axis, figure_words, headroom, legend_below, linestyles, palette, readable,  # noqa: E402
-                    save, short_number, title_of, tz_label, use_cjk_font, use_fonts_for, words_for)
+from .style import (date_axis, headroom, legend_below, linestyles, palette, readable,  # noqa: E402
+                    figure_language, save, short_number, title_of, tz_label, use_cjk_font, words_for)
 
 use_cjk_font()  # Chinese, Japanese and Korean names render
 
@@ -209,12 +209,11 @@ def load_over_time(comparison, path: Path) -> None:
 
 def write_compare_figures(comparison, table: pd.DataFrame, folder: Path) -> None:
     # every name a figure may draw: policies, and each variant's providers, segments and title
-    use_fonts_for(" ".join(comparison.results) + "".join(r.scenario.model_dump_json()
-                                                         for r in comparison.results.values())
-                  + figure_words(_words(comparison)))
-    cost_over_time(comparison, folder / "cost_over_time.png")
-    revenue_margin(table, comparison.currency, folder / "revenue_margin.png", comparison)
-    bill_by_segment(table, comparison.currency, folder / "bill_by_segment.png", comparison)
-    latency_utilization(table, folder / "latency_utilization.png", comparison)
-    load_over_time(comparison, folder / "load_over_time.png")
-    failures(comparison, table, folder / "failures.png")
+    with figure_language(_words(comparison), " ".join(comparison.results)
+                         + "".join(r.scenario.model_dump_json() for r in comparison.results.values())):
+        cost_over_time(comparison, folder / "cost_over_time.png")
+        revenue_margin(table, comparison.currency, folder / "revenue_margin.png", comparison)
+        bill_by_segment(table, comparison.currency, folder / "bill_by_segment.png", comparison)
+        latency_utilization(table, folder / "latency_utilization.png", comparison)
+        load_over_time(comparison, folder / "load_over_time.png")
+        failures(comparison, table, folder / "failures.png")

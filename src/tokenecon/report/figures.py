@@ -10,8 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .figure_names import FIGURES  # noqa: E402
-from .style import (date_axis, figure_words, headroom, legend_below, palette, readable, save,  # noqa: E402
-                    short_number, title_of, tz_label, use_fonts_for, words_for)
+from .style import (date_axis, figure_language, headroom, legend_below, palette, readable, save,  # noqa: E402
+                    short_number, title_of, tz_label, words_for)
 
 __all__ = ["write_figures", "FIGURES"]
 
@@ -235,8 +235,6 @@ def bill_figure(result, path: Path) -> None:
 
 
 def write_figures(result, folder: Path) -> None:
-    # every name and word a figure may draw
-    use_fonts_for(result.scenario.model_dump_json() + figure_words(words_for(result.scenario)))
     draws = dict(zip(FIGURES, (bill_figure, cost_figure, throughput_figure, latency_figure, utilization_figure,
                                energy_figure)))
     if not has_energy(result):  # no power figures given: nothing to draw
@@ -245,5 +243,6 @@ def write_figures(result, folder: Path) -> None:
         draws.pop("latency_over_time.png")        # latencies mean nothing (national.png draws the supply)
     if not any(k.startswith("bill.") for k in result.summary()):
         draws.pop("bill_by_segment.png")
-    for name, draw in draws.items():
-        draw(result, folder / name)
+    with figure_language(words_for(result.scenario), result.scenario.model_dump_json()):  # every name and word
+        for name, draw in draws.items():
+            draw(result, folder / name)

@@ -147,7 +147,10 @@ def write_replications_folder(replications, out: str | Path, *, force: bool = Fa
         replications.table().to_csv(tmp / "summary_ci.csv", index=False)
         write_json(tmp / "summary.json", replications.summary())
         if figures:
-            replication_figure(replications, tmp / "replications_over_time.png")
+            from .style import figure_language, words_for
+
+            with figure_language(words_for(replications.scenario), fonts=False):  # numbers in its language
+                replication_figure(replications, tmp / "replications_over_time.png")
         from .html import write_page
         from .pages import replications_page
 
@@ -169,9 +172,12 @@ def write_sweep_folder(sweep, out: str | Path, *, force: bool = False, figures: 
             write_json(tmp / "best.json", best)
         numeric = [p for p in sweep.parameters if pd_numeric(table[p])]
         if figures and numeric:
-            sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp, currency=sweep.points[0].scenario.currency,
-                          best=best, feasible=sweep.feasible(table) if sweep.spec.optimize else None,
-                          name=sweep.spec.name or "sweep", lang=sweep.points[0].scenario.outputs.language)
+            from .style import figure_language, words_for
+
+            with figure_language(words_for(sweep.points[0].scenario), fonts=False):  # numbers in its language
+                sweep_figures(table, numeric[:2], sweep.spec.metrics, tmp, currency=sweep.points[0].scenario.currency,
+                              best=best, feasible=sweep.feasible(table) if sweep.spec.optimize else None,
+                              name=sweep.spec.name or "sweep", lang=sweep.points[0].scenario.outputs.language)
         from .html import write_page
         from .pages import sweep_page
 

@@ -62,5 +62,6 @@ def write_meter_report(folder: Path, summary: dict, *, figures: bool = True, lan
 
     table = summary["table"]
     if figures:
-        divergence_figure(table, summary["totals"]["reference"], folder / "divergence.png", lang)
+        with style.figure_language(words(lang), fonts=False):  # its numbers as the language writes them
+            divergence_figure(table, summary["totals"]["reference"], folder / "divergence.png", lang)
     write_page(meter_page(summary["totals"], table, folder, words(lang)), folder)

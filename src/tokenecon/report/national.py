@@ -16,7 +16,10 @@ def write_national_report(result, folder: Path, *, figures: bool = True) -> None
     if len(checks):
         checks.to_csv(folder / "milestones.csv", index=False)
     if figures:
-        _figure(result, frame, checks, folder / "national.png")
+        from .style import figure_language, words_for
+
+        with figure_language(words_for(result.scenario), fonts=False):  # 万 / 亿 in Chinese figures
+            _figure(result, frame, checks, folder / "national.png")
 
 
 def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> None:

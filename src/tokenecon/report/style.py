@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import warnings
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from . import backend  # noqa: F401  (off screen unless a backend was chosen)
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -17,7 +20,7 @@ from .fonts import use_cjk_font, use_fonts_for  # noqa: E402
 # font when imported (`use_cjk_font`), a run's figures when one of its names needs it (`use_fonts_for`).
 
 __all__ = ["use_cjk_font", "use_fonts_for", "palette", "legend_below", "readable", "headroom", "title_of", "short_number",
-           "save", "words_for", "figure_words", "date_axis", "tz_label"]
+           "save", "words_for", "figure_words", "figure_language", "date_axis", "tz_label"]
 
 # tab10 without its grey (kept for neutral marks): distinct, colour-blind-friendlier order
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
@@ -34,12 +37,35 @@ def linestyles(names) -> dict[str, object]:
     return {name: _LINESTYLES[k % len(_LINESTYLES)] for k, name in enumerate(dict.fromkeys(names))}
 
 
+_LARGE = {"en": ((1e12, 1e12, "tn"), (1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")),
+          "zh": ((1e12, 1e12, "万亿"), (1e8, 1e8, "亿"), (1e4, 1e4, "万"))}
+_numbers = "en"  # the language figures being drawn write their numbers in (`figure_language`)
+
+
+@contextmanager
+def figure_language(w: Words, names: str = "", fonts: bool = True) -> Iterator[None]:
+    """Figures drawn inside speak `w`'s language: fonts for `names` and the language's words (Chinese
+    needs the CJK font, at its weight), and large numbers in its units (12.3k or 1.23万); English
+    numbers again after."""
+    global _numbers
+    if fonts:
+        use_fonts_for(names + figure_words(w))
+    _numbers = w.lang
+    try:
+        yield
+    finally:
+        _numbers = "en"
+
+
 def short_number(value: float, digits: int = 3) -> str:
-    """12,300 -> '12.3k', 4.2e9 -> '4.2bn', 0.000021 -> '0.000021'; never scientific notation."""
+    """12,300 -> '12.3k', 4.2e9 -> '4.2bn', 0.000021 -> '0.000021'; never scientific notation.
+    In Chinese figures: 12,300 -> '1.23万', 4.2e9 -> '42亿', 1.4e14 -> '140万亿'."""
     a = abs(value)
-    for limit, unit, suffix in ((1e12, 1e12, "tn"), (1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+    for limit, unit, suffix in _LARGE.get(_numbers, _LARGE["en"]):
         if a >= limit:
-            return f"{value / unit:.{digits}g}{suffix}"
+            # 万 / 亿 are 10,000 apart: a count of them may have four whole digits (1000亿, not 1e+03亿)
+            whole = digits if _numbers == "en" else max(digits, len(f"{a / unit:.0f}"))
+            return f"{value / unit:.{whole}g}{suffix}"
     if a >= 100:
         return f"{value:,.0f}"
     if a >= 1 or a == 0:
@@ -86,7 +112,7 @@ def words_for(scenario) -> Words:
 
 def figure_words(w: Words) -> str:
     """Every word a figure may draw in this language (for the fonts: Chinese labels need the CJK font)."""
-    return "".join(v for k, v in w.messages.items() if k.startswith("fig."))
+    return "".join(v for k, v in w.messages.items() if k.startswith(("fig.", "fmt.1e", "currency.", "metric.", "meter.script.")))
 
 
 def title_of(scenario, text: str) -> str:
