@@ -58,12 +58,15 @@ def transcripts(text: str) -> list[tuple[str, list[str]]]:
             found.append((said.group(1), block))
         for j, line in enumerate(block):
             if plain and line.startswith("$ "):
+                command, rest = line[2:], iter(block[j + 1:])
+                while command.endswith("\\"):  # a command continued on the next line
+                    command = command[:-1].rstrip() + " " + next(rest).strip()
                 shown = []
-                for follow in block[j + 1:]:
+                for follow in rest:
                     if follow.startswith("$ "):
                         break
                     shown.append(follow)
-                found.append((line[2:], shown))
+                found.append((command, shown))
         k = end + 1
     return [(c, shown) for c, shown in found if shown]
 
@@ -75,9 +78,20 @@ def _steady(line: str) -> str:
 
 
 def shown_lines_missing(shown: list[str], printed: str) -> list[str]:
-    """The lines of `shown` that do not appear, in order, in `printed` (wall times aside)."""
+    """The lines of `shown` that do not appear, in order, in `printed` (wall times aside; a line
+    `...` stands for lines left out)."""
     actual = iter([_steady(line) for line in printed.splitlines()])
-    return [line for line in shown if _steady(line) not in actual]
+    return [line for line in shown if line != "..." and _steady(line) not in actual]
+
+
+DOC_PAGES = ("docs/library.md", "docs/experiments.md", "docs/meter.md")
+
+
+def doc_transcripts() -> list[tuple[str, str, list[str]]]:
+    """(page, command, lines shown) for every `$ tokenecon ...` transcript of the user guides."""
+    return [(page, command, shown) for page in DOC_PAGES
+            for command, shown in transcripts((ROOT / page).read_text(encoding="utf-8"))
+            if command.startswith("tokenecon ")]
 
 
 def test_transcripts_are_found_and_compared():
@@ -101,6 +115,14 @@ def test_scenario_tables_quote_each_scenarios_question():
         for name, question in rows:
             asked = yaml.safe_load((ROOT / "scenarios" / f"{name}.yaml").read_text(encoding="utf-8"))["question"]
             assert question == asked, (page, name)
+
+
+def test_doc_transcripts_are_found():
+    found = {(page, command) for page, command, _ in doc_transcripts()}
+    assert ("docs/library.md", "tokenecon run scenarios/anthropic_caching.yaml") in found
+    assert ("docs/experiments.md", "tokenecon sweep scenarios/sweeps/quickstart_price_fleet.yaml") in found
+    assert ("docs/meter.md", "tokenecon meter scenarios/data/chat_log.jsonl") in found
+    assert shown_lines_missing(["a", "...", "c"], "a\nb\nc\n") == []
 
 
 def test_readme_commands_are_found():
@@ -141,5 +163,8 @@ def test_readme_runs_top_to_bottom(tmp_path):
         output = next(out for ran_command, out in printed.items()
                       if ran_command == command or ran_command.endswith("&& " + command))
         assert shown_lines_missing(shown, output) == [], (command, output[-3000:])
+    for page, command, shown in doc_transcripts():  # the guides' transcripts of commands run here
+        if command in printed:
+            assert shown_lines_missing(shown, printed[command]) == [], (page, command, printed[command][-3000:])
     assert (clone / "reports" / "quickstart" / "report.html").is_file()
     assert (clone / "reports" / "compare-deepseek_offpeak" / "report.html").is_file()

@@ -136,3 +136,23 @@ def test_a_title_wider_than_the_figure_widens_it_and_legends_sit_below_the_axis_
     save(fig, tmp_path / "wide.png", "a title far wider than a four-inch figure, every word of it kept")
     width = imread(tmp_path / "wide.png").shape[1]
     assert width > 4 * 110 and _edges_blank(tmp_path / "wide.png")
+
+
+def test_cumulative_revenue_runs_from_zero_at_the_start_to_the_total_at_the_end(monkeypatch, tmp_path):
+    import pandas as pd
+    import pytest
+
+    import tokenecon
+    from tokenecon.report import figures
+
+    from .conftest import scenario_dict
+
+    drawn = {}
+    monkeypatch.setattr(figures, "save", lambda fig, path, title: drawn.setdefault("fig", fig))
+    result = tokenecon.run(tokenecon.scenario_from_dict(scenario_dict(duration="1h")))
+    figures.cost_figure(result, tmp_path / "cost.png")
+    line = drawn["fig"].axes[0].get_lines()[0]
+    times, revenue = pd.to_datetime(line.get_xdata()), line.get_ydata()
+    start = pd.Timestamp(result.scenario.start_local)
+    assert revenue[0] == 0 and times[0] == start
+    assert revenue[-1] == pytest.approx(float(result.summary()["revenue"])) and times[-1] == start + pd.Timedelta(hours=1)

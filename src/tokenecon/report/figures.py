@@ -61,9 +61,12 @@ def cost_figure(result, path: Path) -> None:
     dashes = [(0, (6, 3)), (3, (2, 2)), (0, (1, 2)), (0, (4, 1, 1, 1))]
     fig, (rev, both) = plt.subplots(1, 2, figsize=(13, 5.2))
     rates = dict(zip([p.name for p in result.scenario.providers], result.bill.provider_rate))
-    for k, (name, rows, t) in enumerate(_per_provider(result)):
-        revenue = np.cumsum(rows["revenue"].astype(float).to_numpy() * float(rates[name]))  # scenario currency
-        cost = np.cumsum(rows["cost"].to_numpy())
+    for k, (name, rows, mid) in enumerate(_per_provider(result)):
+        # running totals at each interval's end, from 0 at the start
+        half = pd.to_timedelta((rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 2.0, unit="s")
+        t = pd.concat([(mid - half).iloc[:1], mid + half], ignore_index=True)
+        revenue = np.cumsum(np.r_[0.0, rows["revenue"].astype(float).to_numpy() * float(rates[name])])  # scenario currency
+        cost = np.cumsum(np.r_[0.0, rows["cost"].to_numpy()])
         color = colors[name]
         rev.plot(t, revenue, color=color, lw=2, label=w("fig.cost.revenue", name=name))
         both.plot(t, revenue, color=color, lw=2, label=w("fig.cost.revenue", name=name))
