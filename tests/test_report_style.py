@@ -156,3 +156,12 @@ def test_cumulative_revenue_runs_from_zero_at_the_start_to_the_total_at_the_end(
     start = pd.Timestamp(result.scenario.start_local)
     assert revenue[0] == 0 and times[0] == start
     assert revenue[-1] == pytest.approx(float(result.summary()["revenue"])) and times[-1] == start + pd.Timedelta(hours=1)
+
+
+def test_sweep_colour_bars_name_the_unit_of_per_segment_and_per_provider_metrics():
+    from tokenecon.report.experiment_figures import _unit
+
+    assert _unit("ttft_p95_s.enterprise", "USD") == "ttft_p95_s.enterprise (seconds)"
+    assert _unit("margin.sme", "USD") == "margin.sme (USD)" and _unit("cost_to_serve.sme", "USD").endswith("(USD)")
+    assert _unit("acme.margin", "USD") == "acme.margin (USD)" and _unit("bill.sme", "CNY").endswith("(CNY)")
+    assert _unit("acme.requests_timed_out", "USD") == "acme.requests_timed_out"  # a count has no unit

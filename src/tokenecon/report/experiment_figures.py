@@ -43,13 +43,16 @@ def replication_figure(replications, path: Path) -> None:
     plt.close(fig)
 
 
-MONEY = ("revenue", "margin", "gpu_cost", "energy_cost", "list_charges", "revenue_invoiced")
+MONEY = ("revenue", "margin", "gpu_cost", "energy_cost", "list_charges", "revenue_invoiced", "cost_to_serve",
+         "idle_cost", "bill")
+PER_SEGMENT = ("bill", "margin", "cost_to_serve", "ttft_p95_s", "e2e_p95_s")  # <quantity>.<segment>, not <provider>.<quantity>
 
 
 def _unit(metric: str, currency: str | None, w: Words | None = None) -> str:
     w = w or words("en")
-    base = metric.rsplit(".", 1)[-1]
-    if currency and (base in MONEY or metric.startswith("bill.")):
+    first, _, rest = metric.partition(".")
+    base = first if rest and first in PER_SEGMENT else metric.rsplit(".", 1)[-1]
+    if currency and base in MONEY:
         return w("fig.sweep.money", metric=w.label(metric), **w.cur(currency))
     if base.endswith("_s"):
         label = w.label(metric)  # a Chinese metric name says its unit
