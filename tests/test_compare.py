@@ -79,3 +79,24 @@ def test_compare_bad_flags(args, message, tmp_path, write_yaml, capsys):
     code, _, err = run_cli(["compare", str(path), *args, "--out", str(tmp_path / "cmp")], capsys)
     assert code == 2 and message in err and err.count("\n") == 1, err
     assert not (tmp_path / "cmp").exists()
+
+
+def test_compare_page_says_when_requests_start_to_be_lost(tmp_path, write_yaml, capsys):
+    """An overloaded fleet from the second hour: the answer names the first interval that lost requests."""
+    data = scenario_dict(pricing=PRICING, report_interval="15min")
+    data["providers"][0].update(replicas=1, queue={"max_waiting": 2})
+    data["providers"][0]["performance"]["max_batch"] = 2
+    data["customers"][0]["arrivals"] = {"type": "poisson", "rate": "0.5/s",
+                                        "growth": {"type": "piecewise", "points": [["0s", 0.01], ["1h", 0.01],
+                                                                                  ["70min", 1], ["2h", 1]]}}
+    path = write_yaml(data)
+    out = tmp_path / "cmp"
+    code, _, err = run_cli(["compare", str(path), "--policy", "std", "--policy", "night", "--out", str(out),
+                            "--no-figures", "-q"], capsys)
+    assert code == 0, err
+    runs = pd.read_csv(out / "runs" / "std" / "timeseries.csv")
+    lost = runs[(runs["requests_rejected"] + runs["requests_timed_out"]) > 0]
+    assert len(lost) and lost["interval_start_s"].min() >= 3600  # nothing is lost in the quiet first hour
+    first = lost.sort_values("interval_start_s")["time"].iloc[0][:16].replace("T", " ")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f"First interval that lost requests (rejected or timed out): std {first}, night {first}." in page

@@ -83,6 +83,8 @@ MESSAGES: dict[str, str] = {
     "cmp.lost.requests_rejected": "rejected",
     "cmp.lost.requests_timed_out": "timed out",
     "cmp.lost.batch_window_missed": "missed their batch window",
+    "cmp.first_lost": "First interval that lost requests (rejected or timed out): {parts}.",
+    "cmp.none_lost": "none",
     "cmp.slots": "Batch slots in use (mean; busiest and quietest interval): {parts}.",
     "cmp.slot": "{policy} {mean} ({busiest} / {quietest})",
     "cmp.latency": "End-to-end latency p95: {e2e}; time to first token p95: {ttft}.",

@@ -93,6 +93,8 @@ MESSAGES: dict[str, str] = {
     "cmp.lost.requests_rejected": "被拒绝的请求",
     "cmp.lost.requests_timed_out": "超时的请求",
     "cmp.lost.batch_window_missed": "错过批处理时间窗口的请求",
+    "cmp.first_lost": "最早出现请求损失（拒绝或超时）的时段：{parts}。",
+    "cmp.none_lost": "无",
     "cmp.slots": "批处理槽位利用率（均值；最忙 / 最闲时段）：{parts}。",
     "cmp.slot": "{policy} {mean}（{busiest} / {quietest}）",
     "cmp.latency": "端到端时延 p95：{e2e}；首词元时延 p95：{ttft}。",

@@ -131,7 +131,10 @@ def _compare_html(comparison, table, folder: Path) -> None:
     load = {}
     for name, result in comparison.results.items():
         _, utilization, _ = load_curve(result)
-        load[name] = (float(utilization.max()), float(utilization.min()))
+        ts = result.timeseries
+        lost = ts.loc[(ts["requests_rejected"] + ts["requests_timed_out"]) > 0, "time"]
+        first_lost = str(lost.min())[:16].replace("T", " ") if len(lost) else None  # local time, to the minute
+        load[name] = (float(utilization.max()), float(utilization.min()), first_lost)
     scenario = next(iter(comparison.results.values())).scenario
     w = words(scenario.outputs.language)
     write_page(compare_page(table, scenario, load, folder, COMPARE_FIGURES, w), folder)

@@ -163,7 +163,7 @@ def _unit_tables(table, currency: str, w: Words = EN) -> list[Table]:
     return out
 
 
-def compare_answer(table, name: str, load: dict[str, tuple[float, float]], w: Words = EN) -> list[str]:
+def compare_answer(table, name: str, load: dict[str, tuple], w: Words = EN) -> list[str]:
     """Sentences comparing every policy with the first one (the baseline)."""
     rows = [r for _, r in table.iterrows()]
     base = rows[0]
@@ -181,6 +181,10 @@ def compare_answer(table, name: str, load: dict[str, tuple[float, float]], w: Wo
         if column in table and any(int(r[column]) for r in rows):
             out.append(w("cmp.lost", label=w(f"cmp.lost.{column}"),
                          parts=w.join(f"{r['policy']} {int(r[column]):,}" for r in rows)))
+    firsts = {policy: extremes[2] for policy, extremes in load.items() if len(extremes) > 2}
+    if any(firsts.values()):  # when rejections and timeouts begin
+        out.append(w("cmp.first_lost", parts=w.join(f"{r['policy']} {firsts.get(r['policy']) or w('cmp.none_lost')}"
+                                                      for r in rows)))
     out.append(w("cmp.slots", parts=w.join(
         w("cmp.slot", policy=r["policy"], mean=w.pct(r["utilization"]), busiest=w.pct(load[r["policy"]][0]),
           quietest=w.pct(load[r["policy"]][1])) if r["policy"] in load else f"{r['policy']} {w.pct(r['utilization'])}"
