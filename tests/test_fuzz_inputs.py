@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from .conftest import BASE, run_cli, scenario_dict
+from .fuzzgen import sweep_specs
 from .test_fuzz import VALUES
 
 HOUR = 3600
@@ -349,3 +350,64 @@ def test_sweep_files_run_or_are_refused_in_one_line(mutations, existing, capsys)
 @given(**SWEEP_CASE)
 def test_sweep_files_long(mutations, existing, capsys):
     _check_sweep(mutations, existing, capsys)
+
+
+# ---------------------------------------------------------------- sweep files that should run
+
+def _check_valid_sweep(spec, existing, capsys):
+    """A sweep of legal values runs (or is refused in one line for a metric it does not know), and its
+    tables agree: a row per point, a row per run, means of the runs, the best point recomputed."""
+    import math
+
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        base = {**BASE, "duration": "5min", "report_interval": "1min"}
+        (root / "base.yaml").write_text(yaml.safe_dump(base), encoding="utf-8")
+        sweep = root / "sweep.yaml"
+        sweep.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+        code, err = _outcome(["sweep", str(sweep), "--serial", "--no-figures", "-q"], root, existing, capsys)
+        if code == 2:
+            assert "no_such_metric" in err or "unknown metric" in err or "p1.margin" in err, err
+            return
+        out = root / "out"
+        points = len(spec["points"]) if "points" in spec else math.prod(len(v) for v in spec["grid"].values())
+        table, runs = pd.read_csv(out / "sweep.csv"), pd.read_csv(out / "runs.csv")
+        assert len(table) == points and len(runs) == points * spec["replications"]
+        for metric in ("revenue", "requests_arrived", "utilization"):
+            means = runs.groupby("point")[metric].mean()
+            assert all(abs(means[p] - table.set_index("point")[metric][p]) <= 1e-9 * max(1.0, abs(means[p]))
+                       for p in means.index), metric
+        assert (runs["requests_arrived"] == runs["requests_completed"] + runs["requests_rejected"]
+                + runs["requests_timed_out"] + runs["requests_running"]).all()
+        goal = spec.get("optimize")
+        if goal:
+            best = json.loads((out / "best.json").read_text(encoding="utf-8"))
+            metric = goal.get("maximize") or goal.get("minimize")
+            ok = pd.Series(True, index=table.index)
+            for c in goal["subject_to"]:
+                ok &= table[c["metric"]] <= c["max"] if "max" in c else table[c["metric"]] >= c["min"]
+            values = table.loc[ok, metric].dropna()
+            if not ok.any():
+                assert best == {"feasible": False, "objective": metric}
+            elif values.empty:  # no feasible point gives the objective a value (no request it measures)
+                assert best["no_value"] and best["feasible_points"] == int(ok.sum()) and not best["feasible"]
+            else:
+                want = values.max() if "maximize" in goal else values.min()
+                assert best["feasible"] and best["value"] == pytest.approx(want, rel=1e-12, abs=1e-12)
+                assert best["feasible_points"] == int(ok.sum()) and best["points"] == points
+        event(f"sweep ran: {points} points")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=sweep_specs(), existing=st.booleans())
+def test_legal_sweeps_run_and_their_tables_agree(spec, existing, capsys):
+    _check_valid_sweep(spec, existing, capsys)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=sweep_specs(), existing=st.booleans())
+def test_legal_sweeps_long(spec, existing, capsys):
+    _check_valid_sweep(spec, existing, capsys)

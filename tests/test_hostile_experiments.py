@@ -84,3 +84,30 @@ def test_a_folder_that_cannot_fit_is_refused_before_any_simulation(command, tmp_
     out = tmp_path / "out"
     _refused([*argv, "--out", str(out)], capsys, f"{out}: the ", "MB, only 1 MB free in")
     assert not out.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_sweep_whose_objective_has_no_value_says_so(tmp_path, capsys):
+    """Points where no request completes have no latency: minimizing it finds no best point (it
+    raised numpy's all-NaN error), and a metric with no value anywhere leaves no range sentence."""
+    import json
+
+    path = _sweep(tmp_path, grid={"customers.c1.arrivals.rate": ["1e-6/s", "2e-6/s"]},
+                  metrics=["revenue", "e2e_latency_p95_s"], optimize={"minimize": "ttft_p95_s", "subject_to": []})
+    code, out, err = run_cli(["sweep", str(path), "--serial", "--out", str(tmp_path / "out")], capsys)
+    assert code == 0, err
+    assert "best: none, ttft_p95_s has no value at any point that meets the constraints" in out
+    best = json.loads((tmp_path / "out" / "best.json").read_text())
+    assert best == {"feasible": False, "objective": "ttft_p95_s", "no_value": True, "feasible_points": 2, "points": 2}
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "No point that meets the constraints gives ttft_p95_s a value" in page
+
+
+def test_a_sweep_best_point_skips_points_without_a_value(tmp_path, capsys):
+    import json
+
+    path = _sweep(tmp_path, points=[{"customers.c1.arrivals.rate": "1e-6/s"}, {"customers.c1.arrivals.rate": "0.2/s"}],
+                  optimize={"minimize": "ttft_p95_s", "subject_to": []})
+    code, out, err = run_cli(["sweep", str(path), "--serial", "--no-figures", "--out", str(tmp_path / "out")], capsys)
+    assert code == 0, err
+    best = json.loads((tmp_path / "out" / "best.json").read_text())
+    assert best["feasible"] and best["point"] == 1 and best["feasible_points"] == 2

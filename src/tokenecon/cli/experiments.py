@@ -235,6 +235,8 @@ def _print_sweep(result: Sweep, name: str, points: int, executor: str, table: pd
             click.echo(w("term.sweep.best", point=best["point"], objective=w.label(best["objective"]),
                          at=", ".join(f"{k}={v}" for k, v in best["overrides"].items()), value=best["value"],
                          feasible=best["feasible_points"], points=best["points"]))
+        elif best.get("no_value"):
+            click.echo(w("term.sweep.no_value", objective=w.label(best["objective"])))
         else:
             constraints = spec.optimize.subject_to if spec.optimize is not None else []
             click.echo(w("term.sweep.none", limits=_limits(constraints)))

@@ -234,8 +234,11 @@ class Sweep:
         if metric is None or metric not in table:  # one of the two is given (the spec's validator)
             raise ScenarioError(f"unknown metric '{metric}' (known: {', '.join(_metric_names(table))})",
                                 field="optimize")
-        candidates = table[feasible]
-        if candidates.empty:
+        candidates = table[feasible & table[metric].notna()]  # a point where the objective has no value
+        if candidates.empty:                                   # (e.g. a latency of no request) is no candidate
+            if feasible.any():
+                return {"feasible": False, "objective": metric, "no_value": True,
+                        "feasible_points": int(feasible.sum()), "points": len(table)}
             return {"feasible": False, "objective": metric}
         values = candidates[metric].to_numpy(dtype=float)  # the first best point, NaN skipped, as idxmax/idxmin
         row = candidates.iloc[int(np.nanargmax(values) if goal.maximize else np.nanargmin(values))]

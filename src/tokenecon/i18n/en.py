@@ -115,6 +115,8 @@ MESSAGES: dict[str, str] = {
     "sweep.intro": "{points} points x {reps} replications over {params}.",
     "sweep.best": "The best point is {at}: {objective} {value}; {feasible} of {points} points meet the constraints.",
     "sweep.none": "No point meets the constraints on {objective}.",
+    "sweep.no_value": "No point that meets the constraints gives {objective} a value (no request it measures "
+                      "completed).",
     "sweep.range": "{metric} ranges from {low} ({at_low}) to {high} ({at_high}).",
     "sweep.t.points": "Points (means of replications)",
     # meter
@@ -206,6 +208,7 @@ MESSAGES: dict[str, str] = {
     "term.sweep.best": "best: point {point} ({at}): {objective} {value:,.6g}, {feasible} of {points} points meet the "
                        "constraints",
     "term.sweep.none": "best: none, no point meets the constraints ({limits})",
+    "term.sweep.no_value": "best: none, {objective} has no value at any point that meets the constraints",
     "term.meter.title": "metered {requests:,} requests ({skipped} bad lines skipped) from {files}",
     "term.meter.tokens": "tokens",
     "term.meter.per_char": "tokens/char",

@@ -124,6 +124,7 @@ MESSAGES: dict[str, str] = {
     "sweep.intro": "共 {points} 个参数点，每点重复 {reps} 次，扫描参数：{params}。",
     "sweep.best": "最优参数点为 {at}：{objective} {value}；{points} 个参数点中有 {feasible} 个满足约束。",
     "sweep.none": "没有参数点满足 {objective} 的约束。",
+    "sweep.no_value": "满足约束的参数点中，{objective} 都没有取值（它所度量的请求没有一个完成）。",
     "sweep.range": "{metric} 从 {low}（{at_low}）到 {high}（{at_high}）。",
     "sweep.t.points": "各参数点（重复运行的均值）",
     # 词元计量
@@ -209,6 +210,7 @@ MESSAGES: dict[str, str] = {
     "term.sweep.shared": "；共 {runs} {simulations}，其余 {rebilled} 次运行重新计费（这些参数点只在计费读取的设置上不同）",
     "term.sweep.best": "最优：参数点 {point}（{at}）：{objective} {value:,.6g}；{points} 个参数点中有 {feasible} 个满足约束",
     "term.sweep.none": "最优：无，没有参数点满足约束（{limits}）",
+    "term.sweep.no_value": "最优：无，满足约束的参数点中 {objective} 都没有取值",
     "term.meter.title": "已计量 {requests:,} 个请求（跳过 {skipped} 行错误数据），来自 {files}",
     "term.meter.tokens": "词元数",
     "term.meter.per_char": "词元/字符",

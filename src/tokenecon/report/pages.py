@@ -285,9 +285,13 @@ def sweep_page(sweep, name: str, folder: Path, w: Words = EN) -> Page:
             at = ", ".join(f"{k} = {v}" for k, v in best["overrides"].items())
             answer.append(w("sweep.best", at=at, objective=w.label(best["objective"]), value=_num(best["value"], w),
                             feasible=best["feasible_points"], points=best["points"]))
+        elif best.get("no_value"):
+            answer.append(w("sweep.no_value", objective=w.label(best["objective"])))
         else:
             answer.append(w("sweep.none", objective=w.label(best["objective"])))
     for m in metrics:
+        if table[m].isna().all():  # no point gives the metric a value (a latency with no request completed)
+            continue
         hi, lo = table[m].idxmax(), table[m].idxmin()
         answer.append(w("sweep.range", metric=w.label(m), low=_num(table.loc[lo, m], w), high=_num(table.loc[hi, m], w),
                         at_low=", ".join(f"{p} = {_param(table.loc[lo, p])}" for p in params),
