@@ -43,6 +43,37 @@ def test_a_run_of_drawn_demand_loads_no_trace_reader_or_tokenizer(tmp_path):
     assert done.stdout.rsplit("LOADED:", 1)[1].split() == []
 
 
+_COMMANDS = ("run", "validate", "compare", "sweep", "meter", "catalog", "profile", "schema", "tokenizers")
+
+
+def _starts_at_its_trace(path) -> bool:
+    import yaml
+
+    return yaml.safe_load(path.read_text()).get("start") == "trace"
+
+
+def test_every_commands_help_loads_no_pandas_or_matplotlib():
+    code = ("from tokenecon.cli import main\n"
+            f"for command in {_COMMANDS!r}:\n"
+            "    try:\n        main([command, '--help'])\n"
+            "    except SystemExit as exc:\n        assert exc.code == 0, command\n")
+    loaded = _loaded_after(code)
+    assert "pandas" not in loaded and "matplotlib" not in loaded
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (QUICKSTART.parent).glob("*.yaml")))
+def test_validating_each_shipped_scenario_loads_no_pandas_or_matplotlib(name):
+    """A scenario starting at its trace's first timestamp (``start: trace``) is the exception for
+    pandas: validate reads every row's time to find the first (the rows may come in any order),
+    with the ISO 8601 parser the run reads them with, so the start it prints is the run's."""
+    path = QUICKSTART.parent / name
+    run = "from tokenecon.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit as exc:\n    assert exc.code == 0\n"
+    loaded = _loaded_after(run.format(argv=["validate", str(path)]))
+    assert "matplotlib" not in loaded and "simpy" not in loaded
+    if not _starts_at_its_trace(path):
+        assert "pandas" not in loaded
+
+
 @pytest.mark.slow
 def test_writing_figures_keeps_the_users_backend(tmp_path):
     code = (

@@ -51,12 +51,20 @@ def _variants() -> dict[str, object]:
     for name, pricing in prices.items():
         data = dict(base, pricing=pricing, exchange_rates={"CNY": 0.14})
         out[name] = scenario_from_dict(data, base_dir=str(ROOT / "scenarios"))
+    # plans and credits on the list prices, billed by the day
+    plans = {"starter": {"free_quota": {"tokens": 2_000_000, "valid_for": "1h"},
+                         "subscription": {"fee": 20, "included_tokens": 5_000_000},
+                         "credits": [{"amount": 15, "kind": "granted"}, {"amount": 40, "kind": "paid", "at": "30min"}]}}
+    customers = [dict(c, plan="starter") if c["name"] == "sme" else c for c in base["customers"]]
+    data = dict(base, customers=customers, plans=plans, billing_period="day")
+    out["plans_credits_daily"] = scenario_from_dict(data, base_dir=str(ROOT / "scenarios"))
     return out
 
 
 def _tables(result) -> dict[str, str]:
     tables = {"requests": result.requests, "timeseries": result.timeseries, "invoices": result.invoices,
-              "ledger": result.ledger, "invoice_lines": result.invoice_lines}
+              "ledger": result.ledger, "invoice_lines": result.invoice_lines, "unit_economics": result.unit_economics,
+              "segments": result.segments()}
     if len(result.bill.plan_lines.wallet):
         tables["wallets"] = result.wallets
     out = {k: csv_text(v) for k, v in tables.items()}

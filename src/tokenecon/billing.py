@@ -10,7 +10,7 @@ last money unit and raises `ReconciliationError` otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from datetime import datetime
 
@@ -22,7 +22,7 @@ from .errors import PricingError, ReconciliationError
 from .load import SurgeSignal
 from .money import exact_group_sums, exact_total, in_reporting
 from .plans import PlanLines, apply_plans
-from .pricing import ChargeTable, PricingPolicy
+from .pricing import ChargeTable, PricingPolicy, Usage
 from .scenario import Scenario
 from .sim.records import COMPLETED, Records
 from .timegrid import billing_periods, index_of
@@ -73,27 +73,21 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
     each request pays the level of the interval it arrived in.
     """
     n = len(workload)
-    status = records.column("status")
     provider = records.column("provider")
-    billed = status == COMPLETED
+    billed = records.derived(("completed",), lambda: records.column("status") == COMPLETED)
     finish = records.column("finish_s")
     edges, _ = period_edges(scenario)
-    period = index_of(np.nan_to_num(finish), edges)
-    order = np.argsort(np.argsort(np.where(billed, finish, np.inf), kind="stable"), kind="stable")
     charge = np.zeros(n, dtype=np.int64)
     tables: dict[int, tuple[np.ndarray, ChargeTable]] = {}
     for p, spec in enumerate(scenario.providers):
-        rows = np.flatnonzero(billed & (provider == p))
-        level = None
+        rows, usage = _usage(scenario, workload, records, p, edges)
         if policies[spec.price].spec.surge is not None:
             if surge is None or p not in surge.levels:
                 raise PricingError(f"provider {spec.name!r} is priced with surge: bill() needs the run's surge "
                                    "signal (surge=tokenecon.load.surge_signal(scenario, load))")
-            level = surge.level_at(p, workload.arrival_s[rows])
-        usage = workload.usage_for(p, rows, period=period[rows], order=order[rows], start=scenario.start_local,
-                                   surge_level=level)
+            usage = replace(usage, surge_level=surge.level_at(p, workload.arrival_s[rows]))
         table = policies[spec.price].charges(usage)
-        on_reservation = records.column("reserved")[rows].astype(bool)
+        on_reservation = records.derived(("reserved", p), lambda: records.column("reserved")[rows].astype(bool))
         if on_reservation.any():  # paid by the capacity-hour: no per-token charge
             for component in table.components:
                 table.unit_price[component] = np.where(on_reservation, 0, table.unit_price[component])
@@ -123,6 +117,22 @@ def bill(scenario: Scenario, workload: Workload, records: Records,
     return result
 
 
+def _usage(scenario: Scenario, workload: Workload, records: Records, p: int,
+           edges: np.ndarray) -> tuple[np.ndarray, Usage]:
+    """Provider p's completed requests and their usage (periods, completion order), before any surge
+    level: the same for every price list billed on these records, so derived once."""
+    def compute() -> tuple[np.ndarray, Usage]:
+        billed = records.column("status") == COMPLETED
+        finish = records.column("finish_s")
+        rows = np.flatnonzero(billed & (records.column("provider") == p))
+        period = records.derived(("period", edges.tobytes()), lambda: index_of(np.nan_to_num(finish), edges))
+        order = records.derived(("completion_order",), lambda: np.argsort(
+            np.argsort(np.where(billed, finish, np.inf), kind="stable"), kind="stable"))
+        return rows, workload.usage_for(p, rows, period=period[rows], order=order[rows], start=scenario.start_local)
+
+    return records.derived(("usage", p, edges.tobytes(), scenario.start_local.isoformat()), compute)
+
+
 def _provisioned_lines(scenario: Scenario, workload: Workload, edges: np.ndarray, lines: PlanLines) -> None:
     """Reserved capacity, billed per started hour within each billing period, used or not."""
     import math
@@ -146,30 +156,21 @@ def _invoices(scenario: Scenario, workload: Workload, records: Records, charge: 
               lines: PlanLines) -> tuple[pd.DataFrame, list[int], list[int], list[int]]:
     """Invoices per provider, account and period: request charges plus plan lines, summed exactly."""
     edges, period_starts = period_edges(scenario)
-    finish = records.column("finish_s")
     rows = np.flatnonzero(billed)
     extra = np.flatnonzero(lines.request_id < 0)
     n_accounts, n_periods = len(workload.accounts), len(edges)
-
-    def key_of(provider: np.ndarray, account: np.ndarray, times: np.ndarray) -> np.ndarray:
-        period = index_of(times, edges)
-        key: np.ndarray = (provider.astype(np.int64) * n_accounts + account.astype(np.int64)) * n_periods + period
-        return key
-
-    request_keys = key_of(records.column("provider")[rows], workload.account[rows], finish[rows])
-    extra_keys = key_of(lines.provider[extra], lines.account[extra], lines.time_s[extra])
-    codes, group = np.unique(np.concatenate([request_keys, extra_keys]), return_inverse=True)
-    request_group = group[: len(rows)]
+    request_codes, request_group, counts, tokens = _request_groups(workload, records, billed, edges)
+    extra_keys = _invoice_key(lines.provider[extra], lines.account[extra], index_of(lines.time_s[extra], edges),
+                              n_accounts, n_periods)
+    codes = request_codes
+    if len(extra):  # fees and purchases may open invoices of their own: merge their keys in
+        codes = np.union1d(request_codes, extra_keys)
+        at = np.searchsorted(codes, request_codes)
+        request_group = at[request_group]
+        counts, tokens = _spread(counts, at, len(codes)), {k: _spread(v, at, len(codes)) for k, v in tokens.items()}
     subtotals = exact_group_sums(request_group, charge[rows], len(codes))
-    for g, i in zip(group[len(rows):].tolist(), extra.tolist()):  # fees and purchases: few
+    for g, i in zip(np.searchsorted(codes, extra_keys).tolist(), extra.tolist()):  # fees and purchases: few
         subtotals[g] += int(lines.amount[i])
-    counts = np.bincount(request_group, minlength=len(codes))
-
-    def token_sum(column: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(codes), dtype=np.int64)
-        np.add.at(out, request_group, column[rows])
-        return out
-
     provider_code, rest = np.divmod(codes, n_accounts * n_periods)
     account_code, period_code = np.divmod(rest, n_periods)
     names = [p.name for p in scenario.providers]
@@ -181,11 +182,7 @@ def _invoices(scenario: Scenario, workload: Workload, records: Records, charge: 
         "period_start": [period_starts[i].strftime(fmt) for i in period_code],
         "period_end": [period_starts[i + 1].strftime(fmt) for i in period_code],
         "requests": counts,
-        "input_tokens": token_sum(workload.input_tokens),
-        "cached_input_tokens": token_sum(workload.cached_input_tokens),
-        "output_tokens": token_sum(workload.output_tokens),
-        "reasoning_tokens": token_sum(workload.reasoning_tokens),
-        "cache_write_tokens": token_sum(workload.cache_write_tokens),
+        **tokens,
         "subtotal": [format_money(s) for s in subtotals],
         "amount": [str(round_to_minor(s, scenario.provider_currency(p))) for s, p in zip(subtotals, provider_code)],
         "currency": [scenario.provider_currency(p) for p in provider_code],
@@ -194,6 +191,42 @@ def _invoices(scenario: Scenario, workload: Workload, records: Records, charge: 
     for code, subtotal in zip(provider_code.tolist(), subtotals):
         by_provider[code] += subtotal
     return frame, subtotals, provider_code.tolist(), by_provider
+
+
+_INVOICE_TOKENS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "cache_write_tokens")
+
+
+def _invoice_key(provider: np.ndarray, account: np.ndarray, period: np.ndarray, n_accounts: int,
+                 n_periods: int) -> np.ndarray:
+    key: np.ndarray = (provider.astype(np.int64) * n_accounts + account.astype(np.int64)) * n_periods + period
+    return key
+
+
+def _request_groups(workload: Workload, records: Records, billed: np.ndarray,
+                    edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The invoice keys of the billed requests (sorted, unique), each request's group among them, and per
+    group its request count and token sums: the same under any prices, so derived once per period grid."""
+    def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        rows = np.flatnonzero(billed)
+        keys = _invoice_key(records.column("provider")[rows], workload.account[rows],
+                            index_of(records.column("finish_s")[rows], edges), len(workload.accounts), len(edges))
+        codes, group = np.unique(keys, return_inverse=True)
+
+        def token_sum(column: np.ndarray) -> np.ndarray:
+            out = np.zeros(len(codes), dtype=np.int64)
+            np.add.at(out, group, column[rows])
+            return out
+
+        counts = np.bincount(group, minlength=len(codes))
+        return codes, group, counts, {name: token_sum(getattr(workload, name)) for name in _INVOICE_TOKENS}
+
+    return records.derived(("invoice_groups", edges.tobytes()), compute)
+
+
+def _spread(values: np.ndarray, at: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=values.dtype)
+    out[at] = values
+    return out
 
 
 def reconcile(result: Bill) -> None:

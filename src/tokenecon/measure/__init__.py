@@ -20,7 +20,7 @@ from ..demand import Workload
 from ..load import IntervalLoad, SurgeSignal
 from ..scenario import Scenario
 from ..sim.records import Records
-from .costserve import CostToServe, attribute_cost, cost_summary, full_run_costs
+from .costserve import CostToServe, attribute_cost, cost_summary, fleet_wholes, full_run_costs
 from .intervals import interval_table
 from .scaleup import scale_timeseries
 from .summary import percentile, run_summary, segment_bills
@@ -49,7 +49,8 @@ def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill
             meta: dict[str, Any] | None = None) -> Measures:
     """Every figure of a run (`scenario` is the simulated one; `full_scenario` the one before scaling)."""
     ts = interval_table(scenario, workload, records, bill, load, surge)
-    cost = attribute_cost(scenario, records, ts)  # on the simulated fleet, before any scale-up
+    # on the simulated fleet, before any scale-up (fleet columns only: the same under any prices)
+    cost = records.derived(("cost_attribution",), lambda: attribute_cost(scenario, records, ts))
     scale = full_scenario.scale if full_scenario is not None else 1.0
     if full_scenario is not None and scale != 1.0:
         ts = scale_timeseries(ts, scenario, full_scenario, load.edges)
@@ -67,6 +68,8 @@ def measure(scenario: Scenario, workload: Workload, records: Records, bill: Bill
     summary = run_summary(scenario, workload, records, bill, ts, scale=scale, fleet_source=fleet_source,
                           extra=extra)
     summary.update(cost_summary(scenario, workload, cost, summary))
-    per_token = full_run_costs(scenario, cost, summary) * scale  # the full run's cost, per sample token
+    per_token = records.derived(  # the full run's cost, per sample token (from the fleet's cost alone)
+        ("full_run_costs", scale, tuple(fleet_wholes(scenario, summary))),
+        lambda: full_run_costs(scenario, cost, summary) * scale)
     return Measures(ts, summary, segment_bills(scenario, workload, records, bill), national, milestones,
                     fleet_source, cost, unit_economics(workload, records, bill, per_token))

@@ -34,7 +34,7 @@ from ..errors import ScenarioError
 from ..scenario import Scenario
 from ..sim.records import Records
 
-__all__ = ["CostToServe", "attribute_cost", "cost_summary", "full_run_costs", "MICRO"]
+__all__ = ["CostToServe", "attribute_cost", "cost_summary", "fleet_wholes", "full_run_costs", "MICRO"]
 
 MICRO = 1_000_000  # micro-units per unit of the scenario currency
 MAX_FLEET_UNITS = 10**12  # currency units: the fleets' cost, in micro-units, stays far inside int64
@@ -120,7 +120,8 @@ def _full_attributed(cost: CostToServe, p: int, whole: int) -> int:
     return whole if cost.weight[cost.provider == p].sum() > 0 else 0
 
 
-def _wholes(scenario: Scenario, summary: dict[str, Any]) -> list[int]:
+def fleet_wholes(scenario: Scenario, summary: dict[str, Any]) -> list[int]:
+    """Per provider, the full run's fleet cost (GPUs and energy, micro-units) as the summary has it."""
     return [micro(summary[f"{spec.name}.gpu_cost"]) + micro(summary[f"{spec.name}.energy_cost"])
             for spec in scenario.providers]
 
@@ -130,7 +131,7 @@ def full_run_costs(scenario: Scenario, cost: CostToServe, summary: dict[str, Any
     provider's attributed cost split like the sample's (by GPU time where the sample's fleet cost
     nothing). Equal to `cost.per_request` in a run that is neither scaled nor modelled."""
     out = cost.per_request.astype(np.float64)
-    for p, whole in enumerate(_wholes(scenario, summary)):
+    for p, whole in enumerate(fleet_wholes(scenario, summary)):
         served, mine = _full_attributed(cost, p, whole), cost.provider == p
         if cost.attributed[p]:
             out[mine] *= served / cost.attributed[p]
@@ -145,7 +146,7 @@ def cost_summary(scenario: Scenario, workload: Workload, cost: CostToServe, summ
     text, like ``bill.<segment>``: the segment's bill minus its cost to serve)."""
     out: dict[str, Any] = {}
     total_served = total_idle = 0
-    wholes = _wholes(scenario, summary)
+    wholes = fleet_wholes(scenario, summary)
     for p, spec in enumerate(scenario.providers):
         whole = wholes[p]
         served = _full_attributed(cost, p, whole)

@@ -86,29 +86,45 @@ def interval_table(scenario: Scenario, workload: Workload, records: Records, bil
     """One row per provider and report interval: demand, tokens, revenue, fleet, load, latency."""
     edges = load.edges
     k = len(edges) - 1
+    revenue = revenue_by_interval(scenario, records, bill, edges)
+    frames = []
+    for p, columns in enumerate(records.derived(("interval_usage",), lambda: _usage_columns(
+            scenario, workload, records, load))):
+        frame = pd.DataFrame(columns)  # a new frame per bill: the shared columns are copied, never changed
+        frame["revenue"] = [format_money(v) for v in revenue[p * k:(p + 1) * k]]
+        frame["currency"] = bill.provider_currency[p]
+        frame["price_multiplier"] = surge.multiplier(p)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["cost"] = frame["gpu_cost"] + frame["energy_cost"]
+    return frame
+
+
+def _usage_columns(scenario: Scenario, workload: Workload, records: Records,
+                   load: IntervalLoad) -> list[dict[str, object]]:
+    """Per provider, the columns of its rows that do not depend on prices (placeholders where they do)."""
+    edges = load.edges
+    k = len(edges) - 1
     status, provider = records.column("status"), records.column("provider")
     done = status == COMPLETED
     arrived = index_of(workload.arrival_s, edges[:-1])
     finished = np.where(done, index_of(np.nan_to_num(records.column("finish_s")), edges[:-1]), 0)
-    revenue = revenue_by_interval(scenario, records, bill, edges)
     start = scenario.start_local
     local = [start + timedelta(seconds=float(t)) for t in edges[:-1]]
     labels = [t.isoformat() for t in local]
     local_hours = np.asarray([t.hour for t in local])
-    frames = []
+    out = []
     for p, spec in enumerate(scenario.providers):
         mine = provider == p
         fin = mine & done
 
         def tokens(column: np.ndarray) -> np.ndarray:
-            out = np.zeros(k, dtype=np.int64)
-            np.add.at(out, finished[fin], column[fin])
-            return out
+            return _sum_by(finished[fin], column[fin], k)
 
         sample = load.samples[p]
         arrival = workload.arrival_s[fin]
         out_tokens = tokens(workload.output_tokens)
-        frames.append(pd.DataFrame({
+        out.append({
             "provider": spec.name,
             "interval_start_s": edges[:-1],
             "interval_end_s": edges[1:],
@@ -121,16 +137,20 @@ def interval_table(scenario: Scenario, workload: Workload, records: Records, bil
             "cached_input_tokens": tokens(workload.cached_input_tokens),
             "output_tokens": out_tokens,
             "output_tokens_per_s": out_tokens / np.diff(edges),
-            "revenue": [format_money(v) for v in revenue[p * k:(p + 1) * k]],
-            "currency": bill.provider_currency[p],
+            "revenue": None,  # billed: set per bill
+            "currency": None,
             **fleet_columns(spec, sample, edges, local_hours),
             "queue_length_mean": queue_length_mean(sample, edges),
-            "price_multiplier": surge.multiplier(p),
+            "price_multiplier": None,
             "queue_length": sample["queue_length"].astype(np.int64),
             "in_service": sample["in_service"].astype(np.int64),
             **_percentiles(finished[fin], records.column("first_token_s")[fin] - arrival,
                            records.column("finish_s")[fin] - arrival, k),
-        }))
-    frame = pd.concat(frames, ignore_index=True)
-    frame["cost"] = frame["gpu_cost"] + frame["energy_cost"]
-    return frame
+        })
+    return out
+
+
+def _sum_by(index: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros(k, dtype=np.int64)
+    np.add.at(out, index, values)
+    return out

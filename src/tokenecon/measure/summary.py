@@ -117,7 +117,7 @@ def segment_latency(workload: Workload, records: Records) -> dict[str, float]:
 def _totals(scenario: Scenario, workload: Workload, records: Records, bill: Bill, ts: pd.DataFrame,
             weight: pd.Series, factor: float) -> dict[str, Any]:
     """The run's totals, scaled up by declared field where the run is a scaled fraction."""
-    counts = _requests(workload, records)
+    counts = records.derived(("requests",), lambda: _requests(workload, records))
     lost = counts["requests_rejected"] + counts["requests_timed_out"]
     length = ts["interval_end_s"] - ts["interval_start_s"]
     fleet = _fleet(ts, weight)
@@ -132,7 +132,7 @@ def _totals(scenario: Scenario, workload: Workload, records: Records, bill: Bill
         "list_charges": format_money(exact_total(bill.list_charge)),
         "revenue_invoiced": str(bill.invoiced_total),
         "currency": scenario.currency,
-        **_latency(workload, records),
+        **records.derived(("latency",), lambda: _latency(workload, records)),
         "output_tokens_per_s": float(counts["output_tokens"] / scenario.duration),
         **{k: fleet[k] for k in ("gpu_cost", "energy_kwh", "energy_cost", "co2_kg")},
         "gpus_mean": float((ts["gpus"] * length).sum() / scenario.duration),
@@ -161,7 +161,7 @@ def _batch(scenario: Scenario, workload: Workload, records: Records) -> dict[str
 def _provider(scenario: Scenario, workload: Workload, records: Records, bill: Bill, ts: pd.DataFrame,
               weight: pd.Series, p: int, factor: float) -> dict[str, Any]:
     """One provider's figures (unprefixed), scaled up by declared field."""
-    counts = _requests(workload, records, records.column("provider") == p)
+    counts = records.derived(("requests", p), lambda: _requests(workload, records, records.column("provider") == p))
     mine = (ts["provider"] == scenario.providers[p].name).to_numpy()
     rows = ts[mine]
     fleet = _fleet(rows, weight[mine])
@@ -195,7 +195,7 @@ def run_summary(scenario: Scenario, workload: Workload, records: Records, bill: 
     out: dict[str, Any] = {"scenario": scenario.name, "question": scenario.question, "seed": scenario.seed,
                            "start": scenario.start_local.isoformat(), "duration_s": scenario.duration}
     out.update(scale_summary(_totals(scenario, workload, records, bill, ts, weight, factor), factor))
-    out.update(_batch(scenario, workload, records))
+    out.update(records.derived(("batch",), lambda: _batch(scenario, workload, records)))
     for p, spec in enumerate(scenario.providers):
         values = _provider(scenario, workload, records, bill, ts, weight, p, factor)
         out.update({f"{spec.name}.{k}": v for k, v in values.items()})
@@ -204,7 +204,7 @@ def run_summary(scenario: Scenario, workload: Workload, records: Records, bill: 
         out["simulated_requests"] = len(workload)
     for segment, amount in segment_bills(scenario, workload, records, bill).items():
         out[f"bill.{segment}"] = _bill(amount, factor)
-    out.update(segment_latency(workload, records))
+    out.update(records.derived(("segment_latency",), lambda: segment_latency(workload, records)))
     if fleet_source != "simulation":
         out["fleet_source"] = fleet_source
     out.update(extra)

@@ -40,24 +40,18 @@ def unit_economics(workload: Workload, records: Records, bill: Bill, served: np.
     """One row per non-empty group: ``grouping`` (prompt_length | service_tier), ``group``, requests,
     tokens, and charged, cost to serve and margin per 1M tokens (scenario currency). `served` is each
     request's cost to serve in micro-units, in the sample's terms (`costserve.full_run_costs` x scale)."""
-    done = np.asarray(records.column("status")) == COMPLETED
-    tokens = (workload.input_tokens + workload.output_tokens + workload.reasoning_tokens).astype(np.int64)
-    provider = np.asarray(records.column("provider"), dtype=np.int64)
-    by_length = np.searchsorted(np.asarray(PROMPT_EDGES[1:]), workload.input_tokens, side="right")
-    groupings = [("prompt_length", by_length,
-                  [_label(lo, hi) for lo, hi in zip(PROMPT_EDGES, list(PROMPT_EDGES[1:]) + [None])]),
-                 ("service_tier", np.asarray(workload.service_tier, dtype=np.int64), list(SERVICE_TIERS))]
+    providers = len(bill.provider_rate)
     rows = []
-    for grouping, code, labels in groupings:
-        charged = _charged(bill, provider, done, code, len(labels))
+    for grouping, labels, keep, key, members in records.derived(("unit_economics", providers),
+                                                                 lambda: _groups(workload, records, providers)):
+        charged = _charged(bill, keep, key, len(labels))
         for g, label in enumerate(labels):
-            mine = done & (code == g)
-            n_tokens = int(tokens[mine].sum())
-            if not n_tokens:
+            if g not in members:
                 continue
+            mine, n_tokens = members[g]
             per_m = Decimal(10**6) / n_tokens
             cost_units = Decimal(float(served[mine].sum())) / MICRO
-            rows.append({"grouping": grouping, "group": label, "requests": int(mine.sum()), "tokens": n_tokens,
+            rows.append({"grouping": grouping, "group": label, "requests": len(mine), "tokens": n_tokens,
                          "charged_per_1m_tokens": round(float(charged[g] * per_m), 6),
                          "cost_to_serve_per_1m_tokens": round(float(cost_units * per_m), 6),
                          "margin_per_1m_tokens": round(float((charged[g] - cost_units) * per_m), 6)})
@@ -65,11 +59,36 @@ def unit_economics(workload: Workload, records: Records, bill: Bill, served: np.
                                        "cost_to_serve_per_1m_tokens", "margin_per_1m_tokens"])
 
 
-def _charged(bill: Bill, provider: np.ndarray, done: np.ndarray, code: np.ndarray, groups: int) -> list[Decimal]:
+Groups = list[tuple[str, list[str], np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, int]]]]
+
+
+def _groups(workload: Workload, records: Records, providers: int) -> Groups:
+    """Per grouping: its labels, the billed requests and their (group, provider) keys, and per non-empty
+    group its completed requests and their tokens (the same under any prices: derived once)."""
+    done = np.asarray(records.column("status")) == COMPLETED
+    tokens = (workload.input_tokens + workload.output_tokens + workload.reasoning_tokens).astype(np.int64)
+    provider = np.asarray(records.column("provider"), dtype=np.int64)
+    by_length = np.searchsorted(np.asarray(PROMPT_EDGES[1:]), workload.input_tokens, side="right")
+    groupings = [("prompt_length", by_length,
+                  [_label(lo, hi) for lo, hi in zip(PROMPT_EDGES, list(PROMPT_EDGES[1:]) + [None])]),
+                 ("service_tier", np.asarray(workload.service_tier, dtype=np.int64), list(SERVICE_TIERS))]
+    keep = np.flatnonzero(done & (provider >= 0))
+    out: Groups = []
+    for grouping, code, labels in groupings:
+        members = {}
+        for g in range(len(labels)):
+            mine = np.flatnonzero(done & (code == g))
+            n_tokens = int(tokens[mine].sum())
+            if n_tokens:
+                members[g] = (mine, n_tokens)
+        out.append((grouping, labels, keep, code[keep] * providers + provider[keep], members))
+    return out
+
+
+def _charged(bill: Bill, keep: np.ndarray, key: np.ndarray, groups: int) -> list[Decimal]:
     """Per group: its completed requests' usage charges in the scenario currency (exact)."""
     providers = len(bill.provider_rate)
-    keep = np.flatnonzero(done & (provider >= 0))
-    sums = exact_group_sums(code[keep] * providers + provider[keep], bill.charge[keep], groups * providers)
+    sums = exact_group_sums(key, bill.charge[keep], groups * providers)
     unit = Decimal(MONEY_UNITS_PER_UNIT)
     return [sum((Decimal(sums[g * providers + p]) * bill.provider_rate[p] for p in range(providers)), Decimal(0))
             / unit for g in range(groups)]

@@ -111,22 +111,29 @@ class ChargeTable:
         amounts = [self.amount[c] for c in self.components]
         if not amounts:
             return np.zeros(0, dtype=np.int64)
-        if any(a.dtype == object for a in amounts) or sum(int(np.abs(a).max(initial=0)) for a in amounts) >= _INT64_SAFE:
+        if any(a.dtype == object for a in amounts) or sum(_abs_max(a) for a in amounts) >= _INT64_SAFE:
             exact: np.ndarray = np.sum([a.astype(object) for a in amounts], axis=0)
             return exact
-        # numpy's stub types a sum with an axis as "scalar or array"; over axis 0 of n rows it is an array
-        return np.sum(amounts, axis=0, dtype=np.int64)  # type: ignore[return-value]
+        total = amounts[0].astype(np.int64)  # a copy: the lines stay as they are
+        for a in amounts[1:]:
+            total += a
+        return total
 
 
 def line_amounts(quantity: np.ndarray, unit_price: np.ndarray) -> np.ndarray:
     """quantity x price exactly: int64 when it cannot overflow, Python ints otherwise."""
-    q_max = int(np.abs(quantity).max(initial=0))
-    p_max = int(np.abs(unit_price).max(initial=0))
-    if q_max * p_max < _INT64_SAFE:
-        small: np.ndarray = quantity.astype(np.int64) * unit_price.astype(np.int64)
+    if _abs_max(quantity) * _abs_max(unit_price) < _INT64_SAFE:
+        small: np.ndarray = quantity.astype(np.int64, copy=False) * unit_price.astype(np.int64, copy=False)
         return small
     exact: np.ndarray = quantity.astype(object) * unit_price.astype(object)
     return exact
+
+
+def _abs_max(values: np.ndarray) -> int:
+    """The largest magnitude in `values` (0 when empty), as a Python int."""
+    if values.dtype == object:
+        return int(np.abs(values).max(initial=0))
+    return max(int(values.max(initial=0)), -int(values.min(initial=0)))
 
 
 class PricingPolicy(ABC):

@@ -40,6 +40,7 @@ class _TableBased(PricingPolicy):
         schedule = spec.price_schedule
         self.table = price_table(cards, spec.time_of_use, spec.service_tiers, level_multipliers(spec.surge, schedule),
                                  f"pricing.{name}", spec.surge.classes if spec.surge is not None else None)
+        self._columns = np.ascontiguousarray(self.table.reshape(-1, len(COMPONENTS)).T)  # class -> flat cell
         self.schedule_times = np.asarray([t for t, _ in schedule], dtype=float) if schedule else None
         self.needs_time = spec.time_of_use is not None or schedule is not None
         self.bounds = np.asarray([_upper_bound(t) for t in tiers], dtype=np.int64)
@@ -74,8 +75,9 @@ class _TableBased(PricingPolicy):
 
     def _units(self, tier: np.ndarray, window: np.ndarray, service: np.ndarray,
                surge: np.ndarray) -> dict[str, np.ndarray]:
-        prices = self.table[tier, window, service, surge]  # (n, classes)
-        return {c: prices[:, k] for k, c in enumerate(COMPONENTS)}
+        _, windows, services, levels, _ = self.table.shape
+        cell = ((np.asarray(tier, dtype=np.intp) * windows + window) * services + service) * levels + surge
+        return {c: self._columns[k].take(cell) for k, c in enumerate(COMPONENTS)}  # contiguous, one gather each
 
     def _tier_of(self, tokens: np.ndarray) -> np.ndarray:
         """Index of the tier whose range holds `tokens` (``up_to`` inclusive)."""

@@ -66,7 +66,7 @@ def _use_static_weights(text: str) -> bool:
     read thin beside bold Latin. An instance of a few glyphs takes a fraction of a second (the whole
     font would take minutes); characters outside it fall back to the variable font."""
     global _static_chars
-    chars = {ch for ch in text if _is_cjk(ch)}
+    chars = {ch for ch in set(text) if _is_cjk(ch)}
     path = _font_file()
     if path is None or not chars:
         return False
@@ -166,7 +166,7 @@ def cjk_font_face(text: str) -> str:
     """A CSS @font-face rule embedding Noto Sans CJK SC cut down to the CJK characters of `text`
     (a few kB), so a page shows its Chinese names on a machine without CJK fonts; "" when the
     text has none or the font is not installed."""
-    chars = sorted({ch for ch in text if _is_cjk(ch)})
+    chars = sorted({ch for ch in set(text) if _is_cjk(ch)})
     path = _font_file() if chars else None
     if path is None:
         return ""

@@ -7,8 +7,11 @@ Python is cheap there, each record costs a few dozen bytes, and numpy views them
 from __future__ import annotations
 
 from array import array
+from typing import Any, Callable, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 __all__ = ["Records", "STATUS", "REASONS", "SERVICE_TIERS", "RUNNING", "COMPLETED", "REJECTED", "TIMED_OUT"]
 
@@ -42,7 +45,7 @@ class Records:
     """Outcome columns for `n` requests; NaN marks a time that never happened."""
 
     __slots__ = ("n", "provider", "start_s", "first_token_s", "finish_s", "status", "reason", "reserved",
-                 "preemptions", "gpu_s")
+                 "preemptions", "gpu_s", "_derived")
 
     def __init__(self, n: int):
         nan = array("d", [float("nan")])
@@ -56,11 +59,25 @@ class Records:
         self.reserved = array("b", [0]) * n  # 1: served on the customer's provisioned (reserved) capacity
         self.preemptions = array("i", [0]) * n  # times its KV memory was taken back (recomputed later)
         self.gpu_s = array("d", [0.0]) * n  # replica-seconds of GPU time attributed to it
+        self._derived: dict[tuple, Any] = {}
 
     def column(self, name: str) -> np.ndarray:
         """A zero-copy numpy view of one column."""
         return np.frombuffer(getattr(self, name), dtype={"d": np.float64, "h": np.int16, "b": np.int8, "i": np.int32}[
             getattr(self, name).typecode])
+
+    def derived(self, key: tuple, compute: Callable[[], T]) -> T:
+        """A figure derived from these requests, computed once (after the simulation).
+
+        For what does not change with the prices: variants billed on one simulation
+        (`tokenecon.rebill`) share it. `key` names the figure and every input it reads beyond
+        these records and the simulation's own inputs (the workload drawn for them, its load and
+        the simulated scenario), e.g. the billing-period edges.
+        """
+        if key not in self._derived:
+            self._derived[key] = compute()
+        value: T = self._derived[key]
+        return value
 
     def nbytes(self) -> int:
         return sum(getattr(self, name).itemsize * self.n
