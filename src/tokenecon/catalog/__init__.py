@@ -55,7 +55,8 @@ def _entry(data: dict) -> CatalogEntry:
 def catalog_entries() -> tuple[CatalogEntry, ...]:
     """Every entry shipped with tokenecon, sorted by provider, model and date."""
     text = resources.files(__package__).joinpath("prices.yaml").read_text(encoding="utf-8")
-    entries = [_entry(item) for item in yaml.safe_load(text)]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the shipped file: libyaml's parser when present
+    entries = [_entry(item) for item in yaml.load(text, Loader=loader)]
     return tuple(sorted(entries, key=lambda e: (e.provider, e.model, e.effective)))
 
 

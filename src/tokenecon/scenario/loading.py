@@ -79,7 +79,6 @@ def _resolve_catalog(data: dict, source: str, base_dir: str = ".") -> dict:
         return data
     from ..catalog import CATALOG_PREFIX, catalog_entries, load_catalog_file, lookup, merged
 
-    entries = catalog_entries()
     files = data.get("catalogs") or []
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise ScenarioError("expected a list of catalog file paths", path=source, field="catalogs")
@@ -89,8 +88,7 @@ def _resolve_catalog(data: dict, source: str, base_dir: str = ".") -> dict:
             extra.extend(load_catalog_file(Path(base_dir) / name))
         except TokenEconError as exc:
             raise ScenarioError(str(exc), path=source, field=f"catalogs[{k}]") from None
-    if extra:
-        entries = merged(tuple(extra))
+    entries: tuple[CatalogEntry, ...] | None = None  # read when a provider first names a catalog price
     pricing = data.get("pricing") or {}
     if not isinstance(pricing, dict):
         raise ScenarioError(f"expected a mapping of price names to prices, got {type(pricing).__name__}",
@@ -102,6 +100,8 @@ def _resolve_catalog(data: dict, source: str, base_dir: str = ".") -> dict:
             continue
         if price in pricing:
             raise ScenarioError("pricing names may not start with 'catalog:'", path=source, field=f"pricing.{price}")
+        if entries is None:
+            entries = merged(tuple(extra)) if extra else catalog_entries()
         try:
             entry = lookup(price, entries)
         except UnknownNameError as exc:
