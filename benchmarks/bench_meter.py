@@ -21,6 +21,8 @@ wall time over tokenecon's (1.0: as fast; goal: at least 0.9).
 from __future__ import annotations
 
 import json
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -131,17 +133,22 @@ def write_log(path: Path, megabytes: float) -> int:
     return n
 
 
-def _wall(argv: list[str]) -> float:
+def _run(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the process and its threads) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed:\n{done.stderr}")
-    return time.perf_counter() - began
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def whole(pairs: int, megabytes: float) -> None:
     exe = Path(sys.executable).parent / "tokenecon"
     exe = str(exe) if exe.exists() else shutil.which("tokenecon")
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "mixed.jsonl"
         lines = write_log(log, megabytes)
@@ -150,13 +157,18 @@ def whole(pairs: int, megabytes: float) -> None:
         plain = [sys.executable, str(script), str(log), str(Path(tmp) / "plain_counts.csv")]
         meter = [exe, "meter", str(log), "-t", "cl100k_base", "--out", str(Path(tmp) / "meter"), "--force"]
         print(f"log: {lines:,} requests, {log.stat().st_size / 1e6:.1f} MB", flush=True)
-        _wall(plain), _wall(meter)  # warm the file cache
+        _run(plain), _run(meter)  # warm the file cache
         runs = []
         for k in range(pairs):
-            runs.append((_wall(meter), _wall(plain)))
-            print(f"  pair {k + 1}: tokenecon meter {runs[-1][0]:.2f} s, plain script {runs[-1][1]:.2f} s", flush=True)
-    ratio = statistics.median(p / m for m, p in runs)
-    print(f"whole process, plain script / tokenecon meter: {ratio:.2f} (goal: at least 0.9)")
+            runs.append((_run(meter), _run(plain)))
+            (m_wall, m_cpu), (p_wall, p_cpu) = runs[-1]
+            print(f"  pair {k + 1}: tokenecon meter {m_wall:.2f} s ({m_cpu:.2f} s CPU), plain script {p_wall:.2f} s "
+                  f"({p_cpu:.2f} s CPU), load {os.getloadavg()[0]:.1f}", flush=True)
+    ratio = statistics.median(p[0] / m[0] for m, p in runs)
+    cpu_ratio = statistics.median(p[1] / m[1] for m, p in runs)
+    print(f"whole process, plain script / tokenecon meter: {ratio:.2f} wall, {cpu_ratio:.2f} CPU (goal: at least 0.9)")
+    print(f"(medians of {pairs} pairs; 1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+          f"on {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

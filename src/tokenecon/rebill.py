@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Callable, TypeVar
 
 from .billing import bill
 from .load import surge_signal
@@ -26,7 +27,9 @@ from .runner import run
 from .scaling import scaled_scenario
 from .scenario import Scenario
 
-__all__ = ["price_reads", "shared_groups", "rebill", "run_variants"]
+__all__ = ["price_reads", "shared_groups", "rebill", "run_variants", "map_variants"]
+
+T = TypeVar("T")
 
 
 def price_reads(scenario: Scenario) -> list[str]:
@@ -89,14 +92,21 @@ def run_variants(scenarios: list[Scenario], *, seed: int | None = None, progress
     With `progress`, each simulation's phases are labelled with the variants it serves (`names`,
     e.g. ``deepseek_offpeak/standard``; ``qwen_context_tiers/catalog+graduated`` for a shared run).
     """
+    return map_variants(scenarios, lambda result: result, seed=seed, progress=progress, share=share, names=names)
+
+
+def map_variants(scenarios: list[Scenario], keep: Callable[[Result], T], *, seed: int | None = None,
+                 progress: bool = False, share: bool = True, names: list[str] | None = None) -> tuple[list[T], int]:
+    """`run_variants`, keeping only `keep(result)` of each run (a result is let go once kept)."""
     if seed is not None:
         scenarios = [s.model_copy(update={"seed": seed}) for s in scenarios]
     groups = shared_groups(scenarios) if share else [[k] for k in range(len(scenarios))]
-    results: list[Result | None] = [None] * len(scenarios)
+    kept: dict[int, T] = {}
     for group in groups:
         first = scenarios[group[0]]
         label = first.name if names is None else f"{first.name}/{'+'.join(names[k] for k in group)}"
-        results[group[0]] = simulated = run(first, progress=Phases(label, progress))
+        simulated = run(first, progress=Phases(label, progress))
         for k in group[1:]:
-            results[k] = rebill(simulated, scenarios[k])
-    return [r for r in results if r is not None], len(groups)
+            kept[k] = keep(rebill(simulated, scenarios[k]))
+        kept[group[0]] = keep(simulated)
+    return [kept[k] for k in range(len(scenarios))], len(groups)

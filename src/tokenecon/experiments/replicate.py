@@ -30,11 +30,11 @@ def run_task(task: tuple[Scenario, int]) -> dict:
 
 def run_group_task(task: tuple[list[Scenario], int]) -> list[dict]:
     """Run scenarios that share one simulation (see `tokenecon.rebill`): simulated once, each billed."""
-    from ..rebill import run_variants
+    from ..rebill import map_variants
 
     scenarios, seed = task
-    results, _ = run_variants(scenarios, seed=seed)
-    return [_outcome(result, seed) for result in results]
+    outcomes, _ = map_variants(scenarios, lambda result: _outcome(result, seed), seed=seed)
+    return outcomes
 
 
 def _outcome(result, seed: int) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ def interval_table(scenario: Scenario, workload: Workload, records: Records, bil
 
 
 def _usage_columns(scenario: Scenario, workload: Workload, records: Records,
-                   load: IntervalLoad) -> list[dict[str, object]]:
+                   load: IntervalLoad) -> list[dict[str, Any]]:
     """Per provider, the columns of its rows that do not depend on prices (placeholders where they do)."""
     edges = load.edges
     k = len(edges) - 1
@@ -113,7 +114,7 @@ def _usage_columns(scenario: Scenario, workload: Workload, records: Records,
     local = [start + timedelta(seconds=float(t)) for t in edges[:-1]]
     labels = [t.isoformat() for t in local]
     local_hours = np.asarray([t.hour for t in local])
-    out = []
+    out: list[dict[str, Any]] = []
     for p, spec in enumerate(scenario.providers):
         mine = provider == p
         fin = mine & done

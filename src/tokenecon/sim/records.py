@@ -59,14 +59,14 @@ class Records:
         self.reserved = array("b", [0]) * n  # 1: served on the customer's provisioned (reserved) capacity
         self.preemptions = array("i", [0]) * n  # times its KV memory was taken back (recomputed later)
         self.gpu_s = array("d", [0.0]) * n  # replica-seconds of GPU time attributed to it
-        self._derived: dict[tuple, Any] = {}
+        self._derived: dict[tuple[Any, ...], Any] = {}
 
     def column(self, name: str) -> np.ndarray:
         """A zero-copy numpy view of one column."""
         return np.frombuffer(getattr(self, name), dtype={"d": np.float64, "h": np.int16, "b": np.int8, "i": np.int32}[
             getattr(self, name).typecode])
 
-    def derived(self, key: tuple, compute: Callable[[], T]) -> T:
+    def derived(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """A figure derived from these requests, computed once (after the simulation).
 
         For what does not change with the prices: variants billed on one simulation
