@@ -148,6 +148,21 @@ def test_script_classification_equals_the_regex_rule(text):
     assert classify_script(text) == expected
 
 
+_EDGE_TEXT = st.text(alphabet=st.sampled_from(list("ab{}中\u33ff\u3400\u4dbf\u4dc0\u9fff\ua000\uf8ff\uf900\ufaff"
+                                                  "\ufb00\ud800\udfff😀") + ["\U0001ffff", "\U00020000", "\U0002a6df",
+                                                                           "\U0002a6e0"]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_SCRIPT_TEXT, _EDGE_TEXT), max_size=8))
+def test_scripts_classified_together_equal_each_classified_alone(texts):
+    """The meter classifies a chunk of texts in one numpy pass: the same as each text alone, at the
+    edges of every CJK range and for lone surrogates (a JSON log may hold them)."""
+    from tokenecon.meter.scripts import classify_script, classify_scripts
+
+    assert classify_scripts(texts) == [classify_script(t) for t in texts]
+
+
 def test_completed_share_never_reads_100_percent_with_requests_outstanding():
     from tokenecon.report.pages import share
 

@@ -32,7 +32,7 @@ from .images import openai_image_tokens, qwen_image_tokens
 from .logs import LogReader, LogRequest
 from .meter import Meter
 from .models import tokenizer_for_model
-from .scripts import SCRIPTS, classify_script
+from .scripts import SCRIPTS, classify_scripts
 
 __all__ = ["meter_logs", "CHUNK"]
 
@@ -188,7 +188,7 @@ def _stream(reader, tmp, meters, tokenizers, reference, audit_tokenizer, progres
         while chunk := list(islice(iterator, CHUNK)):
             contents = [r.contents() for r in chunk]
             n_chars = [sum(len(t) for t in texts) for texts in contents]
-            scripts = [classify_script("".join(texts)) for texts in contents]
+            scripts = classify_scripts(["".join(texts) for texts in contents])
             per_tok = {}
             for name in tokenizers:
                 m = meters[name]
