@@ -315,3 +315,32 @@ def test_a_package_shorter_than_a_float_step_still_covers_a_request_finishing_wh
     assert t + 1e-13 == t
     plan = {"packages": [{"tokens": 10**6, "price": 1, "at": f"{t!r}s", "valid_for": "1e-13s"}]}
     assert _covered_by(replayed(tmp_path, calls, plan, duration="1d")) == {0: {"allowance:package[0]"}}
+
+
+def test_free_quota_ends_at_valid_for_and_a_period_s_tokens_start_with_it(tmp_path):
+    # the free quota holds [0, valid_for): valid for exactly the second request's finish time, it covers the
+    # first request and not the second. A request finishing just after a day starts uses that day's
+    # subscription tokens, not the unused tokens of the day before: the next request that day pays.
+    calls = [(HOUR, "a0", 900, 100), (2 * HOUR, "a0", 900, 100)]
+    t = _finishes(tmp_path, calls)
+    plan = {"free_quota": {"tokens": 10**6, "valid_for": f"{t[1]!r}s"}}
+    assert _covered_by(replayed(tmp_path, calls, plan, duration="1d")) == {0: {"allowance:free_quota"}}
+    calls = [(24 * HOUR, "a0", 999, 1), (25 * HOUR, "a0", 999, 1)]  # one output token: done within a second
+    first = _requests(replayed(tmp_path, calls, {"minimum_commitment": 0}, duration="2d"))["finish_s"][0]
+    assert 24 * HOUR < first < 24 * HOUR + 1
+    result = replayed(tmp_path, calls, {"subscription": {"fee": 1, "included_tokens": 1000}}, duration="2d")
+    assert _covered_by(result) == {0: {"allowance:subscription"}}
+    assert _exact(_requests(result)["charge_exact"]) == [0, Fraction(999 + 10, M)]
+
+
+def test_wallets_by_expiry_time_not_by_purchase_time_and_ties_in_the_order_listed(tmp_path):
+    # paid[0] bought at 0 valid 3 h (ends 3 h); paid[1] bought at 0.5 h valid 1 h (ends 1.5 h): paid[1] first.
+    # Two granted credits without expiry: granted before paid, then in the order listed.
+    plan = {"credits": [{"amount": 1, "kind": "paid", "valid_for": "3h"},
+                        {"amount": "0.0001", "kind": "paid", "at": "0.5h", "valid_for": "1h"},
+                        {"amount": "0.0002", "kind": "granted"}, {"amount": "0.0003", "kind": "granted"}]}
+    result = replayed(tmp_path, [(HOUR, "a0", 900, 100)], plan, duration="1d")
+    moves = result.wallets[result.wallets["change_exact"].map(Decimal) < 0]
+    assert list(zip(moves["wallet"], moves["change_exact"].map(Decimal))) == [
+        ("granted[2]", Decimal("-0.0002")), ("granted[3]", Decimal("-0.0003")), ("paid[1]", Decimal("-0.0001")),
+        ("paid[0]", Decimal("-0.0013"))]
