@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -149,3 +150,18 @@ def test_run_with_replications_writes_intervals(tmp_path, write_yaml, capsys):
     table = pd.read_csv(out / "summary_ci.csv").set_index("metric")
     assert table.loc["requests_arrived", "mean"] == pytest.approx(runs["requests_arrived"].mean())
     assert (out / "replications_over_time.png").exists() and "+/-" in stdout
+
+
+def test_replications_page_answers_per_provider_and_per_segment():
+    """The replications page gives each provider's margin and utilization and each segment's bill, with intervals."""
+    from tokenecon.experiments import make_executor
+    from tokenecon.report.pages import replications_page
+
+    scenario = tokenecon.scenario_from_dict(scenario_dict(duration="20min"))
+    reps = tokenecon.replicate(scenario, 2, make_executor(serial=True))
+    page = replications_page(reps, Path("."))
+    table = reps.table().set_index("metric")
+    for metric in ("p1.margin", "p1.utilization", "bill.c1", "revenue"):
+        assert any(line.startswith(f"{metric}: ") for line in page.answer), (metric, page.answer)
+        assert metric in [row[0] for row in page.tables[0].rows]
+    assert table.loc["p1.margin", "mean"] != 0

@@ -258,13 +258,16 @@ def replications_page(replications, folder: Path, w: Words = EN) -> Page:
     table = replications.table().set_index("metric")
     n = len(replications.outcomes)
     answer = [w("rep.intro", n=n, first=sc.seed, last=sc.seed + n - 1)]
-    for metric in _KEY_METRICS:
-        if metric in table.index:
-            row = table.loc[metric]
-            answer.append(w("rep.metric", metric=w.label(metric), mean=_num(row["mean"], w),
-                            half=_num(row["ci95_half_width"], w)))
+    # the totals, then what each provider earns and how loaded it is, then each segment's bill
+    shown = [*_KEY_METRICS, *(f"{p.name}.{k}" for p in sc.providers for k in ("margin", "utilization")),
+             *(m for m in table.index if m.startswith("bill."))]
+    shown = [m for m in shown if m in table.index]
+    for metric in shown:
+        row = table.loc[metric]
+        answer.append(w("rep.metric", metric=w.label(metric), mean=_num(row["mean"], w),
+                        half=_num(row["ci95_half_width"], w)))
     rows = [[w.label(m), _num(table.loc[m, "mean"], w), _num(table.loc[m, "ci95_half_width"], w),
-             _num(table.loc[m, "std"], w)] for m in table.index if m in _KEY_METRICS or m.startswith("bill.")]
+             _num(table.loc[m, "std"], w)] for m in shown]
     return Page(title=w("rep.title", scenario=sc.name, n=n), subtitle=w("rep.subtitle", **w.cur(sc.currency)),
                 question=sc.question or w("rep.question"), answer=answer,
                 tables=[Table(w("rep.t.means"), [w(f"col.{k}") for k in ("metric", "mean", "ci95", "std")], rows)],
