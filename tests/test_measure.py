@@ -184,3 +184,22 @@ def test_a_run_built_in_the_test_recomputes_from_its_files(tmp_path):
     s = result.summary()
     assert s["p1.kwh_per_million_tokens"] > 0 and s["p2.kwh_per_million_tokens"] > 0 and s["reasoning_tokens"] > 0
     assert s["batch_requests"] > 0 and s["batch_window_missed"] > 0
+
+
+def test_the_state_at_an_interval_end_counts_what_happens_exactly_at_it(tmp_path):
+    """Requests arriving exactly at 900 s and 1,800 s (whole-second trace times): each is in service
+    at its interval's end (the state once everything at that instant has happened). The sample used
+    to fire before or after such events depending on when they were scheduled (here it missed both)."""
+    from tokenecon.report.folder import write_run_folder
+
+    trace = tmp_path / "t.csv"
+    trace.write_text("t,i,o\n0,1,1\n516,5000,1\n850,10,1\n900,10,1\n1800,10,1\n")
+    data = scenario_dict(duration="1h", report_interval="15min")
+    data["customers"] = [{"name": "r", "providers": ["p1"], "arrivals": {
+        "type": "trace", "path": str(trace), "format": "csv", "time_unit": "s",
+        "columns": {"time": "t", "input": "i", "output": "o"}}}]
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    out = write_run_folder(result, tmp_path / "run", figures=False)
+    series = pd.read_csv(out / "timeseries.csv")
+    assert series["in_service"].tolist()[:2] == [1, 1]
+    assert check_run_folder(out) > 50

@@ -128,11 +128,26 @@ def _grow(env: simpy.Environment, provider: Provider) -> Generator[simpy.Event, 
         provider.grow(replicas - reserved, env.now)
 
 
+_LATE = simpy.events.EventPriority(2)  # after SimPy's URGENT (0) and NORMAL (1) events at the same time
+
+
+class _AfterEverything(simpy.Event):
+    """A timeout that fires after every other event at its time (and the events those start)."""
+
+    def __init__(self, env: simpy.Environment, delay: float):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, _LATE, delay)
+
+
 def _monitor(env: simpy.Environment, edges: np.ndarray, providers: list[Provider],
              samples: list[dict[str, np.ndarray]], totals: list[list[float]]) -> Generator[simpy.Event, None, None]:
-    """Sample every provider at each report-interval boundary (except the horizon)."""
+    """Sample every provider at each report-interval boundary (except the horizon), once everything
+    happening at the boundary itself has happened: a request arriving, starting or finishing exactly
+    at an interval's end is counted in `queue_length` / `in_service` by that rule, whatever order the
+    events were scheduled in (a plain timeout fired before some of them and after others)."""
     for k in range(1, len(edges) - 1):
-        yield env.timeout(float(edges[k] - edges[k - 1]))
+        yield _AfterEverything(env, float(edges[k] - edges[k - 1]))
         _sample(providers, samples, totals, k - 1, float(edges[k]))
 
 
