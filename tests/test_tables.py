@@ -86,6 +86,20 @@ def test_csv_text_equals_pandas(data):
     assert csv_text(frame) == frame.to_csv(index=False)
 
 
+def test_constant_columns_write_as_pandas_does():
+    """Runs of columns holding one value (joined once for every row) at the start, middle and end."""
+    n = 7
+    frame = pd.DataFrame({
+        "zero": np.zeros(n, np.int64), "usd": ["USD"] * n, "id": np.arange(n), "a": [0] * n, "b": np.full(n, -3),
+        "tier": ["standard"] * n, "x": np.linspace(0, 1, n), "flag": np.ones(n, bool), "big": np.full(n, 2**40, np.uint64),
+        "quoted": ["a,b"] * n, "empty": [""] * n,
+    })
+    assert csv_text(frame) == frame.to_csv(index=False)
+    constant = frame[["zero", "usd", "quoted"]]
+    assert csv_text(constant) == constant.to_csv(index=False)
+    assert csv_text(frame.iloc[:1]) == frame.iloc[:1].to_csv(index=False)
+
+
 def test_unsupported_columns_go_through_pandas(tmp_path):
     frame = pd.DataFrame({"t": pd.date_range("2026-01-01", periods=3, tz="UTC"), "c": pd.Categorical(["a", "b", "a"])})
     assert csv_text(frame) == frame.to_csv(index=False)
