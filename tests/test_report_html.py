@@ -268,3 +268,36 @@ def test_chinese_compare_page_of_a_shipped_scenario(browser, tmp_path):
         f"每种方案 {int(rows.loc['openai', 'requests_arrived']):,} 个请求"])
     assert "comparison.csv" in seen["links"] and "端到端时延 p95：" in seen["answer"]
     assert done.stdout.splitlines()[-1] == f"报告：{out / 'report.html'}"
+
+
+def test_chinese_replication_sweep_and_meter_pages(browser, tmp_path, write_yaml, capsys):
+    """The other report folders in Chinese: replications (the scenario field), a sweep (its base
+    scenario's field) and the meter (--lang), each with its answer in Chinese from its own numbers."""
+    base = scenario_dict(name="html_zh", duration="30min", outputs={"language": "zh"})
+    path = write_yaml(base, "base.yaml")
+    out = tmp_path / "reps"
+    code, text, err = run_cli(["run", str(path), "--replications", "2", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "html_zh：2 次重复运行（随机种子 1..2" in text
+    check_chinese_page(browser, out, tmp_path / "replications_zh.png", "不同随机种子下结果波动多大？",
+                       ["2 次独立运行（随机种子 1 至 2）", "收入："])
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({
+        "name": "html_sweep_zh", "base": path.name, "replications": 1,
+        "grid": {"pricing.std.output": [8, 12], "providers.p1.replicas": [1, 2]},
+        "metrics": ["revenue", "utilization"], "optimize": {"maximize": "revenue"}}), encoding="utf-8")
+    out = tmp_path / "sweep"
+    code, text, err = run_cli(["sweep", str(sweep), "--serial", "--out", str(out)], capsys)
+    assert code == 0, err
+    best = json.loads((out / "best.json").read_text())
+    at = ", ".join(f"{k} = {v}" for k, v in best["overrides"].items())
+    check_chinese_page(browser, out, tmp_path / "sweep_zh.png", "在约束条件内，哪组设置最好？", [f"最优参数点为 {at}：收入"])
+    assert text.splitlines()[-1] == f"报告：{out / 'report.html'}"
+    out = tmp_path / "meter"
+    code, text, err = run_cli(["meter", str(ROOT / "scenarios" / "data" / "chat_log.jsonl"), "--out", str(out),
+                               "--lang", "zh"], capsys)
+    assert code == 0, err
+    s = json.loads((out / "summary.json").read_text())
+    check_chinese_page(browser, out, tmp_path / "meter_zh.png", "同一段文本，各厂商的分词器各算出多少词元？",
+                       [f"共计量 {s['requests']:,} 个请求", f"在 {s['audited_requests']:,} 个带有上报用量的请求中"])
+    assert text.startswith(f"已计量 {s['requests']:,} 个请求")
