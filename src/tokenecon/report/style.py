@@ -149,7 +149,9 @@ def save(fig, path, title: str) -> None:
     gives up) are kept by cropping the file to what was drawn, at the cost of a second layout."""
     fig.set_dpi(DPI)
     text = fig.suptitle(title, fontsize=13, fontweight="bold")
-    wide = text.get_window_extent(fig.canvas.get_renderer()).width / DPI + 2 * _PAD_IN
+    # the figure's own renderer (Agg's here; a canvas without one, e.g. the user's SVG backend, is measured
+    # by a dry draw)
+    wide = text.get_window_extent().width / DPI + 2 * _PAD_IN
     if wide > fig.get_figwidth():
         fig.set_figwidth(wide)
     with warnings.catch_warnings(record=True) as caught:
