@@ -380,3 +380,22 @@ def test_data_file_fields_that_are_folders_devices_or_too_long_are_one_line(tmp_
         _refused(["validate", str(write_yaml(data))], capsys, "customers[0]")
         _refused(["validate", str(_trace_scenario(write_yaml, path, False, "azure"))], capsys,
                  "customers[0].arrivals.path")
+
+
+@pytest.mark.parametrize("content,message", [
+    ("t, in,out\n0,10,1\n".encode(), "no column 'in'; the header has ' in' (spaces around a column name are part of it)"),
+    ("t,in,out\n0,10,1\n".encode("utf-16"), "expected UTF-8 text (the file looks UTF-16 or UTF-32 encoded"),
+    ("t,in,out\n0,10,1\n".encode("utf-16-le"), "expected UTF-8 text (the file looks UTF-16 or UTF-32 encoded"),
+    ("t,in,out\n0,10,1\n".encode("utf-32"), "expected UTF-8 text (the file looks UTF-16 or UTF-32 encoded"),
+])
+def test_a_csv_trace_header_with_spaces_or_in_utf16_is_named_as_such(content, message, tmp_path, write_yaml, capsys):
+    """The header ' in' used to be reported as "no column 'in' (columns: t, in, out)", and a UTF-16
+    file as one without a header."""
+    trace = tmp_path / "t.csv"
+    trace.write_bytes(content)
+    data = scenario_dict(duration="10min")
+    data["customers"] = [{"name": "r", "providers": ["p1"], "arrivals": {
+        "type": "trace", "path": str(trace), "format": "csv", "time_unit": "s",
+        "columns": {"time": "t", "input": "in", "output": "out"}}}]
+    _refused(["run", str(write_yaml(data)), "--out", str(tmp_path / "r"), "--no-figures"], capsys, message)
+    assert not (tmp_path / "r").exists()

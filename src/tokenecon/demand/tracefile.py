@@ -51,12 +51,17 @@ def _csv_chunks(path: Path, spec) -> Iterator[Chunk]:
 
     columns = _AZURE if spec.format == "azure" else spec.columns
     names = list(dict.fromkeys(columns.values()))
+    _check_utf8_text(path)
     try:
         header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError):
         raise InputDataError(f"{path}: cannot read CSV (expected a header line of column names)") from None
     missing = [c for c in names if c not in header]
     if missing:
+        spaced = [str(h) for h in header if str(h).strip() == missing[0]]
+        if spaced:  # ' out' in the header: the spaces are part of the name (as pandas and csv read it)
+            raise InputDataError(f"{path}: no column {quote(missing[0])}; the header has {quote(spaced[0])} "
+                                 "(spaces around a column name are part of it)")
         raise InputDataError(f"{path}: no column {quote(missing[0])}{column_hint(path)}")
     if not names:
         return
@@ -72,6 +77,17 @@ def _csv_chunks(path: Path, spec) -> Iterator[Chunk]:
         line = getattr(exc, "lineno", None) or ""
         raise InputDataError(f"{path}: cannot read CSV{f' at line {line}' if line else ''}: "
                              f"{quote(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__, 120)}") from None
+
+
+def _check_utf8_text(path: Path) -> None:
+    """A UTF-16 or UTF-32 file (Excel's "Unicode text") is named as such, not as a file without a header."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return  # the read below names the problem
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) >= 2 and head[1:2] == b"\x00" and head[:1] != b"\x00"):
+        raise InputDataError(f"{path}: expected UTF-8 text (the file looks UTF-16 or UTF-32 encoded; save it as UTF-8)")
 
 
 def _jsonl_chunks(path: Path, spec) -> Iterator[Chunk]:
