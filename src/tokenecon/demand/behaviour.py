@@ -14,10 +14,9 @@ import numpy as np
 
 from ..pricing.base import Usage
 from ..pricing.time_of_use import window_index
+from ..scenario.pricing import WEEKDAYS
 
 __all__ = ["growth_multiplier", "request_prices", "elastic_keep", "discount_window_starts", "shift_to_offpeak"]
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def growth_multiplier(spec, t: np.ndarray) -> np.ndarray:
@@ -79,7 +78,7 @@ def discount_window_starts(time_of_use, start, until: float) -> np.ndarray:
         weekend_ok = "sat" in allowed or "sun" in allowed
         for k in range(days):
             day = first_day + timedelta(days=k)
-            ok = weekend_ok if day in holidays else _DAYS[day.weekday()] in allowed
+            ok = weekend_ok if day in holidays else WEEKDAYS[day.weekday()] in allowed
             if not ok:
                 continue
             moment = (datetime_at(day, hours, minutes, tz) - start).total_seconds()

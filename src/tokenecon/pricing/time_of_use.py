@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..scenario.pricing import WEEKDAYS
+
 if TYPE_CHECKING:
     from ..scenario.pricing import TimeOfUse
     from .base import Usage
 
 __all__ = ["window_index"]
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def window_index(time_of_use: TimeOfUse | None, usage: Usage) -> np.ndarray:
@@ -42,7 +42,7 @@ def window_index(time_of_use: TimeOfUse | None, usage: Usage) -> np.ndarray:
     for k, window in enumerate(time_of_use.windows, start=1):
         start = _seconds(window.start)
         end = _seconds(window.end)
-        days = np.asarray([d in window.day_set() for d in _DAYS])
+        days = np.asarray([d in window.day_set() for d in WEEKDAYS])
         weekend_ok = "sat" in window.day_set() or "sun" in window.day_set()
 
         def allowed(day: np.ndarray, is_holiday: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Union, get_args
 
 from pydantic import (
     BeforeValidator,
@@ -21,7 +21,6 @@ from .base import Duration, Price, Spec, _exact_price, known_zone
 # ---------------------------------------------------------------- pricing
 
 
-TOKEN_CLASSES = ("input", "cached_input", "cached_input_explicit", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output")
 PriceClass = Literal["input", "cached_input", "cached_input_explicit", "cache_write", "cache_write_1h", "output", "reasoning", "thinking_output"]
 def _decimal(value):
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
@@ -38,8 +37,8 @@ def _decimal(value):
 Multiplier = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=L.MAX_MULTIPLIER)]
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description="HH:MM, local time")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DAY_SETS = {"all": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-            "weekdays": ("mon", "tue", "wed", "thu", "fri"), "weekends": ("sat", "sun")}
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)  # Monday first, as date.weekday() counts
+DAY_SETS = {"all": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
 
 
 class RateFields(Spec):
