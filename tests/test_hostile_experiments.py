@@ -111,3 +111,13 @@ def test_a_sweep_best_point_skips_points_without_a_value(tmp_path, capsys):
     assert code == 0, err
     best = json.loads((tmp_path / "out" / "best.json").read_text())
     assert best["feasible"] and best["point"] == 1 and best["feasible_points"] == 2
+
+
+@pytest.mark.parametrize("address", ["serial", "tcp://localhost", "nowhere://host:1"])
+def test_a_malformed_scheduler_address_is_one_line_before_any_run(address, tmp_path, capsys):
+    # not an address Dask can parse (a typo, no port, an unknown scheme): one line naming the option, exit 2
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(scenario_dict(duration="10min", report_interval="5min")))
+    _refused(["run", str(path), "--replications", "2", "--scheduler", address, "--out", str(tmp_path / "out")],
+             capsys, f"--scheduler {address}: ")
+    assert not (tmp_path / "out").exists()

@@ -75,6 +75,9 @@ class DaskExecutor:
         if scheduler is not None:
             try:
                 self.client = Client(scheduler, timeout="10s")
+            except ValueError as exc:  # not an address Dask can parse (no port, an unknown scheme)
+                raise TokenEconError(f"--scheduler {scheduler}: not a scheduler address like tcp://HOST:8786 "
+                                     f"({exc})") from None
             except (OSError, TimeoutError) as exc:
                 raise TokenEconError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
         else:
