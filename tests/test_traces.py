@@ -244,6 +244,25 @@ def test_start_trace_reads_the_trace_once(tmp_path, write_yaml, capsys, monkeypa
         assert len(requests) > 3 and set(requests["input_tokens"]) == {10, 12}
 
 
+def test_a_scaled_run_with_start_trace_reads_the_trace_once(tmp_path, monkeypatch):
+    """A scaled run replays a sample of the trace (`sample` x scale): the rows read are the same, so
+    the first time of `start: trace` and the run still come from one read, held once."""
+    from tokenecon.demand import traces
+
+    path = tmp_path / "trace.csv"
+    path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n"
+                    + "".join(f"2023-11-16 18:17:{k:02d}.0,10,2\n" for k in range(40)))
+    data = scenario_dict(start="trace", duration="10min", scale=0.5)
+    data["customers"] = [{"name": "replay", "arrivals": {"type": "trace", "path": str(path)}, "providers": ["p1"]}]
+    reads = []
+    real = traces._load
+    monkeypatch.setattr(traces, "_load", lambda *a: reads.append(a[0]) or real(*a))
+    traces._load_cached.cache_clear()
+    result = tokenecon.run(tokenecon.scenario_from_dict(data))
+    assert reads == [path] and traces._load_cached.cache_info().currsize == 1
+    assert 0 < len(result.requests) < 40  # the run replays its sample
+
+
 def test_a_bad_row_is_reported_with_or_without_start_trace_from_one_read(tmp_path):
     path = tmp_path / "trace.csv"
     path.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:04.0,10,2\n"

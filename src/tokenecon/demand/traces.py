@@ -269,9 +269,11 @@ def load_trace(path: Path, spec, duration: float | None = None) -> Trace:
     """
     limit = None if duration is None or spec.loop else duration * spec.speed * (1 + 1e-9)
     # one read serves both settings of `skip_bad` (a run with --skip-bad, the first time of `start: trace`)
+    # and every `sample`, `speed` and `loop` (a scaled run's sample): the rows read depend on them only
+    # through `limit`
+    key = spec.model_copy(update={"skip_bad": True, "sample": 1.0, "speed": 1.0, "loop": False})
     try:
-        trace = _load_cached(str(path), spec.model_copy(update={"skip_bad": True}).model_dump_json(), limit,
-                             _stamp(path))
+        trace = _load_cached(str(path), key.model_dump_json(), limit, _stamp(path))
     except _NoRows as exc:
         raise InputDataError(exc.first_bad if exc.first_bad and not spec.skip_bad else str(exc)) from None
     if trace.first_bad is not None and not spec.skip_bad:
