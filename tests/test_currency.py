@@ -55,3 +55,25 @@ def test_a_foreign_currency_needs_a_rate():
     data["pricing"]["cny"]["currency"] = "XBT"
     with pytest.raises(ScenarioError, match="unknown currency 'XBT'"):
         tokenecon.scenario_from_dict(data)
+
+
+def test_compare_spend_over_time_adds_revenue_in_the_scenario_currency(monkeypatch, tmp_path):
+    """compare's cumulative customer spend converts each provider's revenue (CNY here) to the scenario
+    currency before adding it up: each policy's line ends at its revenue."""
+    import pytest
+
+    from tokenecon.comparison import compare
+    from tokenecon.report import compare_figures
+
+    base = two_providers()
+    dearer = two_providers()
+    dearer["pricing"]["cny"].update(input=4, output=16)
+    comparison = compare({"base": tokenecon.scenario_from_dict(base),
+                          "dearer": tokenecon.scenario_from_dict(dearer)})
+    drawn = {}
+    monkeypatch.setattr(compare_figures, "_save", lambda fig, path, title, comparison=None: drawn.setdefault("fig", fig))
+    compare_figures.cost_over_time(comparison, tmp_path / "cost_over_time.png")
+    lines = {line.get_label(): line.get_ydata() for line in drawn["fig"].axes[0].get_lines()}
+    for name, result in comparison.results.items():
+        assert result.summary()["cn.revenue"] != "0"
+        assert lines[name][0] == 0 and lines[name][-1] == pytest.approx(float(result.summary()["revenue"]))

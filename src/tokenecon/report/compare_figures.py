@@ -45,7 +45,9 @@ def cost_over_time(comparison, path: Path) -> None:
     styles = linestyles(comparison.results)
     for name, result in comparison.results.items():
         ts = result.timeseries
-        by_time = ts.assign(rev=ts["revenue"].astype(float)).groupby("interval_end_s", sort=True)["rev"].sum()
+        rates = dict(zip([p.name for p in result.scenario.providers], result.bill.provider_rate))
+        value = ts["revenue"].astype(float) * ts["provider"].map(lambda p: float(rates[p]))  # scenario currency
+        by_time = ts.assign(rev=value).groupby("interval_end_s", sort=True)["rev"].sum()
         start = pd.Timestamp(result.scenario.start_local)
         times = [start] + [start + pd.Timedelta(seconds=float(t)) for t in by_time.index]  # from 0 at the start
         ax.plot(np.asarray(times, dtype=object), np.concatenate([[0.0], np.cumsum(by_time.to_numpy())]), lw=2, color=colors[name],
