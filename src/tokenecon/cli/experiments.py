@@ -192,7 +192,7 @@ def sweep(sweep_file: Path, out: Path | None, scheduler: str | None, dask_local:
     check_output_dir(out, force, summary_disk(len(points) * spec.replications, len(points)))
     executor = make_executor(scheduler=scheduler, dask_local=dask_local, serial=serial)
     try:
-        result = run_sweep(spec, points, executor, progress=not (quiet or as_json))
+        result = run_sweep(spec, points, executor, progress=not (quiet or as_json), name=name)
     finally:
         executor.close()
     best = result.best()

@@ -11,25 +11,32 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..errors import TokenEconError
+from ..progress import Tally
 
 __all__ = ["make_executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor"]
 
 
-def _bar(total: int, desc: str, progress: bool):
-    from tqdm import tqdm
+def _bar(tasks: list, desc: str, progress: bool, unit: str, sizes: list[int] | None) -> Tally:
+    total = sum(sizes) if sizes is not None else len(tasks)
+    return Tally(desc, total, unit=unit, enabled=progress)
 
-    return tqdm(total=total, desc=desc, unit="run", delay=1.0, leave=False, disable=None if progress else True)
+
+def _tick(bar: Tally, sizes: list[int] | None, k: int) -> None:
+    """Task `k` finished: it stands for `sizes[k]` items, all but one of them re-billed."""
+    size = sizes[k] if sizes is not None else 1
+    bar.update(size, rebilled=size - 1)
 
 
 class SerialExecutor:
     name = "serial"
 
-    def map(self, fn: Callable, tasks: list, *, desc: str = "runs", progress: bool = False) -> list[Any]:
+    def map(self, fn: Callable, tasks: list, *, desc: str = "runs", progress: bool = False,
+            unit: str = "run", sizes: list[int] | None = None) -> list[Any]:
         results = []
-        with _bar(len(tasks), desc, progress) as bar:
-            for task in tasks:
+        with _bar(tasks, desc, progress, unit, sizes) as bar:
+            for k, task in enumerate(tasks):
                 results.append(fn(task))
-                bar.update(1)
+                _tick(bar, sizes, k)
         return results
 
     def close(self) -> None:
@@ -44,17 +51,18 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
 
-    def map(self, fn: Callable, tasks: list, *, desc: str = "runs", progress: bool = False) -> list[Any]:
+    def map(self, fn: Callable, tasks: list, *, desc: str = "runs", progress: bool = False,
+            unit: str = "run", sizes: list[int] | None = None) -> list[Any]:
         if len(tasks) <= 1 or self.workers == 1:
-            return SerialExecutor().map(fn, tasks, desc=desc, progress=progress)
+            return SerialExecutor().map(fn, tasks, desc=desc, progress=progress, unit=unit, sizes=sizes)
         results: list[Any] = [None] * len(tasks)
-        with ProcessPoolExecutor(max_workers=self.workers) as pool, _bar(len(tasks), desc, progress) as bar:
+        with ProcessPoolExecutor(max_workers=self.workers) as pool, _bar(tasks, desc, progress, unit, sizes) as bar:
             futures = {pool.submit(fn, task): k for k, task in enumerate(tasks)}
             from concurrent.futures import as_completed
 
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
-                bar.update(1)
+                _tick(bar, sizes, futures[future])
         return results
 
     def close(self) -> None:
@@ -85,16 +93,17 @@ class DaskExecutor:
                                         dashboard_address=None)
             self.client = Client(self.cluster)
 
-    def map(self, fn: Callable, tasks: list, *, desc: str = "runs", progress: bool = False) -> list[Any]:
+    def map(self, fn: Callable, tasks: list, *, desc: str = "runs", progress: bool = False,
+            unit: str = "run", sizes: list[int] | None = None) -> list[Any]:
         from distributed import as_completed
 
         futures = self.client.map(fn, tasks, pure=False)
         index = {f.key: k for k, f in enumerate(futures)}
         results: list[Any] = [None] * len(tasks)
-        with _bar(len(tasks), desc, progress) as bar:
+        with _bar(tasks, desc, progress, unit, sizes) as bar:
             for future in as_completed(futures):
                 results[index[future.key]] = future.result()
-                bar.update(1)
+                _tick(bar, sizes, index[future.key])
         return results
 
     def close(self) -> None:

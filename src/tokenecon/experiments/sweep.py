@@ -252,16 +252,19 @@ def _metric_names(table: pd.DataFrame) -> list[str]:
 
 
 def run_sweep(spec: SweepSpec, points: list[Point], executor, *, progress: bool = False,
-              share: bool = True) -> Sweep:
+              share: bool = True, name: str | None = None) -> Sweep:
     """Every point x replication. Points that differ only in what billing reads (prices, plans, ...)
-    share one simulation per replication and are re-billed (see `tokenecon.rebill`)."""
+    share one simulation per replication and are re-billed (see `tokenecon.rebill`). With `progress`,
+    finished points are counted on stderr under `name` (default: the spec's name)."""
     from ..rebill import shared_groups
 
     r = spec.replications
     groups = shared_groups([p.scenario for p in points]) if share else [[k] for k in range(len(points))]
     tasks = [([points[i].scenario for i in group], points[group[0]].scenario.seed + k)
              for group in groups for k in range(r)]
-    results = executor.map(run_group_task, tasks, desc="sweep simulations", progress=progress)
+    sizes = [len(group) for group in groups for _ in range(r)]
+    results = executor.map(run_group_task, tasks, desc=f"sweep {name or spec.name or Path(spec.base).stem}", progress=progress,
+                           unit="point" if r == 1 else "point run", sizes=sizes)
     outcomes: list[list[dict]] = [[{} for _ in range(r)] for _ in points]
     for (group, k), found in zip(((g, k) for g in groups for k in range(r)), results):
         for i, outcome in zip(group, found):
