@@ -140,6 +140,11 @@ def _print_comparison(comparison: Comparison, scenario: Scenario, variants: dict
         click.echo(f"  {left(row['policy'], 24)}{row['requests_arrived']:>11,}{float(row['revenue']):>13,.2f}{row['margin']:>12,.2f}"
                    f"{100 * row['utilization']:>5.0f}%{row['requests_rejected']:>10,}{row['requests_timed_out']:>10,}"
                    f"{row['e2e_latency_p95_s']:>10.2f}" + "".join(f"{float(row[s]):>14,.2f}" for s in segments))
+    from ..report.loadshape import peak_to_trough
+    from ..report.pages import flatness_answer
+
+    for line in flatness_answer({name: peak_to_trough(r) for name, r in comparison.results.items()}, w):
+        click.echo("  " + line)
 
 
 EXAMPLES_SWEEP = """

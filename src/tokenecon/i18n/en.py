@@ -87,6 +87,15 @@ MESSAGES: dict[str, str] = {
     "cmp.none_lost": "none",
     "cmp.slots": "Batch slots in use (mean; busiest and quietest interval): {parts}.",
     "cmp.slot": "{policy} {mean} ({busiest} / {quietest})",
+    "cmp.flat.yes": "Does {policy} flatten the load curve against {base}? Yes: batch-slot use in the busiest {span} "
+                    "over the quietest is {ratio}, against {base_ratio} under {base} (1.0x is flat).",
+    "cmp.flat.no": "Does {policy} flatten the load curve against {base}? No, it is steeper: batch-slot use in the "
+                   "busiest {span} over the quietest is {ratio}, against {base_ratio} under {base} (1.0x is flat).",
+    "cmp.flat.same": "Does {policy} flatten the load curve against {base}? No, about as flat: batch-slot use in the "
+                     "busiest {span} over the quietest is {ratio}, against {base_ratio} under {base} (1.0x is flat).",
+    "cmp.flat.idle": "unbounded (the quietest {span} idle)",
+    "cmp.span.hour": "hour",
+    "cmp.span.interval": "report interval",
     "cmp.latency": "End-to-end latency p95: {e2e}; time to first token p95: {ttft}.",
     "cmp.segment_latency": "End-to-end latency p95 by segment: {parts}.",
     "cmp.segment_bills": "Segment bills under {policy} against {base}: {parts}.",

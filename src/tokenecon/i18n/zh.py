@@ -97,6 +97,15 @@ MESSAGES: dict[str, str] = {
     "cmp.none_lost": "无",
     "cmp.slots": "批处理槽位利用率（均值；最忙 / 最闲时段）：{parts}。",
     "cmp.slot": "{policy} {mean}（{busiest} / {quietest}）",
+    "cmp.flat.yes": "{policy} 相比 {base} 是否让负载曲线更平？是：最忙{span}与最闲{span}的批处理槽位占用之比为 {ratio}，"
+                    "{base} 为 {base_ratio}（1.0x 即完全平坦）。",
+    "cmp.flat.no": "{policy} 相比 {base} 是否让负载曲线更平？否，曲线更陡：最忙{span}与最闲{span}的批处理槽位占用之比为 "
+                   "{ratio}，{base} 为 {base_ratio}（1.0x 即完全平坦）。",
+    "cmp.flat.same": "{policy} 相比 {base} 是否让负载曲线更平？否，大致持平：最忙{span}与最闲{span}的批处理槽位占用之比为 "
+                     "{ratio}，{base} 为 {base_ratio}（1.0x 即完全平坦）。",
+    "cmp.flat.idle": "无上限（最闲{span}无负载）",
+    "cmp.span.hour": "小时",
+    "cmp.span.interval": "报告时段",
     "cmp.latency": "端到端时延 p95：{e2e}；首词元时延 p95：{ttft}。",
     "cmp.segment_latency": "各客户群端到端时延 p95：{parts}。",
     "cmp.segment_bills": "{policy} 方案下各客户群账单（与 {base} 相比）：{parts}。",

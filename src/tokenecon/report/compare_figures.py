@@ -13,6 +13,8 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from .style import (date_axis, headroom, legend_below, linestyles, palette, readable,  # noqa: E402
                     figure_language, save, short_number, title_of, tz_label, use_cjk_font, words_for)
 
+from .loadshape import load_curve  # noqa: E402
+
 use_cjk_font()  # Chinese, Japanese and Korean names render
 
 __all__ = ["write_compare_figures", "COMPARE_FIGURES", "load_curve"]
@@ -175,16 +177,6 @@ def failures(comparison, table: pd.DataFrame, path: Path) -> bool:
         legend_below(ax, title=w("fig.policy"))
     _save(fig, path, w("fig.cmp.failures"), comparison)
     return True
-
-
-def load_curve(result) -> tuple[list, np.ndarray, np.ndarray]:
-    """Per report interval (all providers): local times, share of batch slots in use, worst e2e p95."""
-    ts = result.timeseries
-    grouped = ts.assign(w=ts["utilization"] * ts["replica_s"]).groupby("interval_start_s", sort=True)
-    utilization = (grouped["w"].sum() / grouped["replica_s"].sum()).to_numpy()
-    start = pd.Timestamp(result.scenario.start_local)
-    times = [start + pd.Timedelta(seconds=float(t)) for t in grouped["w"].sum().index]
-    return times, utilization, grouped["e2e_p95_s"].max().to_numpy()
 
 
 def load_over_time(comparison, path: Path) -> None:

@@ -124,8 +124,9 @@ def write_compare_folder(comparison, out: str | Path, *, force: bool = False, fi
 
 
 def _compare_html(comparison, table, folder: Path) -> None:
-    from .compare_figures import COMPARE_FIGURES, load_curve
+    from .compare_figures import COMPARE_FIGURES
     from .html import write_page
+    from .loadshape import load_curve, peak_to_trough
     from .pages import compare_page
 
     load = {}
@@ -137,7 +138,8 @@ def _compare_html(comparison, table, folder: Path) -> None:
         load[name] = (float(utilization.max()), float(utilization.min()), first_lost)
     scenario = next(iter(comparison.results.values())).scenario
     w = words(scenario.outputs.language)
-    write_page(compare_page(table, scenario, load, folder, COMPARE_FIGURES, w), folder)
+    shapes = {name: peak_to_trough(result) for name, result in comparison.results.items()}
+    write_page(compare_page(table, scenario, load, folder, COMPARE_FIGURES, w, shapes), folder)
 
 
 def write_replications_folder(replications, out: str | Path, *, force: bool = False, figures: bool = True) -> Path:

@@ -8,6 +8,7 @@ same numbers fill the English sentence and its Chinese twin.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from ..i18n import Words, words
@@ -163,7 +164,31 @@ def _unit_tables(table, currency: str, w: Words = EN) -> list[Table]:
     return out
 
 
-def compare_answer(table, name: str, load: dict[str, tuple], w: Words = EN) -> list[str]:
+def flatness_answer(shapes: dict[str, tuple[float, bool]], w: Words = EN) -> list[str]:
+    """Per policy after the first: does it flatten the load curve? `shapes` maps each policy, first the
+    baseline, to its busiest-over-quietest batch-slot use and whether hours were compared
+    (`loadshape.peak_to_trough`); equal within 2% is "about as flat"."""
+    names = [name for name, (ratio, _) in shapes.items() if not math.isnan(ratio)]
+    if len(names) < 2 or names[0] != next(iter(shapes)):
+        return []
+    span = w("cmp.span.hour" if shapes[names[0]][1] else "cmp.span.interval")
+
+    def said(ratio: float) -> str:
+        return w("cmp.flat.idle", span=span) if math.isinf(ratio) else f"{ratio:.1f}x"
+
+    base, base_ratio = names[0], shapes[names[0]][0]
+    out = []
+    for name in names[1:]:
+        ratio = shapes[name][0]
+        same = ratio == base_ratio or abs(ratio - base_ratio) <= 0.02 * base_ratio
+        verdict = "same" if same else "yes" if ratio < base_ratio else "no"
+        out.append(w(f"cmp.flat.{verdict}", policy=name, base=base, span=span, ratio=said(ratio),
+                     base_ratio=said(base_ratio)))
+    return out
+
+
+def compare_answer(table, name: str, load: dict[str, tuple], w: Words = EN,
+                   shapes: dict[str, tuple[float, bool]] | None = None) -> list[str]:
     """Sentences comparing every policy with the first one (the baseline)."""
     rows = [r for _, r in table.iterrows()]
     base = rows[0]
@@ -189,6 +214,7 @@ def compare_answer(table, name: str, load: dict[str, tuple], w: Words = EN) -> l
         w("cmp.slot", policy=r["policy"], mean=w.pct(r["utilization"]), busiest=w.pct(load[r["policy"]][0]),
           quietest=w.pct(load[r["policy"]][1])) if r["policy"] in load else f"{r['policy']} {w.pct(r['utilization'])}"
         for r in rows)))
+    out += flatness_answer(shapes or {}, w)
     out.append(w("cmp.latency", e2e=w.join(f"{r['policy']} {w.secs(r['e2e_latency_p95_s'])}" for r in rows),
                  ttft=w.join(f"{r['policy']} {w.secs(r['ttft_p95_s'])}" for r in rows)))
     slow = [c[len("e2e_p95_s."):] for c in table.columns if c.startswith("e2e_p95_s.")]
@@ -206,7 +232,8 @@ def compare_answer(table, name: str, load: dict[str, tuple], w: Words = EN) -> l
     return out
 
 
-def compare_page(table, scenario, load: dict, folder: Path, first_figures: tuple[str, ...], w: Words = EN) -> Page:
+def compare_page(table, scenario, load: dict, folder: Path, first_figures: tuple[str, ...], w: Words = EN,
+                 shapes: dict[str, tuple[float, bool]] | None = None) -> Page:
     cur = table["currency"].iloc[0]
     columns = [w(f"col.{k}") for k in ("policy", "requests", "revenue", "margin", "utilization", "rejected",
                                        "timed_out", "ttft_p95", "e2e_p95")] \
@@ -219,7 +246,7 @@ def compare_page(table, scenario, load: dict, folder: Path, first_figures: tuple
         title=w("cmp.title", scenario=scenario.name, n=len(table)),
         subtitle=w("cmp.subtitle", seed=scenario.seed, **w.cur(cur)),
         question=scenario.question or w("cmp.question"),
-        answer=compare_answer(table, scenario.name, load, w),
+        answer=compare_answer(table, scenario.name, load, w, shapes),
         tables=[Table(w("cmp.t.policies"), columns, rows)] + _segment_costs(table, w),
         figures=figure_names(folder, first_figures),
         lang=w.lang,
