@@ -26,9 +26,11 @@ def peak_to_trough(result) -> tuple[float, bool]:
     whether hours (True) or intervals were compared."""
     times, utilization, _ = load_curve(result)
     hourly = result.scenario.report_interval < 3600
-    load = pd.Series(utilization, index=pd.DatetimeIndex(times)).dropna()
+    index = pd.DatetimeIndex(times)
+    load = pd.Series(utilization, index=index)
     if hourly:
-        load = load.groupby(load.index.floor("h")).mean()
+        load = load.groupby(index.floor("h")).mean()
+    load = load.dropna()
     if load.empty:
         return math.nan, hourly
     low, high = float(load.min()), float(load.max())
