@@ -54,3 +54,10 @@ def test_compare_page_and_terminal_say_whether_the_curve_flattens(tmp_path, writ
     assert "  " + sentence in stdout.splitlines()  # prices alone: one simulation, the same curve
     page = (out / "report.html").read_text(encoding="utf-8")
     assert sentence in re.sub(r"<[^>]+>", "", page)
+
+
+def test_a_policy_that_busies_an_idle_quietest_hour_flattens_the_curve():
+    # the baseline's quietest hour idle (unbounded ratio), the policy's 3.0x: flatter, not "about as flat"
+    en = flatness_answer({"standard": (math.inf, True), "offpeak": (3.0, True), "also_idle": (math.inf, True)})
+    assert en[0].startswith("Does offpeak flatten the load curve against standard? Yes: ")
+    assert en[1].startswith("Does also_idle flatten the load curve against standard? No, about as flat: ")

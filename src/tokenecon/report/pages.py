@@ -180,7 +180,8 @@ def flatness_answer(shapes: dict[str, tuple[float, bool]], w: Words = EN) -> lis
     out = []
     for name in names[1:]:
         ratio = shapes[name][0]
-        same = ratio == base_ratio or abs(ratio - base_ratio) <= 0.02 * base_ratio
+        # within 2% of a finite baseline (an idle quietest hour, inf, is only as flat as another)
+        same = ratio == base_ratio or (math.isfinite(base_ratio) and abs(ratio - base_ratio) <= 0.02 * base_ratio)
         verdict = "same" if same else "yes" if ratio < base_ratio else "no"
         out.append(w(f"cmp.flat.{verdict}", policy=name, base=base, span=span, ratio=said(ratio),
                      base_ratio=said(base_ratio)))
