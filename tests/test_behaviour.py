@@ -136,6 +136,15 @@ def test_piecewise_and_logistic_growth():
                                                                                             / (1 + 9 / (1 + math.exp(6))), rel=1e-3)
 
 
+def test_a_logistic_step_far_steeper_than_its_midpoint_is_a_step_not_an_overflow():
+    from tokenecon.demand.behaviour import growth_multiplier
+    from tokenecon.scenario import LogisticGrowth
+
+    step = LogisticGrowth(type="logistic", ceiling=4, midpoint="1h", steepness="1ms")  # midpoint / steepness = 3.6e6
+    with np.errstate(over="raise"):
+        values = growth_multiplier(step, np.array([0.0, 3599.0, 3601.0, 7200.0]))
+    assert values.tolist() == [1.0, 1.0, 4.0, 4.0]
+
 def test_elastic_demand_answers_the_surge_price():
     slow = dict(provider("p1", "std"), replicas=1,
                 performance={"prefill_tokens_per_s": 1e9, "decode_step_s": {"base": 0.01, "per_sequence": 0},

@@ -27,9 +27,10 @@ def growth_multiplier(spec, t: np.ndarray) -> np.ndarray:
     if spec.type == "exponential":
         return np.exp(np.log1p(spec.rate) * t / spec.per)
     if spec.type == "logistic":
-        # 1 at t = -inf, `ceiling` at +inf; normalised so that the curve starts from its value at t = 0
-        curve = 1.0 + (spec.ceiling - 1.0) / (1.0 + np.exp(-(t - spec.midpoint) / spec.steepness))
-        start = 1.0 + (spec.ceiling - 1.0) / (1.0 + math.exp(spec.midpoint / spec.steepness))
+        # 1 at t = -inf, `ceiling` at +inf; normalised so that the curve starts from its value at t = 0.
+        # Exponents are capped at 700 (exp would overflow past 709): the sigmoid there is below 1e-304.
+        curve = 1.0 + (spec.ceiling - 1.0) / (1.0 + np.exp(np.minimum(-(t - spec.midpoint) / spec.steepness, 700.0)))
+        start = 1.0 + (spec.ceiling - 1.0) / (1.0 + math.exp(min(spec.midpoint / spec.steepness, 700.0)))
         return curve / start
     times = np.asarray([p[0] for p in spec.points], dtype=float)
     values = np.asarray([p[1] for p in spec.points], dtype=float)
