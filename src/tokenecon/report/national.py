@@ -30,26 +30,11 @@ def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> No
 
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
 
     sc = result.scenario
     times = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(sc.tz)
     fig, axes = plt.subplots(2, 2, figsize=(15, 9))
-    ax = axes[0, 0]
-    ax.plot(times, frame["tokens_per_day"], lw=1.2, label=w("fig.nat.simulated"))
-    if len(checks):
-        ax.scatter(pd.to_datetime(checks["date"]), checks["observed_tokens_per_day"], color="crimson", zorder=3,
-                   label=w("fig.nat.reported"))
-        for _, row in checks.iterrows():
-            ax.annotate(w("fig.nat.ratio", tokens=short_number(row["observed_tokens_per_day"]), ratio=row["ratio"]),
-                        (pd.to_datetime(row["date"]), row["observed_tokens_per_day"]), textcoords="offset points",
-                        xytext=(8, -26), fontsize=8, ha="left", annotation_clip=True,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
-    ax.set_ylabel(w("fig.nat.tokens_y"))
-    ax.set_title(w("fig.nat.tokens"))
-    ax.legend(fontsize=8, loc="upper left")
+    _tokens_panel(axes[0, 0], times, frame, checks, w)
     ax = axes[0, 1]
     ax.plot(times, frame["price_per_million"], lw=1.5, label=w("fig.nat.price"))
     if "supply_cost_per_million" in frame:
@@ -69,20 +54,52 @@ def _figure(result, frame: pd.DataFrame, checks: pd.DataFrame, path: Path) -> No
     plt.close(fig)
 
 
+def _tokens_panel(ax, times, frame: pd.DataFrame, checks: pd.DataFrame, w) -> None:
+    """Tokens per day, simulated and reported; each milestone's label beside its point, inside the axes
+    (below it to the right; above it to the left near the right edge; the y range leaves room for both)."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FuncFormatter
+
+    from .style import short_number
+
+    ax.plot(times, frame["tokens_per_day"], lw=1.2, label=w("fig.nat.simulated"))
+    ax.set_yscale("log")
+    if len(checks):
+        dates = pd.to_datetime(checks["date"])
+        ax.scatter(dates, checks["observed_tokens_per_day"], color="crimson", zorder=3, label=w("fig.nat.reported"))
+        values = pd.concat([frame["tokens_per_day"], checks["observed_tokens_per_day"]])
+        values = values[values > 0]
+        ax.set_ylim(float(values.min()) / 4, float(values.max()) * 4)  # room for two lines of label
+        x0, x1 = ax.get_xlim()
+        for date, value, ratio in zip(dates, checks["observed_tokens_per_day"].astype(float), checks["ratio"]):
+            right = (mdates.date2num(date) - x0) > 0.9 * (x1 - x0)  # near the right edge: above, to the left
+            ax.annotate(w("fig.nat.ratio", tokens=short_number(value), ratio=ratio),
+                        (date, value), textcoords="offset points", xytext=(-8, 8) if right else (8, -8),
+                        fontsize=8, ha="right" if right else "left", va="bottom" if right else "top",
+                        annotation_clip=True,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
+    ax.set_ylabel(w("fig.nat.tokens_y"))
+    ax.set_title(w("fig.nat.tokens"))
+    ax.legend(fontsize=8, loc="upper left")
+
+
 def _supply_panels(sc, times, frame: pd.DataFrame, ax, energy_ax, w) -> None:
+
     """GPUs needed and installed (with utilization), and energy and carbon per day, from the supply model."""
     ax.plot(times, frame["gpus_needed"] / 1e3, lw=1.5, color="tab:purple",
             label=w("fig.nat.needed", target=sc.supply_model.target_utilization))
+    twin = None
     if "gpus_installed" in frame:
         ax.plot(times, frame["gpus_installed"] / 1e3, lw=1.5, color="tab:green", label=w("fig.nat.installed"))
         twin = ax.twinx()
         twin.plot(times, 100 * frame["utilization"], lw=1.0, color="tab:red", ls=":", label=w("fig.nat.util"))
         twin.set_ylabel(w("fig.nat.util_y"))
         twin.set_ylim(0, 105)
-        twin.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, 0.82))
     ax.set_ylabel(w("fig.nat.gpus_y"))
     ax.set_title(w("fig.nat.compute"))
-    ax.legend(fontsize=8, loc="upper left")
+    handles = ax.get_legend_handles_labels()[0] + (twin.get_legend_handles_labels()[0] if twin else [])
+    (twin or ax).legend(handles=handles, fontsize=8, loc="upper left")  # one legend, drawn above both scales
     ax = energy_ax
     days = frame["length"] / 86400.0
     energy = frame["energy_kwh"] / days / 1e6
