@@ -239,6 +239,7 @@ MESSAGES: dict[str, str] = {
     "fig.in_cur": "{cur}",
     "fig.cost.title": "revenue vs cost of supply",
     "fig.cost.revenue": "{name} revenue",
+    "fig.equal": " (equal: one line)",
     "fig.cost.cost": "{name} GPU + energy cost",
     "fig.cost.left": "Cumulative revenue",
     "fig.cost.right": "Cumulative revenue and cost of supply",

@@ -244,6 +244,7 @@ MESSAGES: dict[str, str] = {
     "fig.in_cur": "{unit}",
     "fig.cost.title": "收入与供给成本",
     "fig.cost.revenue": "{name} 收入",
+    "fig.equal": "（数值相同，合为一条线）",
     "fig.cost.cost": "{name} GPU + 电费成本",
     "fig.cost.left": "累计收入",
     "fig.cost.right": "累计收入与供给成本",

@@ -10,8 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .figure_names import FIGURES  # noqa: E402
-from .style import (date_axis, figure_language, headroom, legend_below, palette, readable, save,  # noqa: E402
-                    short_number, title_of, tz_label, words_for)
+from .style import (EQUAL_COLOR, date_axis, equal_groups, figure_language, headroom, legend_below,  # noqa: E402
+                    palette, readable, save, short_number, title_of, tz_label, words_for)
 
 __all__ = ["write_figures", "FIGURES"]
 
@@ -54,24 +54,29 @@ def _axes(result, axes, ylabel_formatter: bool = True) -> None:
 
 def cost_figure(result, path: Path) -> None:
     """Left: cumulative revenue alone (its own scale, so providers' revenues can be told apart);
-    right: revenue against GPU + energy cost (cost lines dashed, a dash pattern per provider so
-    equal costs stay visible)."""
+    right: revenue against GPU + energy cost (cost lines dashed). Equal series are one dark grey line
+    naming every provider it stands for (`style.equal_groups`)."""
     cur, w = result.scenario.currency, words_for(result.scenario)
     colors = _colors(result)
     dashes = [(0, (6, 3)), (3, (2, 2)), (0, (1, 2)), (0, (4, 1, 1, 1))]
     fig, (rev, both) = plt.subplots(1, 2, figsize=(13, 5.2))
     rates = dict(zip([p.name for p in result.scenario.providers], result.bill.provider_rate))
-    for k, (name, rows, mid) in enumerate(_per_provider(result)):
+    times, revenues, costs = {}, {}, {}
+    for name, rows, mid in _per_provider(result):
         # running totals at each interval's end, from 0 at the start
         half = pd.to_timedelta((rows["interval_end_s"] - rows["interval_start_s"]).to_numpy() / 2.0, unit="s")
-        t = pd.concat([(mid - half).iloc[:1], mid + half], ignore_index=True)
-        revenue = np.cumsum(np.r_[0.0, rows["revenue"].astype(float).to_numpy() * float(rates[name])])  # scenario currency
+        times[name] = pd.concat([(mid - half).iloc[:1], mid + half], ignore_index=True)
+        revenues[name] = np.cumsum(np.r_[0.0, rows["revenue"].astype(float).to_numpy() * float(rates[name])])
         cost = np.cumsum(np.r_[0.0, rows["cost"].to_numpy()])
-        color = colors[name]
-        rev.plot(t, revenue, color=color, lw=2, label=w("fig.cost.revenue", name=name))
-        both.plot(t, revenue, color=color, lw=2, label=w("fig.cost.revenue", name=name))
         if cost.any():  # a provider without GPU or energy prices has no cost line
-            both.plot(t, cost, color=color, lw=1.6, ls=dashes[k % len(dashes)], label=w("fig.cost.cost", name=name))
+            costs[name] = cost
+    lines: list[tuple[list[str], str, tuple]] = [(g, "fig.cost.revenue", (rev, both)) for g in equal_groups(revenues)]
+    for k, (group, key, axes) in enumerate(lines + [(g, "fig.cost.cost", (both,)) for g in equal_groups(costs)]):
+        series = (revenues if key == "fig.cost.revenue" else costs)[group[0]]
+        style = {"lw": 2} if key == "fig.cost.revenue" else {"lw": 1.6, "ls": dashes[k % len(dashes)]}
+        for ax in axes:
+            ax.plot(times[group[0]], series, color=colors[group[0]] if len(group) == 1 else EQUAL_COLOR,
+                    label=_equal_label(w, key, group), **style)
     rev.set_title(w("fig.cost.left"))
     both.set_title(w("fig.cost.right"))
     for ax in (rev, both):
@@ -79,6 +84,13 @@ def cost_figure(result, path: Path) -> None:
         headroom(ax)
     _axes(result, (rev, both))
     _finish(fig, path, w("fig.cost.title"), result)
+
+
+def _equal_label(w, key: str, names: list[str]) -> str:
+    """A line's legend entry; one standing for several equal series names them all."""
+    if len(names) == 1:
+        return w(key, name=names[0])
+    return (w(key, name=w.join(names) + "\n") + w("fig.equal")).replace("\n ", "\n")  # names, then what
 
 
 def throughput_figure(result, path: Path) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import warnings
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from . import backend  # noqa: F401  (off screen unless a backend was chosen)
+import numpy as np  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
@@ -35,6 +37,25 @@ def palette(names) -> dict[str, str]:
 def linestyles(names) -> dict[str, object]:
     """A line style per name, so lines drawn on top of each other stay visible."""
     return {name: _LINESTYLES[k % len(_LINESTYLES)] for k, name in enumerate(dict.fromkeys(names))}
+
+
+def equal_groups(series: Mapping[str, Any]) -> list[list[str]]:
+    """The names whose values are equal (to 1e-9 relative), grouped in first-seen order: lines that
+    would be drawn on top of each other, one hiding the rest. Draw one line per group."""
+    groups: list[list[str]] = []
+    for name, values in series.items():
+        y = np.asarray(values, dtype=float)
+        for group in groups:
+            first = np.asarray(series[group[0]], dtype=float)
+            if first.shape == y.shape and np.allclose(first, y, rtol=1e-9, atol=0.0, equal_nan=True):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return groups
+
+
+EQUAL_COLOR = "0.25"  # the line standing for several equal series (dark grey: none of their colours)
 
 
 _LARGE = {"en": ((1e12, 1e12, "tn"), (1e9, 1e9, "bn"), (1e6, 1e6, "M"), (1e4, 1e3, "k")),
