@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tokenecon.cli import main
+
+# Property tests draw the same examples on every run, so a green suite is a reproducible fact; run
+# `HYPOTHESIS_PROFILE=explore python -m pytest ...` to draw new examples when hunting for bugs.
+settings.register_profile("reproducible", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "scenarios" / "quickstart.yaml"
