@@ -22,13 +22,14 @@ import argparse
 import ast
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchlib import console
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,14 +50,6 @@ atexit.register(lambda: open(os.environ["BENCH_SIM_FILE"], "w").write(repr(tuple
 from tokenecon.cli import main
 main(sys.argv[1:])
 """
-
-
-def _console() -> str:
-    beside = Path(sys.executable).parent / "tokenecon"
-    found = str(beside) if beside.exists() else shutil.which("tokenecon")
-    if not found:
-        sys.exit("the tokenecon console script is not installed (pip install .)")
-    return found
 
 
 def _wall(argv: list[str], env: dict | None = None) -> float:
@@ -90,7 +83,7 @@ def quickstart(runs: int, scenario: Path) -> list[tuple[float, float, float, flo
 
 def help_pairs(pairs: int) -> list[tuple[float, float]]:
     """(tokenecon --help, python -c 'import click, pydantic') wall seconds, run in turn."""
-    a = [_console(), "--help"]
+    a = [console(), "--help"]
     b = [sys.executable, "-c", "import click, pydantic"]
     _wall(a), _wall(b)  # warm the file cache
     return [(_wall(a), _wall(b)) for _ in range(pairs)]

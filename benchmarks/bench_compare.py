@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -29,16 +28,10 @@ from pathlib import Path
 
 import yaml
 
+from benchlib import console
+
 ROOT = Path(__file__).resolve().parent.parent
 FACTORS = [0.55 + 0.1 * k for k in range(10)]
-
-
-def _console() -> str:
-    beside = Path(sys.executable).parent / "tokenecon"
-    found = str(beside) if beside.exists() else shutil.which("tokenecon")
-    if not found:
-        sys.exit("the tokenecon console script is not installed (pip install .)")
-    return found
 
 
 def write_inputs(folder: Path, duration: str) -> tuple[Path, Path, Path]:
@@ -86,7 +79,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--duration", default="24h", help="scenario duration (the quickstart's is 24h)")
     args = parser.parse_args()
-    exe = _console()
+    exe = console()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -18,22 +18,15 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from benchlib import console
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _console() -> str:
-    beside = Path(sys.executable).parent / "tokenecon"
-    found = str(beside) if beside.exists() else shutil.which("tokenecon")
-    if not found:
-        sys.exit("the tokenecon console script is not installed (pip install .)")
-    return found
 
 
 def _run(argv: list[str]) -> tuple[float, float]:
@@ -52,7 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=10)
     args = parser.parse_args()
-    exe = _console()
+    exe = console()
     base = [sys.executable, "-c", "import click, pydantic"]
     commands = {"tokenecon --help": [exe, "--help"],
                 "tokenecon validate quickstart.yaml": [exe, "validate", "scenarios/quickstart.yaml"],
