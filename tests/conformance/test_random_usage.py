@@ -77,15 +77,20 @@ def _chat(prices, edge=None, high=None, big=150_000):
     """OpenAI-compatible usage (OpenAI, Moonshot, Volcano Engine): prices (input, cached, output);
     over `edge` input tokens the whole request at `high`."""
     def make(rng, at):
-        prompt, completion = _size(rng, edge or 1024, big if edge is None else 2 * edge), rng.randint(1, 30_000)
-        cached, reasoning = _part(rng, prompt), _part(rng, completion, 0.4, 0.05)
-        p = prices if edge is None or prompt <= edge else high
-        usage = {"prompt_tokens": prompt, "completion_tokens": completion,
-                 "prompt_tokens_details": {"cached_tokens": cached},
-                 "completion_tokens_details": {"reasoning_tokens": reasoning}}
-        return usage, pm(prompt - cached, p[0]) + pm(cached, p[1]) + pm(completion, p[2]), \
-            (prompt, cached, 0, completion - reasoning, reasoning)
+        prompt = _size(rng, edge or 1024, big if edge is None else 2 * edge)
+        return _chat_call(rng, prompt, prices if edge is None or prompt <= edge else high)
     return make
+
+
+def _chat_call(rng, prompt, p):
+    """One OpenAI-compatible call of `prompt` tokens at prices p = (input, cached, output)."""
+    completion = rng.randint(1, 30_000)
+    cached, reasoning = _part(rng, prompt), _part(rng, completion, 0.4, 0.05)
+    usage = {"prompt_tokens": prompt, "completion_tokens": completion,
+             "prompt_tokens_details": {"cached_tokens": cached},
+             "completion_tokens_details": {"reasoning_tokens": reasoning}}
+    return usage, pm(prompt - cached, p[0]) + pm(cached, p[1]) + pm(completion, p[2]), \
+        (prompt, cached, 0, completion - reasoning, reasoning)
 
 
 def _tiers(edges, prices):
@@ -191,14 +196,7 @@ def _tiered_chat(edges, prices):
 
     def make(rng, at):
         prompt = rng.choice([rng.randint(e - 3, e + 3) for e in edges] + [rng.randint(1, 2 * edges[-1])])
-        completion = rng.randint(1, 30_000)
-        cached, reasoning = _part(rng, prompt), _part(rng, completion, 0.4, 0.05)
-        p = tier(prompt)
-        usage = {"prompt_tokens": prompt, "completion_tokens": completion,
-                 "prompt_tokens_details": {"cached_tokens": cached},
-                 "completion_tokens_details": {"reasoning_tokens": reasoning}}
-        return usage, pm(prompt - cached, p[0]) + pm(cached, p[1]) + pm(completion, p[2]), \
-            (prompt, cached, 0, completion - reasoning, reasoning)
+        return _chat_call(rng, prompt, tier(prompt))
     return make
 
 
